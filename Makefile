@@ -1,0 +1,40 @@
+# samplescope — the two commands a newcomer needs:
+#   make run    install missing Debian packages, build Release, open the app on the default scenario
+#   make test   build and run every test (incl. headless UI tests under Xvfb), then the core tests
+#               again under ASan+UBSan and the engine tests under ThreadSanitizer
+.PHONY: run test build deps bench format fuzz clean
+
+SCENARIO ?= assets/scenarios/default.json
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+
+run: build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "samplescope: no display (DISPLAY and WAYLAND_DISPLAY are unset); run it on a desktop or under xvfb-run"; \
+	  exit 1; fi
+	@./build/release/app/samplescope --scenario $(SCENARIO)
+
+test: build
+	@ctest --preset release -j2
+	@cmake --preset asan >/dev/null && cmake --build --preset asan
+	@ctest --preset asan -j2
+	@cmake --preset tsan >/dev/null && cmake --build --preset tsan --target tests_engine
+	@ctest --preset tsan
+
+bench: build
+	@for b in build/release/bench/bench_*; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
+
+fuzz: deps
+	@cmake --preset fuzz >/dev/null && cmake --build --preset fuzz
+	@bash scripts/run-fuzz.sh build/fuzz 60
+
+format:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	@rm -rf build

@@ -1,0 +1,53 @@
+// Parameter tables: the single description of a target's or a method's knobs. The UI builds its
+// widgets from them and the scenario loader validates against them, so a knob is declared once.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ss {
+
+/// One knob. Numeric values are doubles; `integer` knobs hold whole numbers; a knob with
+/// `choices` is an enumeration whose value is the index of the chosen entry.
+struct ParamDef {
+  std::string name;        ///< snake_case key used in scenario files, e.g. "particles"
+  double default_value = 0;
+  double min = 0;          ///< inclusive lower bound
+  double max = 0;          ///< inclusive upper bound
+  std::string help;        ///< one line, shown as a tooltip
+  bool integer = false;
+  std::vector<std::string> choices;  ///< non-empty: an enumeration (value = index)
+  bool log_scale = false;            ///< hint for the UI slider
+  bool needs_reset = false;          ///< change applies only at the next reset (e.g. sizes)
+};
+
+using ParamTable = std::vector<ParamDef>;
+using ParamValues = std::map<std::string, double>;
+
+/// Error raised for a bad parameter: `field` is the parameter name (callers prefix a path).
+struct ParamError : std::runtime_error {
+  std::string field;
+  ParamError(std::string f, const std::string& what) : std::runtime_error(what), field(std::move(f)) {}
+};
+
+/// Finds a knob by name, or nullptr.
+inline const ParamDef* find_param(const ParamTable& table, const std::string& name) {
+  for (const auto& d : table)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+/// Checks one value against its definition; throws ParamError with a message saying what was
+/// expected ("expected an integer in [1, 100000]", "expected one of: adagrad, plain").
+void validate_param(const ParamDef& def, double value);
+
+/// Defaults for every knob, overridden by `overrides` after validation (unknown names throw).
+ParamValues resolve_params(const ParamTable& table, const ParamValues& overrides);
+
+/// Default values of a table.
+ParamValues default_params(const ParamTable& table);
+
+}  // namespace ss

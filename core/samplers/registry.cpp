@@ -1,0 +1,58 @@
+// The table of methods: kind, display name, about text, knob table and factory. Adding a method
+// means adding one entry here.
+#include <functional>
+
+#include "core/samplers/sampler.h"
+
+namespace ss {
+
+namespace {
+
+struct SamplerEntry {
+  std::string kind;
+  std::string display_name;
+  std::string about;
+  std::function<const ParamTable&()> table;
+  std::function<std::unique_ptr<Sampler>(std::shared_ptr<const Target>)> create;
+};
+
+const std::vector<SamplerEntry>& entries() {
+  static const std::vector<SamplerEntry> list = {
+      // Entries are added by each method's implementation, e.g.
+      // {"svgd", "SVGD", kSvgdAbout, &SvgdSampler::table,
+      //  [](std::shared_ptr<const Target> t) { return std::make_unique<SvgdSampler>(t); }},
+  };
+  return list;
+}
+
+const SamplerEntry& entry(const std::string& kind) {
+  for (const auto& e : entries())
+    if (e.kind == kind) return e;
+  std::string known;
+  for (const auto& e : entries()) known += (known.empty() ? "" : ", ") + e.kind;
+  throw ParamError("kind", "unknown method kind '" + kind + "'; expected one of: " + known);
+}
+
+}  // namespace
+
+std::unique_ptr<Sampler> make_sampler(const std::string& kind, std::shared_ptr<const Target> target,
+                                      const ParamValues& params, std::uint64_t seed) {
+  const SamplerEntry& e = entry(kind);
+  std::unique_ptr<Sampler> s = e.create(std::move(target));
+  s->set_params(params);
+  s->reset(seed);
+  return s;
+}
+
+const ParamTable& sampler_param_table(const std::string& kind) { return entry(kind).table(); }
+
+std::vector<std::string> sampler_kinds() {
+  std::vector<std::string> kinds;
+  for (const auto& e : entries()) kinds.push_back(e.kind);
+  return kinds;
+}
+
+std::string sampler_about(const std::string& kind) { return entry(kind).about; }
+std::string sampler_display_name(const std::string& kind) { return entry(kind).display_name; }
+
+}  // namespace ss

@@ -1,0 +1,132 @@
+// Sampler: the one interface every method implements (SVGD, ULA/MALA, flowMC, DFT, amortized
+// SVGD, KL-NS). A sampler owns its state and advances it one iteration per step(); it never knows
+// about threads, snapshots or the UI (inner loops may use TBB; the engine chooses the arena).
+//
+// Determinism: the same seed gives the same trajectory for any number of TBB threads (random
+// numbers are drawn serially from the sampler's Rng; parallel loops only consume them and reduce
+// in a fixed order).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/common/params.h"
+#include "core/common/rng.h"
+#include "core/common/types.h"
+#include "core/targets/target.h"
+
+namespace ss {
+
+/// Target evaluations, kept separately. A "gradient evaluation" is one score evaluation at one
+/// point (a Hessian evaluation also counts as one, since it comes with its score).
+struct EvalCounters {
+  std::uint64_t log_density = 0;
+  std::uint64_t score = 0;
+  std::uint64_t hessian = 0;
+  std::uint64_t gradient_evals() const { return score + hessian; }
+};
+
+/// `ok`, or `diverged` with the iteration and the quantity that went non-finite.
+struct SamplerStatus {
+  bool diverged = false;
+  std::int64_t iteration = 0;  ///< iteration at which it diverged
+  std::string reason;          ///< e.g. "particle positions became non-finite"
+};
+
+/// Extra things a method can draw on its canvas. All fields optional.
+struct SamplerOverlay {
+  std::vector<Points> trails;  ///< recent positions of a few chains (MCMC methods)
+  double kernel_bandwidth = 0; ///< SVGD/amortized SVGD RBF bandwidth h (0: none)
+  /// A scalar field on a regular grid over `field_box` (e.g. the flow's log density), row-major
+  /// field_n × field_n; empty when absent.
+  std::vector<float> field;
+  int field_n = 0;
+  Box field_box;
+  /// Learned vector field (e.g. DFT's score network) at `arrow_origins`; the UI draws the true
+  /// score next to it.
+  Points arrow_origins, arrow_vectors;
+};
+
+class Sampler {
+ public:
+  explicit Sampler(std::shared_ptr<const Target> target) : target_(std::move(target)) {}
+  virtual ~Sampler() = default;
+
+  /// Lower-case kind used in scenario files ("svgd", "mala", "flowmc", "dft", ...).
+  virtual std::string kind() const = 0;
+  /// The knob table of this method (static per kind).
+  virtual const ParamTable& param_table() const = 0;
+
+  /// Current knob values (defaults merged with overrides).
+  const ParamValues& params() const { return params_; }
+  double param(const std::string& name) const { return params_.at(name); }
+  /// Validates and sets a knob. Knobs marked needs_reset take effect at the next reset();
+  /// the others at the next step(). Throws ParamError.
+  void set_param(const std::string& name, double value);
+  void set_params(const ParamValues& values);
+
+  /// Replaces the target (e.g. a mixture mode was dragged); the state is kept and the method goes
+  /// on from where it is on the new target.
+  virtual void set_target(std::shared_ptr<const Target> target) { target_ = std::move(target); }
+  const Target& target() const { return *target_; }
+  std::shared_ptr<const Target> target_ptr() const { return target_; }
+
+  /// Re-initializes everything from `seed`: the same seed gives the same trajectory.
+  virtual void reset(std::uint64_t seed) = 0;
+  /// One iteration. Must not be called once status().diverged is set.
+  virtual void step() = 0;
+
+  /// The sample set metrics are computed on, n points (neural samplers: a fresh draw of n; particle
+  /// and chain methods: their current states, or a subsample of n of them, or all when fewer).
+  virtual void evaluation_samples(int n, Points& out) = 0;
+  /// The points to draw on the canvas (stable identity across steps, so points move smoothly).
+  virtual const Points& display_samples() const = 0;
+
+  /// Per-method statistics at the current iteration, e.g. {"loss", 0.3}, {"accept_local", 0.57}.
+  /// Names used by the metrics CSV: loss, accept_local, accept_global, step_size, bandwidth, sigma.
+  virtual std::vector<std::pair<std::string, double>> statistics() const { return {}; }
+  /// Overlays for the canvas (cheap; called at snapshot time).
+  virtual void fill_overlay(SamplerOverlay& out) const {}
+
+  std::int64_t iteration() const { return iteration_; }
+  const EvalCounters& counters() const { return counters_; }
+  const SamplerStatus& status() const { return status_; }
+
+ protected:
+  /// Marks the run diverged at the current iteration.
+  void mark_diverged(std::string reason) {
+    status_.diverged = true;
+    status_.iteration = iteration_;
+    status_.reason = std::move(reason);
+  }
+  /// Clears counters, iteration and status (call from reset()).
+  void clear_progress() {
+    iteration_ = 0;
+    counters_ = {};
+    status_ = {};
+  }
+
+  std::shared_ptr<const Target> target_;
+  ParamValues params_;
+  std::int64_t iteration_ = 0;
+  EvalCounters counters_;
+  SamplerStatus status_;
+  Rng rng_;
+};
+
+/// Creates a sampler of `kind` on `target` with knob overrides `params` (validated; ParamError on
+/// an unknown kind (field "kind") or bad knob). The sampler is reset with `seed`.
+std::unique_ptr<Sampler> make_sampler(const std::string& kind, std::shared_ptr<const Target> target,
+                                      const ParamValues& params, std::uint64_t seed);
+/// The knob table of a kind (throws ParamError for unknown kinds).
+const ParamTable& sampler_param_table(const std::string& kind);
+/// All kinds in UI order, and a one-paragraph "About" text of each in our own words.
+std::vector<std::string> sampler_kinds();
+std::string sampler_about(const std::string& kind);
+std::string sampler_display_name(const std::string& kind);
+
+}  // namespace ss
