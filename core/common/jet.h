@@ -42,7 +42,9 @@ struct Jet {
   friend constexpr Jet operator-(const Jet& a, const Jet& b) {
     return {a.v - b.v, a.gx - b.gx, a.gy - b.gy, a.hxx - b.hxx, a.hxy - b.hxy, a.hyy - b.hyy};
   }
-  friend constexpr Jet operator-(const Jet& a) { return {-a.v, -a.gx, -a.gy, -a.hxx, -a.hxy, -a.hyy}; }
+  friend constexpr Jet operator-(const Jet& a) {
+    return {-a.v, -a.gx, -a.gy, -a.hxx, -a.hxy, -a.hyy};
+  }
   friend constexpr Jet operator*(const Jet& a, const Jet& b) {
     return {a.v * b.v,
             a.gx * b.v + a.v * b.gx,
@@ -74,20 +76,28 @@ inline constexpr Jet chain(const Jet& u, double f0, double f1, double f2) {
           f1 * u.hyy + f2 * u.gy * u.gy};
 }
 
-inline double value_of(double a) { return a; }
-inline double value_of(const Jet& a) { return a.v; }
+inline double value_of(double a) {
+  return a;
+}
+inline double value_of(const Jet& a) {
+  return a.v;
+}
 
 inline Jet reciprocal(const Jet& u) {
   const double r = 1.0 / u.v;
   return chain(u, r, -r * r, 2 * r * r * r);
 }
-inline Jet operator/(const Jet& a, const Jet& b) { return a * reciprocal(b); }
+inline Jet operator/(const Jet& a, const Jet& b) {
+  return a * reciprocal(b);
+}
 
 inline Jet exp(const Jet& u) {
   const double e = std::exp(u.v);
   return chain(u, e, e, e);
 }
-inline Jet log(const Jet& u) { return chain(u, std::log(u.v), 1 / u.v, -1 / (u.v * u.v)); }
+inline Jet log(const Jet& u) {
+  return chain(u, std::log(u.v), 1 / u.v, -1 / (u.v * u.v));
+}
 inline Jet log1p(const Jet& u) {
   const double d = 1 / (1 + u.v);
   return chain(u, std::log1p(u.v), d, -d * d);
@@ -112,7 +122,9 @@ inline Jet tanh(const Jet& u) {
   const double t = std::tanh(u.v), d = 1 - t * t;
   return chain(u, t, d, -2 * t * d);
 }
-inline Jet abs(const Jet& u) { return u.v < 0 ? -u : u; }
+inline Jet abs(const Jet& u) {
+  return u.v < 0 ? -u : u;
+}
 inline Jet pow(const Jet& u, double p) {
   if (p == 0) return Jet(1.0);
   if (p == 1) return u;
@@ -122,14 +134,22 @@ inline Jet pow(const Jet& u, double p) {
   const double f2 = p * (p - 1) * std::pow(u.v, p - 2);
   return chain(u, f0, f1, f2);
 }
-inline Jet pow(const Jet& u, const Jet& p) { return exp(p * log(u)); }
-inline Jet pow(double b, const Jet& p) { return exp(p * std::log(b)); }
-inline Jet max(const Jet& a, const Jet& b) { return a.v >= b.v ? a : b; }
-inline Jet min(const Jet& a, const Jet& b) { return a.v <= b.v ? a : b; }
+inline Jet pow(const Jet& u, const Jet& p) {
+  return exp(p * log(u));
+}
+inline Jet pow(double b, const Jet& p) {
+  return exp(p * std::log(b));
+}
+inline Jet max(const Jet& a, const Jet& b) {
+  return a.v >= b.v ? a : b;
+}
+inline Jet min(const Jet& a, const Jet& b) {
+  return a.v <= b.v ? a : b;
+}
 
 inline bool isfinite(const Jet& u) {
-  return std::isfinite(u.v) && std::isfinite(u.gx) && std::isfinite(u.gy) &&
-         std::isfinite(u.hxx) && std::isfinite(u.hxy) && std::isfinite(u.hyy);
+  return std::isfinite(u.v) && std::isfinite(u.gx) && std::isfinite(u.gy) && std::isfinite(u.hxx) &&
+         std::isfinite(u.hxy) && std::isfinite(u.hyy);
 }
 
 /// x², for either scalar type.

@@ -10,7 +10,8 @@ std::string range_text(const ParamDef& d) {
   std::ostringstream os;
   if (!d.choices.empty()) {
     os << "one of: ";
-    for (size_t i = 0; i < d.choices.size(); ++i) os << (i ? ", " : "") << i << " (" << d.choices[i] << ")";
+    for (size_t i = 0; i < d.choices.size(); ++i)
+      os << (i ? ", " : "") << i << " (" << d.choices[i] << ")";
     return os.str();
   }
   os << (d.integer ? "an integer" : "a number") << " in [" << d.min << ", " << d.max << "]";
@@ -22,7 +23,8 @@ void validate_param(const ParamDef& def, double value) {
   if (!std::isfinite(value))
     throw ParamError(def.name, "'" + def.name + "' must be finite; expected " + range_text(def));
   if ((def.integer || !def.choices.empty()) && value != std::floor(value))
-    throw ParamError(def.name, "'" + def.name + "' must be a whole number; expected " + range_text(def));
+    throw ParamError(def.name,
+                     "'" + def.name + "' must be a whole number; expected " + range_text(def));
   const double lo = def.choices.empty() ? def.min : 0.0;
   const double hi = def.choices.empty() ? def.max : double(def.choices.size() - 1);
   if (value < lo || value > hi) {

@@ -13,11 +13,11 @@ namespace ss {
 /// One knob. Numeric values are doubles; `integer` knobs hold whole numbers; a knob with
 /// `choices` is an enumeration whose value is the index of the chosen entry.
 struct ParamDef {
-  std::string name;        ///< snake_case key used in scenario files, e.g. "particles"
+  std::string name;  ///< snake_case key used in scenario files, e.g. "particles"
   double default_value = 0;
-  double min = 0;          ///< inclusive lower bound
-  double max = 0;          ///< inclusive upper bound
-  std::string help;        ///< one line, shown as a tooltip
+  double min = 0;    ///< inclusive lower bound
+  double max = 0;    ///< inclusive upper bound
+  std::string help;  ///< one line, shown as a tooltip
   bool integer = false;
   std::vector<std::string> choices;  ///< non-empty: an enumeration (value = index)
   bool log_scale = false;            ///< hint for the UI slider
@@ -30,7 +30,8 @@ using ParamValues = std::map<std::string, double>;
 /// Error raised for a bad parameter: `field` is the parameter name (callers prefix a path).
 struct ParamError : std::runtime_error {
   std::string field;
-  ParamError(std::string f, const std::string& what) : std::runtime_error(what), field(std::move(f)) {}
+  ParamError(std::string f, const std::string& what)
+      : std::runtime_error(what), field(std::move(f)) {}
 };
 
 /// Finds a knob by name, or nullptr.

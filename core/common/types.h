@@ -20,7 +20,9 @@ struct Box {
   double xmin = -1, xmax = 1, ymin = -1, ymax = 1;
   double width() const { return xmax - xmin; }
   double height() const { return ymax - ymin; }
-  bool contains(double x, double y) const { return x >= xmin && x <= xmax && y >= ymin && y <= ymax; }
+  bool contains(double x, double y) const {
+    return x >= xmin && x <= xmax && y >= ymin && y <= ymax;
+  }
   /// The same box scaled by `factor` about its centre.
   Box scaled(double factor) const {
     const double cx = 0.5 * (xmin + xmax), cy = 0.5 * (ymin + ymax);

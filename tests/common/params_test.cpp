@@ -29,7 +29,8 @@ TEST(Params, RejectsUnknownOutOfRangeNonIntegerAndNonFinite) {
     resolve_params(kTable, {{"particles", 0}});
   } catch (const ParamError& e) {
     EXPECT_EQ(e.field, "particles");
-    EXPECT_NE(std::string(e.what()).find("an integer in [2, 10000]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("an integer in [2, 10000]"), std::string::npos)
+        << e.what();
   }
 }
 
