@@ -1,0 +1,100 @@
+// Commands: everything a client (the GUI, the runner, a test) can ask of a Session. They are
+// posted from any thread (Session::post), queued, and applied by the worker between two sampler
+// steps, in the order posted. A command never throws across threads: a command that cannot be
+// applied (unknown run id, parameter out of range, bad target spec, ...) changes nothing and adds
+// an error to the next snapshot (Snapshot::messages and, for run commands,
+// RunSnapshot::last_error).
+//
+// Runs are addressed by RunId, which the worker assigns (1, 2, ... in scenario order; added runs
+// get the next unused id) and never reuses within a session.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/io/scenario.h"
+#include "core/targets/target.h"
+
+namespace ss {
+
+using RunId = int;
+
+namespace cmd {
+
+/// Run every enabled run until its budget (or until Pause).
+struct Start {};
+/// Stop advancing; state, curves and counters are kept. Also cancels a pending Step.
+struct Pause {};
+/// Advance every enabled, unfinished run by `iterations` iterations (budgets still apply), then
+/// pause. iterations ≥ 1 (smaller values are an error).
+struct Step {
+  std::int64_t iterations = 1;
+};
+/// Re-initialize one run (or all when `run` is empty) from its seed: same seed → the same
+/// trajectory as a fresh session. Clears iteration, counters, timers, curves and status.
+/// Running/paused state is unchanged.
+struct Reset {
+  std::optional<RunId> run;
+};
+/// Set the scenario seed and reset every run from seeds derived from it.
+struct Reseed {
+  std::uint64_t seed = 0;
+};
+/// Set one knob of one run, validated against the method's parameter table. Knobs marked
+/// needs_reset (e.g. SVGD's particle count) reset that run so they take effect.
+struct SetParam {
+  RunId run = 0;
+  std::string name;
+  double value = 0;
+};
+/// Add a run (kind and params validated; an empty or duplicate label gets " 2", " 3", ... added).
+struct AddRun {
+  MethodConfig method;
+};
+/// Remove a run and its curves.
+struct RemoveRun {
+  RunId run = 0;
+};
+/// Enable or disable a run; a disabled run keeps its state and is not advanced.
+struct SetRunEnabled {
+  RunId run = 0;
+  bool enabled = true;
+};
+/// Rename a run (must stay unique and non-empty).
+struct SetLabel {
+  RunId run = 0;
+  std::string label;
+};
+/// Replace the target. The spec is checked at once (make_target); its GridReference is computed
+/// on a separate thread, and only when it is ready are all samplers moved to the new target
+/// (Sampler::set_target, state kept) together with the reference and the i.i.d. baseline. Until
+/// then the runs go on, on the old target. A newer ChangeTarget supersedes a pending one.
+struct ChangeTarget {
+  TargetSpec target;
+};
+/// Replace the budget (applies to every run; a finished run resumes when the budget grows).
+struct SetBudget {
+  Budget budget;
+};
+/// Replace the metric settings (cadence and evaluation sample size take effect at the next
+/// metric pass; the i.i.d. baseline is recomputed when ksd_samples or iid_draws change).
+struct SetMetrics {
+  MetricSettings metrics;
+};
+/// Replace the whole scenario (e.g. opening a gallery file): new target, runs, seed, budget and
+/// metrics; pauses. The scenario is validated first (an invalid one is an error, nothing changes).
+struct LoadScenario {
+  Scenario scenario;
+};
+
+}  // namespace cmd
+
+/// Any command.
+using Command =
+    std::variant<cmd::Start, cmd::Pause, cmd::Step, cmd::Reset, cmd::Reseed, cmd::SetParam,
+                 cmd::AddRun, cmd::RemoveRun, cmd::SetRunEnabled, cmd::SetLabel, cmd::ChangeTarget,
+                 cmd::SetBudget, cmd::SetMetrics, cmd::LoadScenario>;
+
+}  // namespace ss

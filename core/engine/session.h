@@ -1,0 +1,131 @@
+// Session: the engine. It owns the target, its grid reference and the runs (one Sampler each plus
+// its metric recorders), and one worker thread that advances the runs, applies commands between
+// steps and publishes immutable snapshots. The GUI and the headless runner are thin clients:
+// they post commands and read snapshots; nothing else crosses threads.
+//
+//   Session session(load_scenario("assets/scenarios/default.json"));
+//   session.post(cmd::Start{});
+//   auto snap = session.snapshot();   // any thread, never blocks on the worker
+//
+// Worker loop: take queued commands and apply them; pick the next run (SessionOptions::scheduling)
+// and call its step() inside a tbb::task_arena of SessionOptions::threads threads; when the run's
+// iteration hits a multiple of MetricSettings::every (and at iteration 0 and when its budget is
+// reached) run a metric pass, timed separately; publish a snapshot when at least
+// snapshot_interval has passed since the last one (so ≤ 1/snapshot_interval per second, and one
+// after every step that ends later than that: ~every 33 ms while running, step length permitting).
+// Publication builds the new snapshot from per-run caches (unchanged curves, overlays and sample
+// sets are shared, not copied) and swaps one pointer under a mutex held only for the swap.
+//
+// Seeds: run r is seeded with derive_seed(scenario.seed, fnv1a64(label of r)), so a run's
+// trajectory depends only on the scenario seed, its label, kind and params — not on the other
+// runs, the scheduling, the number of threads or timing. Metric passes happen at fixed iterations
+// and use seeded reference draws, so with a budget in iterations or gradient evaluations every
+// curve value and sample set is reproducible (only the wall-time axis varies).
+//
+// Divergence: after each step the run's display samples are checked for non-finite values (and
+// the sampler's own status is read); a step that throws, or a metric pass that finds non-finite
+// evaluation samples, also marks the run diverged with a reason. A diverged run stops; the others
+// go on.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/engine/commands.h"
+#include "core/engine/snapshot.h"
+#include "core/io/scenario.h"
+
+namespace ss {
+
+/// How the worker shares its time between runs.
+enum class Scheduling {
+  /// The run with the least sampler wall time goes next (a newly activated run starts level with
+  /// the others), so methods progress fairly in wall time. The GUI default.
+  wall_time,
+  /// The run with the fewest gradient evaluations goes next (ties: run order).
+  gradient_evals,
+  /// One step of each run in run order, over and over. Timing-independent; the runner uses it.
+  round_robin,
+};
+
+struct SessionOptions {
+  /// Threads for inner loops (TBB arena); 0 = max(1, hardware cores − 1).
+  int threads = 0;
+  Scheduling scheduling = Scheduling::wall_time;
+  /// Minimum time between two publications, seconds (1/30: at most 30 snapshots per second).
+  double snapshot_interval = 1.0 / 30.0;
+  /// Minimum time between two overlay refreshes of one run (fill_overlay can cost more than a
+  /// copy), seconds.
+  double overlay_interval = 0.1;
+  /// Cap on RunSnapshot::display_samples rows.
+  int display_points = 4000;
+  /// Curves longer than this are decimated (newest half exact, older points thinned 2:1);
+  /// 0 keeps every point (the runner, which writes them all to metrics.csv).
+  int max_curve_points = 4096;
+  /// Cells per side of the grid reference.
+  int reference_resolution = 512;
+  /// Extra seed for the reference draws (energy-distance reference set, i.i.d. baseline); mixed
+  /// with the scenario seed.
+  std::uint64_t reference_seed_stream = 0x5eed;
+};
+
+class Session {
+ public:
+  /// Validates the scenario (throws ScenarioError, source "<session>", before any thread starts),
+  /// builds the target and the runs (paused), and starts the worker, which first computes the grid
+  /// reference and the i.i.d. baseline. Runs do not advance before the reference is ready.
+  explicit Session(Scenario scenario, SessionOptions options = {});
+  /// Stops the worker (the current step finishes) and joins it. Pending commands are dropped.
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Queues a command (thread-safe; holds a mutex only to push and notify).
+  void post(Command command);
+  /// The newest snapshot (thread-safe; a mutex held only to copy one shared_ptr). Never null: a
+  /// first snapshot exists when the constructor returns.
+  std::shared_ptr<const Snapshot> snapshot() const;
+  /// The scenario as applied by the worker so far (same as snapshot()->scenario, copied).
+  Scenario scenario() const;
+
+  /// Blocks until every command posted before this call has been applied and a snapshot
+  /// reflecting them is published; returns that snapshot.
+  std::shared_ptr<const Snapshot> sync();
+  /// Blocks until the session is finished (every enabled run finished or diverged, no command
+  /// waiting) or `timeout_seconds` pass (≤ 0: no limit). Returns the newest snapshot; check its
+  /// `finished`.
+  std::shared_ptr<const Snapshot> wait_finished(double timeout_seconds = 0);
+
+  const SessionOptions& options() const { return options_; }
+
+ private:
+  struct Worker;  // the worker's private state (engine.cpp)
+  void worker_main();
+
+  SessionOptions options_;
+  std::unique_ptr<Worker> worker_;
+
+  mutable std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;  // worker waits here when idle
+  std::deque<Command> queue_;
+  std::uint64_t posted_ = 0;   // commands posted so far
+  std::uint64_t applied_ = 0;  // commands applied (and published) so far
+  bool stop_ = false;
+
+  mutable std::mutex snapshot_mutex_;
+  std::condition_variable published_cv_;  // sync()/wait_finished() wait here
+  std::shared_ptr<const Snapshot> snapshot_;
+
+  std::thread thread_;
+};
+
+/// FNV-1a 64-bit hash of a string (used to derive run seeds from labels; stable across platforms).
+std::uint64_t fnv1a64(const std::string& text);
+
+/// The seed of a run labelled `label` in a scenario seeded with `scenario_seed`.
+std::uint64_t run_seed(std::uint64_t scenario_seed, const std::string& label);
+
+}  // namespace ss

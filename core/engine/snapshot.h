@@ -1,0 +1,142 @@
+// Snapshot: an immutable picture of a Session that the worker publishes by pointer swap and any
+// thread reads without waiting (Session::snapshot()). Everything a UI frame or the runner needs is
+// in here; nothing in it is ever modified after publication, so it can be read freely and kept as
+// long as wanted (large parts such as curves, overlays and sample sets are shared_ptr<const ...>
+// and shared between consecutive snapshots when unchanged).
+//
+// Self-consistency (checked by tests/engine/session_test.cpp): versions strictly increase; run ids
+// are unique; every curve's points are in increasing iteration order and none lies beyond the
+// run's current iteration; display_samples has at most SessionOptions::display_points rows.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/common/params.h"
+#include "core/common/types.h"
+#include "core/engine/commands.h"
+#include "core/io/scenario.h"
+#include "core/samplers/sampler.h"
+#include "core/targets/grid_reference.h"
+#include "core/targets/target.h"
+
+namespace ss {
+
+/// One point of a metric curve, with all three cost axes.
+struct CurvePoint {
+  std::int64_t iteration = 0;
+  std::uint64_t gradient_evals = 0;
+  double sampler_seconds = 0;  ///< wall time spent inside the run's steps so far (metrics excluded)
+  double value = 0;
+};
+
+/// A metric curve: points in increasing iteration order. On long runs old points are decimated
+/// (see SessionOptions::max_curve_points): the newest half stays exact, older points are thinned.
+using Curve = std::vector<CurvePoint>;
+
+/// What a run is doing.
+enum class RunState {
+  running,   ///< advancing (session started, budget left)
+  paused,    ///< budget left, session paused
+  finished,  ///< budget reached
+  disabled,  ///< cmd::SetRunEnabled{false}
+  diverged,  ///< state turned non-finite or a step failed; see RunSnapshot::status
+};
+
+/// Name of a run state ("running", "paused", "finished", "disabled", "diverged").
+const char* run_state_name(RunState state);
+
+struct RunSnapshot {
+  RunId id = 0;
+  std::string label;
+  std::string kind;
+  bool enabled = true;
+  RunState state = RunState::paused;
+  ParamValues params;      ///< resolved knob values (defaults merged with overrides)
+  std::uint64_t seed = 0;  ///< the run's own seed (derived from the scenario seed and label)
+  SamplerStatus status;    ///< diverged flag, iteration and reason
+  std::int64_t iteration = 0;
+  EvalCounters counters;
+  double sampler_seconds = 0;           ///< wall time inside step() since the last reset
+  double metric_seconds = 0;            ///< wall time in metric passes since the last reset
+  std::int64_t metric_evaluations = 0;  ///< number of metric passes since the last reset
+  double iterations_per_second = 0;     ///< iterations / sampler_seconds over the recent window
+  double budget_fraction = 0;           ///< progress towards the budget in [0, 1]
+
+  /// The canvas points (at most SessionOptions::display_points rows; an evenly strided subset when
+  /// the sampler shows more). Never null.
+  std::shared_ptr<const Points> display_samples;
+  /// Overlay drawn on the canvas; refreshed at most every SessionOptions::overlay_interval.
+  /// Never null (may be empty).
+  std::shared_ptr<const SamplerOverlay> overlay;
+  /// The sample set of the latest metric pass (ksd_samples points); null before the first pass.
+  std::shared_ptr<const Points> evaluation_samples;
+
+  /// Metric name → curve. Names: ksd2_imq, ksd2_imq_iid, energy_distance, mode_tv, modes_missed,
+  /// and the sampler's statistics (loss, accept_local, accept_global, step_size, ...).
+  std::map<std::string, std::shared_ptr<const Curve>> curves;
+  /// The latest value of every curve above, in name order.
+  std::vector<std::pair<std::string, double>> latest;
+  /// Fraction of the latest evaluation samples in each mode region (index = region id of the
+  /// reference the pass used); empty before the first pass or when mode coverage is off.
+  std::vector<double> mode_fractions;
+  /// The last error about this run (a rejected command, a failed step); "" when none.
+  std::string last_error;
+};
+
+/// A session-level message (errors from commands, target changes, completion).
+struct SessionMessage {
+  enum class Level { info, warning, error };
+  std::uint64_t sequence = 0;  ///< increasing; lets a UI show each message once
+  Level level = Level::info;
+  std::string text;
+};
+
+/// Timing of the worker thread since the session started, for the load meter and benchmarks.
+struct WorkerTiming {
+  double busy_seconds = 0;         ///< time not spent waiting for commands
+  double sampler_seconds = 0;      ///< inside Sampler::step()
+  double metric_seconds = 0;       ///< inside metric passes (incl. the i.i.d. baseline)
+  double publish_seconds = 0;      ///< building and swapping snapshots
+  double max_publish_seconds = 0;  ///< the longest single publication
+  std::uint64_t publications = 0;
+  /// Engine overhead: busy − sampler − metric (snapshots, commands, scheduling, bookkeeping).
+  double overhead_seconds() const { return busy_seconds - sampler_seconds - metric_seconds; }
+};
+
+struct Snapshot {
+  std::uint64_t version = 0;  ///< strictly increasing per session, 1 for the first snapshot
+  bool running = false;       ///< started and not paused (a pending Step counts as running)
+  /// Every enabled run is finished or diverged (and no command is waiting): nothing left to do.
+  bool finished = false;
+  /// The scenario as applied so far (edits, added runs, target changes included): what "Save"
+  /// writes.
+  std::shared_ptr<const Scenario> scenario;
+  /// The target the runs are sampling and its ground truth. `reference` is null until the first
+  /// reference is computed. `target_pending` is set while a ChangeTarget reference is computing.
+  std::shared_ptr<const Target> target;
+  std::shared_ptr<const GridReference> reference;
+  bool target_pending = false;
+  /// KSD² (IMQ, V-statistic) of i.i.d. reference samples at n = ksd_samples: mean and standard
+  /// deviation over MetricSettings::iid_draws draws; NaN until computed.
+  double ksd2_iid_mean = 0, ksd2_iid_std = 0;
+
+  std::vector<RunSnapshot> runs;  ///< in run order (scenario order, added runs at the end)
+
+  /// The most recent messages (at most 64), oldest first.
+  std::vector<SessionMessage> messages;
+  /// Fraction of wall time the worker was busy over the last second, in [0, 1].
+  double worker_load = 0;
+  WorkerTiming timing;
+
+  /// The run with this id, or nullptr.
+  const RunSnapshot* find_run(RunId id) const;
+  /// The run with this label, or nullptr.
+  const RunSnapshot* find_run(const std::string& label) const;
+};
+
+}  // namespace ss

@@ -1,0 +1,106 @@
+// Scenario: what a person shares — a target, a list of method configurations, a seed, a budget and
+// metric settings — and its JSON file format, schema 1 (ARCHITECTURE.md §5, docs/scenarios.md).
+//
+// Loading is strict: syntax errors, unknown keys, duplicate keys, wrong types, NaN/Infinity or
+// out-of-range numbers (checked against the target's and each method's parameter table), unknown
+// target or method kinds, an empty method list, duplicate labels, and a missing or ambiguous budget
+// are all rejected with a ScenarioError that names the file, the field as a JSON pointer
+// (RFC 6901, e.g. "/methods/1/params/particles") and what was expected. Nothing is half-loaded.
+//
+// Method and target params hold only the values written in the file (overrides); defaults come
+// from the parameter tables when samplers and targets are built, so files stay short and
+// save_scenario(load_scenario(f)) writes the same scenario back (round trip: equal Scenario).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/common/params.h"
+#include "core/targets/target.h"
+
+namespace ss {
+
+/// The schema version this code reads and writes.
+inline constexpr int kScenarioSchema = 1;
+
+/// One method of a scenario (one Run in the engine).
+struct MethodConfig {
+  std::string kind;     ///< sampler kind, e.g. "svgd", "mala", "flowmc", "dft"
+  std::string label;    ///< unique within the scenario; names the run in CSV files and the UI
+  ParamValues params;   ///< overrides of the method's parameter table (empty = all defaults);
+                        ///< enumerations hold the index of the choice (files may use the name)
+  bool enabled = true;  ///< disabled methods are kept in the file but not run
+  bool operator==(const MethodConfig&) const = default;
+};
+
+/// How long every method runs: exactly one kind, applied to each method separately.
+enum class BudgetKind { iterations, gradient_evals, seconds };
+
+struct Budget {
+  BudgetKind kind = BudgetKind::iterations;
+  /// iterations and gradient_evals: a whole number in [1, 1e12]; seconds: a number in (0, 1e6]
+  /// of sampler wall time (time inside the method's steps, metrics excluded).
+  double amount = 2000;
+  bool operator==(const Budget&) const = default;
+};
+
+/// JSON key of a budget kind ("iterations", "gradient_evals", "seconds").
+std::string budget_key(BudgetKind kind);
+
+/// Metric settings (ARCHITECTURE.md §4).
+struct MetricSettings {
+  int ksd_samples = 1000;       ///< n of the evaluation sample set, in [10, 20000]
+  int every = 50;               ///< metric pass every this many iterations per run, in [1, 1e9];
+                                ///< also one pass at iteration 0 and one when the budget is reached
+  int iid_draws = 5;            ///< draws averaged for the i.i.d. KSD baseline, in [1, 100]
+  bool energy_distance = true;  ///< compute energy_distance against reference samples
+  bool mode_coverage = true;    ///< compute mode_tv, modes_missed and per-region fractions
+  bool operator==(const MetricSettings&) const = default;
+};
+
+struct Scenario {
+  int schema = kScenarioSchema;
+  std::string name;         ///< a title, shown in the UI and written to summary.json
+  std::string description;  ///< optional: what the scenario shows (free text)
+  std::uint64_t seed = 42;  ///< run seeds are derived from it (see core/engine/session.h)
+  TargetSpec target;
+  std::vector<MethodConfig> methods;
+  Budget budget;
+  MetricSettings metrics;
+  bool operator==(const Scenario& o) const;
+};
+
+/// A rejected scenario. what() reads "<file>: <pointer>: <message>", e.g.
+/// "bad.json: /methods/0/params/particles: 'particles' = -5 is out of range; expected an integer
+/// in [2, 20000]". `pointer` is "" for the document root (e.g. a syntax error; then the message
+/// gives the line and column).
+struct ScenarioError : std::runtime_error {
+  std::string file;     ///< the source name given to the parser (a path, or e.g. "<clipboard>")
+  std::string pointer;  ///< JSON pointer of the offending field
+  std::string message;  ///< what was wrong and what was expected
+  ScenarioError(std::string file, std::string pointer, std::string message);
+};
+
+/// Reads and validates a scenario file. Throws ScenarioError (also when the file cannot be read:
+/// pointer "", message with the OS error).
+Scenario load_scenario(const std::filesystem::path& path);
+
+/// Validates scenario JSON text; `source_name` is used in error messages as the file name.
+Scenario parse_scenario(const std::string& text, const std::string& source_name);
+
+/// Checks an in-memory scenario with the same rules as parsing (e.g. one built by the UI); throws
+/// ScenarioError with `source_name` and the pointer of the first bad field.
+void validate_scenario(const Scenario& scenario, const std::string& source_name);
+
+/// The scenario as pretty-printed JSON text (2-space indent, fields in a fixed order, numbers
+/// round-trippable and locale-independent); parse_scenario(to_json_text(s)) == s.
+std::string to_json_text(const Scenario& scenario);
+
+/// Writes to_json_text(scenario) to `path` atomically (temporary file, then rename). Throws
+/// std::runtime_error naming the path on I/O failure.
+void save_scenario(const Scenario& scenario, const std::filesystem::path& path);
+
+}  // namespace ss
