@@ -1,0 +1,240 @@
+#include "core/samplers/svgd_kernel.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace ss {
+
+namespace {
+
+constexpr int kChunk = 256;                    // j-block length of the vectorized inner loops
+constexpr std::int64_t kDirectSelect = 60000;  // pairs up to which all pairs are selected directly
+constexpr int kRowBlocks = 64;                 // fixed row blocks of the counting pass
+
+using Chunk = Eigen::Array<double, kChunk, 1>;
+
+std::uint64_t splitmix(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+void load_soa(const Points& x, SvgdKernelWorkspace& ws) {
+  const Eigen::Index n = x.rows();
+  ws.xs.resize(n);
+  ws.ys.resize(n);
+  ws.xs = x.col(0).array();
+  ws.ys = x.col(1).array();
+}
+
+// Start row of each of `blocks` row blocks so that every block holds about the same number of
+// pairs i < j (row i holds n − 1 − i of them). Deterministic in n.
+void row_blocks(std::int64_t n, int blocks, std::vector<std::int64_t>& starts) {
+  starts.assign(blocks + 1, n);
+  const double total = 0.5 * double(n) * double(n - 1);
+  std::int64_t row = 0;
+  double cum = 0;
+  for (int b = 0; b < blocks; ++b) {
+    starts[b] = row;
+    const double goal = total * (b + 1) / blocks;
+    while (row < n && cum < goal) cum += double(n - 1 - row++);
+  }
+  starts[blocks] = n;
+}
+
+// Counting pass: per row block, the number of pair distances below `lo` and the distances inside
+// [lo, hi] (branch-free compaction into the block's buffer).
+void bracket_pass(SvgdKernelWorkspace& ws, double lo, double hi) {
+  const std::vector<std::int64_t>& starts = ws.row_starts;
+  const Eigen::Index n = ws.xs.size();
+  const int blocks = int(starts.size()) - 1;
+  ws.block_candidates.resize(blocks);
+  ws.block_below.assign(blocks, 0);
+  ws.block_count.assign(blocks, 0);
+  tbb::parallel_for(tbb::blocked_range<int>(0, blocks, 1), [&](const tbb::blocked_range<int>& r) {
+    Chunk d;
+    for (int b = r.begin(); b != r.end(); ++b) {
+      std::vector<double>& buf = ws.block_candidates[b];
+      std::int64_t below = 0, count = 0;
+      for (std::int64_t i = starts[b]; i < starts[b + 1]; ++i) {
+        const double xi = ws.xs[i], yi = ws.ys[i];
+        for (Eigen::Index j0 = i + 1; j0 < n; j0 += kChunk) {
+          const Eigen::Index len = std::min<Eigen::Index>(kChunk, n - j0);
+          auto dh = d.head(len);
+          dh = (xi - ws.xs.segment(j0, len)).square() + (yi - ws.ys.segment(j0, len)).square();
+          below += (dh < lo).count();
+          if (std::int64_t(buf.size()) < count + len)
+            buf.resize(std::max<std::size_t>(2 * buf.size(), count + kChunk));
+          double* out = buf.data();
+          for (Eigen::Index k = 0; k < len; ++k) {
+            const double v = dh[k];
+            out[count] = v;
+            count += (v >= lo) & (v <= hi);
+          }
+        }
+      }
+      ws.block_below[b] = below;
+      ws.block_count[b] = count;
+    }
+  });
+}
+
+// Values of the pair order statistics qa ≤ qb ≤ qa + 1 (0-based, over the n(n−1)/2 pairs i < j).
+void select_pair_ranks(const Points& x, std::int64_t qa, std::int64_t qb, SvgdKernelWorkspace& ws,
+                       double& va, double& vb) {
+  const std::int64_t n = x.rows();
+  const std::int64_t pairs = n * (n - 1) / 2;
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  if (pairs > kDirectSelect) {
+    // Bracket the wanted ranks with a deterministic uniform sample of pairs: ~ (2M)^(2/3) draws,
+    // bracket = sample ranks ± 4.5 standard deviations of a sample quantile.
+    const std::int64_t s = std::clamp<std::int64_t>(
+        std::int64_t(std::cbrt(4.0 * double(pairs) * double(pairs))), 4096, 200000);
+    ws.pair_sample.resize(s);
+    std::uint64_t state = 0x5DEECE66DULL ^ std::uint64_t(n);
+    for (std::int64_t k = 0; k < s; ++k) {
+      const std::int64_t i = std::int64_t(splitmix(state) % std::uint64_t(n));
+      std::int64_t j = std::int64_t(splitmix(state) % std::uint64_t(n - 1));
+      if (j >= i) ++j;
+      const double dx = ws.xs[i] - ws.xs[j], dy = ws.ys[i] - ws.ys[j];
+      ws.pair_sample[k] = dx * dx + dy * dy;
+    }
+    const double fa = (double(qa) + 0.5) / double(pairs), fb = (double(qb) + 0.5) / double(pairs);
+    const double sda = std::sqrt(double(s) * fa * (1 - fa)) + 1;
+    const double sdb = std::sqrt(double(s) * fb * (1 - fb)) + 1;
+    const std::int64_t rl = std::int64_t(std::floor(double(s) * fa - 4.5 * sda - 1));
+    const std::int64_t ru = std::int64_t(std::ceil(double(s) * fb + 4.5 * sdb + 1));
+    auto first = ws.pair_sample.begin();
+    if (rl >= 0) {
+      std::nth_element(first, first + rl, ws.pair_sample.end());
+      lo = first[rl];
+    }
+    if (ru < s) {
+      const std::int64_t from = std::max<std::int64_t>(rl + 1, 0);
+      std::nth_element(first + from, first + ru, ws.pair_sample.end());
+      hi = first[ru];
+    }
+  }
+  const int blocks = int(std::min<std::int64_t>(kRowBlocks, std::max<std::int64_t>(n - 1, 1)));
+  row_blocks(n, blocks, ws.row_starts);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bracket_pass(ws, lo, hi);
+    std::int64_t below = 0, count = 0;
+    for (int b = 0; b < blocks; ++b) below += ws.block_below[b], count += ws.block_count[b];
+    if (below <= qa && qb < below + count) {
+      ws.candidates.resize(count);
+      std::int64_t at = 0;
+      for (int b = 0; b < blocks; ++b) {
+        std::copy_n(ws.block_candidates[b].begin(), ws.block_count[b], ws.candidates.begin() + at);
+        at += ws.block_count[b];
+      }
+      auto first = ws.candidates.begin();
+      std::nth_element(first, first + (qa - below), ws.candidates.end());
+      va = first[qa - below];
+      vb = qb == qa ? va : *std::min_element(first + (qa - below) + 1, ws.candidates.end());
+      return;
+    }
+    ++ws.bracket_misses;
+    lo = -std::numeric_limits<double>::infinity();
+    hi = std::numeric_limits<double>::infinity();
+  }
+  throw std::logic_error("median_squared_distance: selection failed (non-finite distances?)");
+}
+
+}  // namespace
+
+double median_squared_distance(const Points& x, SvgdKernelWorkspace& ws) {
+  const std::int64_t n = x.rows();
+  if (n <= 1) return 0.0;
+  if (!x.allFinite()) return std::numeric_limits<double>::quiet_NaN();
+  load_soa(x, ws);
+  // Positions of the median in the sorted n² multiset (n zeros, then every pair value twice).
+  const std::int64_t total = n * n;
+  const std::int64_t p1 = total % 2 ? total / 2 : total / 2 - 1;
+  const std::int64_t p2 = total / 2;
+  if (p2 < n) return 0.0;  // both middle positions fall on diagonal zeros
+  const std::int64_t q2 = (p2 - n) / 2;
+  const std::int64_t q1 = p1 < n ? q2 : (p1 - n) / 2;
+  double v1 = 0, v2 = 0;
+  select_pair_ranks(x, q1, q2, ws, v1, v2);
+  if (p1 < n) v1 = 0.0;
+  return p1 == p2 ? v2 : 0.5 * (v1 + v2);
+}
+
+double svgd_median_bandwidth2(const Points& x, SvgdKernelWorkspace& ws) {
+  const Eigen::Index n = x.rows();
+  if (n == 0) throw std::invalid_argument("svgd bandwidth: no particles");
+  double m = median_squared_distance(x, ws);
+  if (std::isnan(m)) return m;
+  if (m <= 0 && n > 1) {
+    // Guard: more than half of the pairs coincide; use the mean pair distance instead.
+    double sum = 0;
+    for (Eigen::Index i = 0; i < n; ++i)
+      for (Eigen::Index j = i + 1; j < n; ++j) sum += (x.row(i) - x.row(j)).squaredNorm();
+    m = sum / (0.5 * double(n) * double(n - 1));
+  }
+  const double floor = 1e-12 * (1.0 + x.rowwise().squaredNorm().maxCoeff());
+  return std::max(0.5 * m / std::log(double(n) + 1.0), floor);
+}
+
+double svgd_direction(const Points& x, const Points& g, double fixed_h2, SvgdKernelWorkspace& ws,
+                      Points& phi) {
+  const Eigen::Index n = x.rows();
+  if (n == 0) throw std::invalid_argument("svgd_direction: no particles");
+  if (g.rows() != n)
+    throw std::invalid_argument("svgd_direction: scores and particles differ in count");
+  const double h2 = fixed_h2 > 0 ? fixed_h2 : svgd_median_bandwidth2(x, ws);
+  load_soa(x, ws);
+  ws.gxs.resize(n);
+  ws.gys.resize(n);
+  ws.gxs = g.col(0).array();
+  ws.gys = g.col(1).array();
+  if (phi.rows() != n) phi.resize(n, 2);
+  const double neg_inv_2h2 = -0.5 / h2, inv_h2 = 1.0 / h2, inv_n = 1.0 / double(n);
+  auto rows = [&](const tbb::blocked_range<Eigen::Index>& r) {
+    Chunk dx, dy, e, a_gx, a_gy, a_dx, a_dy;
+    for (Eigen::Index i = r.begin(); i != r.end(); ++i) {
+      const double xi = ws.xs[i], yi = ws.ys[i];
+      a_gx.setZero();
+      a_gy.setZero();
+      a_dx.setZero();
+      a_dy.setZero();
+      Eigen::Index j0 = 0;
+      for (; j0 + kChunk <= n; j0 += kChunk) {
+        dx = xi - ws.xs.segment<kChunk>(j0);
+        dy = yi - ws.ys.segment<kChunk>(j0);
+        e = ((dx.square() + dy.square()) * neg_inv_2h2).exp();
+        a_gx += e * ws.gxs.segment<kChunk>(j0);
+        a_gy += e * ws.gys.segment<kChunk>(j0);
+        a_dx += e * dx;
+        a_dy += e * dy;
+      }
+      if (j0 < n) {
+        const Eigen::Index len = n - j0;
+        dx.head(len) = xi - ws.xs.segment(j0, len);
+        dy.head(len) = yi - ws.ys.segment(j0, len);
+        e.head(len) = ((dx.head(len).square() + dy.head(len).square()) * neg_inv_2h2).exp();
+        a_gx.head(len) += e.head(len) * ws.gxs.segment(j0, len);
+        a_gy.head(len) += e.head(len) * ws.gys.segment(j0, len);
+        a_dx.head(len) += e.head(len) * dx.head(len);
+        a_dy.head(len) += e.head(len) * dy.head(len);
+      }
+      phi(i, 0) = (a_gx.sum() + a_dx.sum() * inv_h2) * inv_n;
+      phi(i, 1) = (a_gy.sum() + a_dy.sum() * inv_h2) * inv_n;
+    }
+  };
+  if (n < 64)
+    rows(tbb::blocked_range<Eigen::Index>(0, n));
+  else
+    tbb::parallel_for(tbb::blocked_range<Eigen::Index>(0, n, 8), rows);
+  return h2;
+}
+
+}  // namespace ss
