@@ -7,6 +7,7 @@
 // on the grid, with basins under 0.5 % of the mass merged into their highest neighbour.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,6 +77,8 @@ class GridReference {
   std::vector<ModeRegion> regions_;
   std::vector<int> region_grid_;
   std::vector<GaussianComponent> components_;  // mixtures: for exact region_of
+  // Per component: mean x, mean y, inverse covariance (11, 12, 22), log w − ½ log det Σ.
+  std::vector<std::array<double, 6>> component_scores_;
 };
 
 }  // namespace ss
