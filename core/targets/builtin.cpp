@@ -6,6 +6,8 @@
 #include <sstream>
 #include <type_traits>
 
+#include "core/targets/formula.h"
+
 namespace ss {
 
 namespace {
@@ -512,7 +514,7 @@ std::shared_ptr<const Target> make_target(const TargetSpec& spec) {
       throw ParamError(
           spec.params.begin()->first,
           "formula targets take no numeric parameters (got '" + spec.params.begin()->first + "')");
-    throw ParamError("kind", "formula targets are not available in this build");
+    return make_formula_target(spec.log_density, spec.box);
   }
   if (!spec.log_density.empty())
     throw ParamError("log_density",

@@ -459,6 +459,21 @@ TEST(Targets, MakeTargetRejectsBadInputWithClearErrors) {
   EXPECT_EQ(param_error_field([&] { make_target(with_formula); }), "log_density");
 }
 
+TEST(Targets, MakeTargetBuildsFormulaTargets) {
+  TargetSpec s;
+  s.kind = "formula";
+  s.log_density = "-(x*x + y*y)/2";
+  s.box = {-5, 5, -5, 5};
+  const auto t = make_target(s);
+  EXPECT_EQ(t->kind(), "formula");
+  EXPECT_DOUBLE_EQ(t->log_density_at(1, 2), -2.5);
+  s.log_density = "-(x*x + ";
+  EXPECT_EQ(param_error_field([&] { make_target(s); }), "log_density");
+  s.log_density = "-x*x";
+  s.params = {{"radius", 1}};
+  EXPECT_EQ(param_error_field([&] { make_target(s); }), "radius");
+}
+
 TEST(Targets, GmmWeightsAreNormalized) {
   TargetSpec s;
   s.kind = "gmm";
