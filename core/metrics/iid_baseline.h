@@ -1,0 +1,51 @@
+// The i.i.d. baseline: every sample-based metric of exact samples of the target is not 0 at a
+// finite sample size n (KSD's V-statistic is biased by ≈ E[u(x,x)]/n, the energy distance by
+// ≈ E‖X−X'‖(1/n + 1/m), the mode TV by ≈ √(R/n)). The baseline is the metric of exact draws from
+// the grid reference at the same n, averaged over a few independent draws: the line a perfect
+// sampler sits on. Also: the RBF-KSD bandwidth fixed once per target from reference samples.
+//
+// Determinism: draws use Rng(derive_seed(seed, repeat)), so a (reference, n, repeats, seed)
+// always gives the same numbers, for any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/common/types.h"
+#include "core/targets/grid_reference.h"
+
+namespace ss {
+
+/// Mean and spread of a metric over independent exact draws.
+struct IidBaseline {
+  double mean = 0;             ///< mean over repeats
+  double stddev = 0;           ///< sample standard deviation over repeats (0 if repeats == 1)
+  std::vector<double> values;  ///< one value per repeat
+  int n = 0;                   ///< sample size of each draw
+};
+
+/// Baseline of any metric(x, scores) of n exact samples x with their scores ∇log p(x).
+/// Throws std::invalid_argument for n < 1 ("n") or repeats < 1 ("repeats").
+IidBaseline iid_baseline(
+    const GridReference& reference, int n, int repeats, std::uint64_t seed,
+    const std::function<double(const Points& x, const Points& scores)>& metric);
+
+/// Baseline of ksd2_imq (IMQ, c = 1, V-statistic) at sample size n: the `ksd2_imq_iid` metric.
+IidBaseline ksd2_imq_iid_baseline(const GridReference& reference, int n, int repeats = 5,
+                                  std::uint64_t seed = 0);
+
+/// Baseline of the V-statistic energy distance between n exact samples and an independent exact
+/// reference set of size m (as the engine compares a sampler's n points with m reference points).
+IidBaseline energy_distance_iid_baseline(const GridReference& reference, int n, int m,
+                                         int repeats = 5, std::uint64_t seed = 0);
+
+/// Baseline of the mode-coverage total variation at sample size n.
+IidBaseline mode_tv_iid_baseline(const GridReference& reference, int n, int repeats = 5,
+                                 std::uint64_t seed = 0);
+
+/// RBF-KSD bandwidth of a target: median pair distance (rbf_bandwidth_from_samples) of 1000 exact
+/// samples drawn with Rng(seed). Computed once per target; pass it to ksd_rbf.
+double rbf_bandwidth_for_reference(const GridReference& reference, std::uint64_t seed = 0);
+
+}  // namespace ss
