@@ -23,7 +23,8 @@ using RunId = int;
 
 namespace cmd {
 
-/// Run every enabled run until its budget (or until Pause).
+/// Run every enabled run until its budget (or until Pause). When every enabled run has finished
+/// or diverged the session pauses by itself (Snapshot::running false, Snapshot::finished true).
 struct Start {};
 /// Stop advancing; state, curves and counters are kept. Also cancels a pending Step.
 struct Pause {};
@@ -74,7 +75,8 @@ struct SetLabel {
 struct ChangeTarget {
   TargetSpec target;
 };
-/// Replace the budget (applies to every run; a finished run resumes when the budget grows).
+/// Replace the budget (applies to every run; after growing it, Start continues finished runs).
+/// The amount is validated like a scenario file's budget.
 struct SetBudget {
   Budget budget;
 };

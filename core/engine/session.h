@@ -70,6 +70,8 @@ struct SessionOptions {
   /// Extra seed for the reference draws (energy-distance reference set, i.i.d. baseline); mixed
   /// with the scenario seed.
   std::uint64_t reference_seed_stream = 0x5eed;
+  /// Where method kinds come from (default: the sampler registry); tests plug in toy samplers.
+  MethodCatalog methods = MethodCatalog::registry();
 };
 
 class Session {
@@ -118,6 +120,7 @@ class Session {
   mutable std::mutex snapshot_mutex_;
   std::condition_variable published_cv_;  // sync()/wait_finished() wait here
   std::shared_ptr<const Snapshot> snapshot_;
+  std::uint64_t published_commands_ = 0;  // commands applied before the newest snapshot was built
 
   std::thread thread_;
 };

@@ -14,11 +14,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/common/params.h"
+#include "core/samplers/sampler.h"
 #include "core/targets/target.h"
 
 namespace ss {
@@ -84,16 +87,34 @@ struct ScenarioError : std::runtime_error {
   ScenarioError(std::string file, std::string pointer, std::string message);
 };
 
+/// The methods a scenario may name: their kinds, knob tables and constructors. The default is the
+/// sampler registry (make_sampler, sampler_param_table, sampler_kinds in core/samplers/sampler.h);
+/// tests pass their own catalog to run toy samplers through the same validation and engine.
+struct MethodCatalog {
+  std::function<std::vector<std::string>()> kinds;
+  /// Throws ParamError (field "kind") for an unknown kind.
+  std::function<const ParamTable&(const std::string& kind)> param_table;
+  /// A sampler of `kind` on `target` with knob overrides `params`, reset with `seed`.
+  std::function<std::unique_ptr<Sampler>(const std::string& kind, std::shared_ptr<const Target>,
+                                         const ParamValues& params, std::uint64_t seed)>
+      make;
+  /// The catalog of the sampler registry.
+  static MethodCatalog registry();
+};
+
 /// Reads and validates a scenario file. Throws ScenarioError (also when the file cannot be read:
 /// pointer "", message with the OS error).
-Scenario load_scenario(const std::filesystem::path& path);
+Scenario load_scenario(const std::filesystem::path& path,
+                       const MethodCatalog& catalog = MethodCatalog::registry());
 
 /// Validates scenario JSON text; `source_name` is used in error messages as the file name.
-Scenario parse_scenario(const std::string& text, const std::string& source_name);
+Scenario parse_scenario(const std::string& text, const std::string& source_name,
+                        const MethodCatalog& catalog = MethodCatalog::registry());
 
 /// Checks an in-memory scenario with the same rules as parsing (e.g. one built by the UI); throws
 /// ScenarioError with `source_name` and the pointer of the first bad field.
-void validate_scenario(const Scenario& scenario, const std::string& source_name);
+void validate_scenario(const Scenario& scenario, const std::string& source_name,
+                       const MethodCatalog& catalog = MethodCatalog::registry());
 
 /// The scenario as pretty-printed JSON text (2-space indent, fields in a fixed order, numbers
 /// round-trippable and locale-independent); parse_scenario(to_json_text(s)) == s.

@@ -1,0 +1,241 @@
+#include "core/engine/run.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "core/metrics/energy_distance.h"
+#include "core/metrics/ksd.h"
+
+namespace ss {
+
+namespace {
+
+bool all_finite(const Points& p) {
+  return p.size() == 0 || p.allFinite();
+}
+
+}  // namespace
+
+Run::Run(RunId id, MethodConfig config, std::uint64_t seed, std::unique_ptr<Sampler> sampler)
+    : id_(id), config_(std::move(config)), seed_(seed), sampler_(std::move(sampler)) {}
+
+void Run::restart(std::unique_ptr<Sampler> sampler, std::uint64_t seed) {
+  sampler_ = std::move(sampler);
+  seed_ = seed;
+  status_ = {};
+  sampler_seconds_ = metric_seconds_ = 0;
+  metric_evaluations_ = 0;
+  last_metric_iteration_ = -1;
+  curves_.clear();
+  mode_fractions_.clear();
+  published_evaluation_.reset();
+  display_cache_.reset();
+  display_cache_iteration_ = -1;
+  overlay_cache_.reset();
+  overlay_time_ = -1e300;
+  overlay_iteration_ = -1;
+  ips_anchor_seconds_ = iterations_per_second_ = 0;
+  ips_anchor_iteration_ = 0;
+  step_until.reset();
+  last_error.clear();
+}
+
+void Run::mark_diverged(std::string reason) {
+  status_.diverged = true;
+  status_.iteration = sampler_->iteration();
+  status_.reason = std::move(reason);
+}
+
+double Run::step(tbb::task_arena& arena) {
+  if (status_.diverged) return 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string failure;
+  arena.execute([&] {
+    try {
+      sampler_->step();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    } catch (...) {
+      failure = "unknown exception";
+    }
+  });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  sampler_seconds_ += seconds;
+  if (!failure.empty()) {
+    mark_diverged("step failed: " + failure);
+    last_error = status_.reason;
+  } else if (sampler_->status().diverged) {
+    status_ = sampler_->status();
+  } else if (!all_finite(sampler_->display_samples())) {
+    mark_diverged("sample positions became non-finite");
+  }
+  return seconds;
+}
+
+bool Run::budget_reached(const Budget& budget) const {
+  switch (budget.kind) {
+    case BudgetKind::iterations:
+      return double(iteration()) >= budget.amount;
+    case BudgetKind::gradient_evals:
+      return double(gradient_evals()) >= budget.amount;
+    case BudgetKind::seconds:
+      return sampler_seconds_ >= budget.amount;
+  }
+  return true;
+}
+
+double Run::budget_fraction(const Budget& budget) const {
+  double used = 0;
+  switch (budget.kind) {
+    case BudgetKind::iterations:
+      used = double(iteration());
+      break;
+    case BudgetKind::gradient_evals:
+      used = double(gradient_evals());
+      break;
+    case BudgetKind::seconds:
+      used = sampler_seconds_;
+      break;
+  }
+  return budget.amount > 0 ? std::min(1.0, std::max(0.0, used / budget.amount)) : 1.0;
+}
+
+bool Run::metric_due(const MetricSettings& settings, const Budget& budget) const {
+  if (status_.diverged || iteration() == last_metric_iteration_) return false;
+  return iteration() % std::max(1, settings.every) == 0 || budget_reached(budget);
+}
+
+void Run::record(const std::string& name, double value, int max_curve_points) {
+  CurveData& c = curves_[name];
+  append_decimated(c.points, {iteration(), gradient_evals(), sampler_seconds_, value},
+                   max_curve_points);
+  c.dirty = true;
+}
+
+void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
+  if (status_.diverged) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  last_metric_iteration_ = iteration();
+  const MetricSettings& settings = *ctx.settings;
+  std::string failure;
+  bool finite = true;
+  arena.execute([&] {
+    try {
+      sampler_->evaluation_samples(settings.ksd_samples, evaluation_samples_);
+      finite = evaluation_samples_.rows() > 0 && all_finite(evaluation_samples_);
+      if (!finite) return;
+      const int mp = ctx.max_curve_points;
+      ctx.target->evaluate(evaluation_samples_, nullptr, &evaluation_scores_, nullptr);
+      record("ksd2_imq", ksd2_imq(evaluation_samples_, evaluation_scores_), mp);
+      if (std::isfinite(ctx.ksd2_iid_mean)) record("ksd2_imq_iid", ctx.ksd2_iid_mean, mp);
+      if (settings.energy_distance && ctx.reference_samples && ctx.reference_samples->rows() > 0)
+        record("energy_distance", energy_distance(evaluation_samples_, *ctx.reference_samples), mp);
+      if (settings.mode_coverage && ctx.reference) {
+        const auto& regions = ctx.reference->regions();
+        std::vector<double> counts(regions.size(), 0.0);
+        for (Eigen::Index i = 0; i < evaluation_samples_.rows(); ++i) {
+          const int r =
+              ctx.reference->region_of(evaluation_samples_(i, 0), evaluation_samples_(i, 1));
+          if (r >= 0 && size_t(r) < counts.size()) counts[size_t(r)] += 1;
+        }
+        double tv = 0;
+        int missed = 0;
+        const double n = double(evaluation_samples_.rows());
+        for (size_t r = 0; r < counts.size(); ++r) {
+          counts[r] /= n;
+          tv += std::abs(counts[r] - regions[r].true_mass);
+          if (counts[r] < 0.1 * regions[r].true_mass) ++missed;
+        }
+        mode_fractions_ = counts;
+        record("mode_tv", 0.5 * tv, mp);
+        record("modes_missed", double(missed), mp);
+      }
+      for (const auto& [name, value] : sampler_->statistics()) record(name, value, mp);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  });
+  if (!failure.empty()) {
+    last_error = "metric pass failed at iteration " + std::to_string(iteration()) + ": " + failure;
+  } else if (!finite) {
+    mark_diverged("evaluation samples became non-finite");
+  } else {
+    published_evaluation_ = std::make_shared<const Points>(evaluation_samples_);
+  }
+  metric_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ++metric_evaluations_;
+}
+
+void Run::fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget, int display_points,
+                        double overlay_interval, double now) {
+  out.id = id_;
+  out.label = config_.label;
+  out.kind = config_.kind;
+  out.enabled = config_.enabled;
+  out.state = state;
+  out.params = sampler_->params();
+  out.seed = seed_;
+  out.status = status_;
+  out.iteration = iteration();
+  out.counters = sampler_->counters();
+  out.sampler_seconds = sampler_seconds_;
+  out.metric_seconds = metric_seconds_;
+  out.metric_evaluations = metric_evaluations_;
+  out.budget_fraction = budget_fraction(budget);
+
+  // Iterations per second over a window of at least 0.5 s of sampler time.
+  if (sampler_seconds_ - ips_anchor_seconds_ >= 0.5) {
+    iterations_per_second_ =
+        double(iteration() - ips_anchor_iteration_) / (sampler_seconds_ - ips_anchor_seconds_);
+    ips_anchor_seconds_ = sampler_seconds_;
+    ips_anchor_iteration_ = iteration();
+  } else if (iterations_per_second_ == 0 && sampler_seconds_ > 0) {
+    iterations_per_second_ = double(iteration()) / sampler_seconds_;
+  }
+  out.iterations_per_second = iterations_per_second_;
+
+  if (!display_cache_ || display_cache_iteration_ != iteration()) {
+    const Points& all = sampler_->display_samples();
+    const Eigen::Index cap = std::max(1, display_points);
+    if (all.rows() <= cap) {
+      display_cache_ = std::make_shared<const Points>(all);
+    } else {
+      auto subset = std::make_shared<Points>(cap, 2);
+      for (Eigen::Index i = 0; i < cap; ++i) subset->row(i) = all.row(i * all.rows() / cap);
+      display_cache_ = std::move(subset);
+    }
+    display_cache_iteration_ = iteration();
+  }
+  out.display_samples = display_cache_;
+
+  if (!overlay_cache_ ||
+      (overlay_iteration_ != iteration() && now - overlay_time_ >= overlay_interval)) {
+    auto overlay = std::make_shared<SamplerOverlay>();
+    try {
+      sampler_->fill_overlay(*overlay);
+    } catch (const std::exception& e) {
+      last_error = std::string("overlay failed: ") + e.what();
+    }
+    overlay_cache_ = std::move(overlay);
+    overlay_time_ = now;
+    overlay_iteration_ = iteration();
+  }
+  out.overlay = overlay_cache_;
+  out.evaluation_samples = published_evaluation_;
+
+  out.curves.clear();
+  out.latest.clear();
+  for (auto& [name, data] : curves_) {
+    if (data.dirty || !data.published) {
+      data.published = std::make_shared<const Curve>(data.points);
+      data.dirty = false;
+    }
+    out.curves.emplace(name, data.published);
+    if (!data.points.empty()) out.latest.emplace_back(name, data.points.back().value);
+  }
+  out.mode_fractions = mode_fractions_;
+  out.last_error = last_error;
+}
+
+}  // namespace ss

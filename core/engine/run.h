@@ -1,0 +1,119 @@
+// Run: one method inside a Session — a Sampler plus everything the engine keeps about it: seed,
+// timers (sampler and metric time kept apart), divergence status, metric curves with all three cost
+// axes, and the caches snapshots are built from. Owned and used by the worker thread only; the
+// outside world sees a Run through RunSnapshot.
+#pragma once
+
+#include <tbb/task_arena.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/engine/curves.h"
+#include "core/engine/snapshot.h"
+#include "core/io/scenario.h"
+#include "core/samplers/sampler.h"
+
+namespace ss {
+
+/// What a metric pass compares against (owned by the session; pointers stay valid during a pass).
+struct MetricContext {
+  const Target* target = nullptr;
+  const GridReference* reference = nullptr;  ///< null: no reference metrics
+  const MetricSettings* settings = nullptr;
+  const Points* reference_samples = nullptr;  ///< i.i.d. reference draws (energy distance)
+  double ksd2_iid_mean = 0;                   ///< NaN: not recorded
+  int max_curve_points = 0;                   ///< see SessionOptions::max_curve_points
+};
+
+class Run {
+ public:
+  Run(RunId id, MethodConfig config, std::uint64_t seed, std::unique_ptr<Sampler> sampler);
+
+  RunId id() const { return id_; }
+  const MethodConfig& config() const { return config_; }
+  std::uint64_t seed() const { return seed_; }
+  Sampler& sampler() { return *sampler_; }
+  const Sampler& sampler() const { return *sampler_; }
+
+  void set_label(std::string label) { config_.label = std::move(label); }
+  void set_enabled(bool enabled) { config_.enabled = enabled; }
+  /// Records a knob override in the config (the sampler is updated by the caller).
+  void set_param_override(const std::string& name, double value) { config_.params[name] = value; }
+
+  /// Replaces the sampler with a fresh one (reset, reseed, needs_reset knob) and clears progress:
+  /// timers, curves, status, caches.
+  void restart(std::unique_ptr<Sampler> sampler, std::uint64_t seed);
+
+  /// One sampler step inside `arena`, timed. Afterwards the run is diverged if the sampler says
+  /// so, if step() threw, or if any display sample is non-finite. Returns the step's wall seconds.
+  double step(tbb::task_arena& arena);
+
+  bool diverged() const { return status_.diverged; }
+  const SamplerStatus& status() const { return status_; }
+  std::int64_t iteration() const { return sampler_->iteration(); }
+  std::uint64_t gradient_evals() const { return sampler_->counters().gradient_evals(); }
+  double sampler_seconds() const { return sampler_seconds_; }
+  double metric_seconds() const { return metric_seconds_; }
+  std::int64_t metric_evaluations() const { return metric_evaluations_; }
+
+  /// The budget is used up: iteration ≥ amount, gradient_evals ≥ amount, or sampler seconds ≥
+  /// amount.
+  bool budget_reached(const Budget& budget) const;
+  /// Progress towards the budget in [0, 1].
+  double budget_fraction(const Budget& budget) const;
+  /// A metric pass is due: none yet at this iteration, and the iteration is a multiple of
+  /// `every` (0 included) or the budget is reached.
+  bool metric_due(const MetricSettings& settings, const Budget& budget) const;
+  /// Evaluates every metric on sampler.evaluation_samples(ksd_samples) and appends one point to
+  /// each curve; the time goes to metric_seconds. Non-finite evaluation samples mark the run
+  /// diverged (no point is recorded then). Runs inside `arena`.
+  void metric_pass(const MetricContext& context, tbb::task_arena& arena);
+
+  /// Builds this run's part of a snapshot, reusing cached pieces that did not change. `now` is a
+  /// steady-clock time in seconds (for the overlay refresh interval).
+  void fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget, int display_points,
+                     double overlay_interval, double now);
+
+  // Scheduling state, owned by the session's scheduler.
+  double virtual_time = 0;                 ///< wall seconds or gradient evals consumed (fairness)
+  bool was_candidate = false;              ///< was eligible at the previous scheduling decision
+  std::optional<std::int64_t> step_until;  ///< pending cmd::Step: advance up to this iteration
+  std::string last_error;                  ///< shown in RunSnapshot::last_error
+
+ private:
+  struct CurveData {
+    Curve points;
+    std::shared_ptr<const Curve> published;  // null or stale when dirty
+    bool dirty = true;
+  };
+  void record(const std::string& name, double value, int max_curve_points);
+  void mark_diverged(std::string reason);
+
+  RunId id_;
+  MethodConfig config_;
+  std::uint64_t seed_;
+  std::unique_ptr<Sampler> sampler_;
+  SamplerStatus status_;
+  double sampler_seconds_ = 0, metric_seconds_ = 0;
+  std::int64_t metric_evaluations_ = 0;
+  std::int64_t last_metric_iteration_ = -1;
+
+  std::map<std::string, CurveData> curves_;
+  std::vector<double> mode_fractions_;
+  Points evaluation_samples_, evaluation_scores_;
+  std::shared_ptr<const Points> published_evaluation_;
+
+  // Snapshot caches.
+  std::shared_ptr<const Points> display_cache_;
+  std::int64_t display_cache_iteration_ = -1;
+  std::shared_ptr<const SamplerOverlay> overlay_cache_;
+  double overlay_time_ = -1e300;
+  std::int64_t overlay_iteration_ = -1;
+  double ips_anchor_seconds_ = 0, iterations_per_second_ = 0;
+  std::int64_t ips_anchor_iteration_ = 0;
+};
+
+}  // namespace ss

@@ -1,0 +1,708 @@
+#include "core/engine/session.h"
+
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <future>
+#include <limits>
+#include <optional>
+#include <set>
+
+#include "core/engine/run.h"
+#include "core/metrics/ksd.h"
+
+namespace ss {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr size_t kMaxMessages = 64;
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int arena_threads(int requested) {
+  if (requested > 0) return requested;
+  const int cores = int(std::thread::hardware_concurrency());
+  return std::max(1, cores - 1);
+}
+
+/// A target with everything derived from it that the metrics need.
+struct ReferenceBundle {
+  TargetSpec spec;
+  std::shared_ptr<const Target> target;
+  std::shared_ptr<const GridReference> reference;
+  Points reference_samples;  // energy-distance reference set, ksd_samples rows
+  double iid_mean = kNaN, iid_std = kNaN;
+  std::uint64_t seed = 0;  // what the draws above were made with
+  MetricSettings metrics;
+};
+
+/// Reference draws and the i.i.d. KSD baseline for `bundle`'s reference (seeded: reproducible).
+void compute_baseline(ReferenceBundle& bundle, const MetricSettings& metrics, std::uint64_t seed) {
+  bundle.seed = seed;
+  bundle.metrics = metrics;
+  const int n = metrics.ksd_samples;
+  Rng rng(derive_seed(seed, 0));
+  bundle.reference->sample(n, rng, bundle.reference_samples);
+  std::vector<double> values;
+  Points draw, scores;
+  for (int k = 0; k < metrics.iid_draws; ++k) {
+    Rng draw_rng(derive_seed(seed, std::uint64_t(k) + 1));
+    bundle.reference->sample(n, draw_rng, draw);
+    bundle.target->evaluate(draw, nullptr, &scores, nullptr);
+    values.push_back(ksd2_imq(draw, scores));
+  }
+  double mean = 0;
+  for (double v : values) mean += v;
+  mean /= double(values.size());
+  double var = 0;
+  for (double v : values) var += (v - mean) * (v - mean);
+  bundle.iid_mean = mean;
+  bundle.iid_std = values.size() > 1 ? std::sqrt(var / double(values.size() - 1)) : 0.0;
+}
+
+ReferenceBundle compute_bundle(const TargetSpec& spec, std::shared_ptr<const Target> target,
+                               int resolution, const MetricSettings& metrics, std::uint64_t seed) {
+  ReferenceBundle b;
+  b.spec = spec;
+  b.target = std::move(target);
+  b.reference = GridReference::compute(b.target, resolution);
+  compute_baseline(b, metrics, seed);
+  return b;
+}
+
+}  // namespace
+
+std::uint64_t fnv1a64(const std::string& text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::uint64_t run_seed(std::uint64_t scenario_seed, const std::string& label) {
+  return derive_seed(scenario_seed, fnv1a64(label));
+}
+
+// ------------------------------------------------------------------------------------------------
+
+struct Session::Worker {
+  SessionOptions options;
+  Scenario scenario;  // target, seed, budget, metrics; methods are rebuilt from runs on publish
+  std::shared_ptr<const Scenario> scenario_published;
+  bool scenario_dirty = true;
+
+  ReferenceBundle bundle;  // target always set; reference null until ready
+  bool reference_ready = false;
+  std::future<ReferenceBundle> pending;   // a ChangeTarget computing
+  std::optional<TargetSpec> queued_spec;  // a newer ChangeTarget waiting for `pending`
+
+  std::vector<std::unique_ptr<Run>> runs;
+  RunId next_id = 1;
+  size_t round_robin_next = 0;
+  bool running = false;
+  bool finished_announced = false;
+
+  tbb::task_arena arena;
+
+  std::deque<SessionMessage> messages;
+  std::uint64_t message_sequence = 0;
+
+  WorkerTiming timing;
+  double start_time = 0, waited_seconds = 0;
+  double load_window_start = 0, load_window_busy = 0, load_fraction = 0;
+
+  std::uint64_t version = 0;
+  std::uint64_t applied_commands = 0;
+  double last_publish = -1e300;
+  bool dirty = true;
+
+  explicit Worker(SessionOptions o)
+      : options(std::move(o)), arena(arena_threads(options.threads)) {}
+
+  // -- helpers -----------------------------------------------------------------------------------
+  void message(SessionMessage::Level level, std::string text) {
+    messages.push_back({++message_sequence, level, std::move(text)});
+    while (messages.size() > kMaxMessages) messages.pop_front();
+    dirty = true;
+  }
+  void error(std::string text, Run* run = nullptr) {
+    if (run) run->last_error = text;
+    message(SessionMessage::Level::error, std::move(text));
+  }
+  Run* find(RunId id) {
+    for (auto& r : runs)
+      if (r->id() == id) return r.get();
+    return nullptr;
+  }
+  std::uint64_t reference_seed() const {
+    return derive_seed(scenario.seed, options.reference_seed_stream);
+  }
+  std::unique_ptr<Sampler> make(const MethodConfig& m, std::uint64_t seed,
+                                std::shared_ptr<const Target> target = nullptr) {
+    std::unique_ptr<Sampler> s;
+    if (!target) target = bundle.target;
+    arena.execute([&] { s = options.methods.make(m.kind, target, m.params, seed); });
+    return s;
+  }
+  void restart(Run& run) {
+    const std::uint64_t seed = run_seed(scenario.seed, run.config().label);
+    run.restart(make(run.config(), seed), seed);
+    dirty = true;
+  }
+  std::string unique_label(std::string label, const Run* except = nullptr) const {
+    if (label.empty()) label = "run";
+    auto taken = [&](const std::string& l) {
+      for (const auto& r : runs)
+        if (r.get() != except && r->config().label == l) return true;
+      return false;
+    };
+    if (!taken(label)) return label;
+    for (int k = 2;; ++k) {
+      const std::string candidate = label + " " + std::to_string(k);
+      if (!taken(candidate)) return candidate;
+    }
+  }
+  bool budget_done(const Run& r) const { return r.budget_reached(scenario.budget); }
+  bool eligible(const Run& r) const {
+    if (!reference_ready || !r.config().enabled || r.diverged() || budget_done(r)) return false;
+    return running || (r.step_until && r.iteration() < *r.step_until);
+  }
+  bool stepping() const {
+    for (const auto& r : runs)
+      if (r->step_until) return true;
+    return false;
+  }
+  bool all_done() const {
+    if (!reference_ready) return false;
+    for (const auto& r : runs)
+      if (r->config().enabled && !r->diverged() && !budget_done(*r)) return false;
+    return true;
+  }
+  RunState state_of(const Run& r) const {
+    if (r.diverged()) return RunState::diverged;
+    if (!r.config().enabled) return RunState::disabled;
+    if (budget_done(r)) return RunState::finished;
+    if (running || (r.step_until && r.iteration() < *r.step_until)) return RunState::running;
+    return RunState::paused;
+  }
+  MetricContext metric_context() const {
+    MetricContext c;
+    c.target = bundle.target.get();
+    c.reference = bundle.reference.get();
+    c.settings = &scenario.metrics;
+    c.reference_samples = &bundle.reference_samples;
+    c.ksd2_iid_mean = bundle.iid_mean;
+    c.max_curve_points = options.max_curve_points;
+    return c;
+  }
+  void metric_pass(Run& r) {
+    const double t0 = now_seconds();
+    r.metric_pass(metric_context(), arena);
+    timing.metric_seconds += now_seconds() - t0;
+    if (r.diverged())
+      message(SessionMessage::Level::warning, r.config().label + " diverged: " + r.status().reason);
+    dirty = true;
+  }
+  /// Recomputes the reference draws and i.i.d. baseline for the current target (seed or metric
+  /// settings changed). Runs on the worker; counted as metric time.
+  void recompute_baseline() {
+    if (!bundle.reference) return;
+    const double t0 = now_seconds();
+    try {
+      arena.execute([&] { compute_baseline(bundle, scenario.metrics, reference_seed()); });
+    } catch (const std::exception& e) {
+      error(std::string("i.i.d. baseline failed: ") + e.what());
+    }
+    timing.metric_seconds += now_seconds() - t0;
+    dirty = true;
+  }
+  void launch_reference(const TargetSpec& spec, std::shared_ptr<const Target> target) {
+    const int resolution = options.reference_resolution;
+    const MetricSettings metrics = scenario.metrics;
+    const std::uint64_t seed = reference_seed();
+    const int threads = arena_threads(options.threads);
+    pending = std::async(std::launch::async, [spec, target, resolution, metrics, seed, threads] {
+      tbb::task_arena a(threads);
+      ReferenceBundle b;
+      a.execute([&] { b = compute_bundle(spec, target, resolution, metrics, seed); });
+      return b;
+    });
+    dirty = true;
+  }
+  void poll_reference() {
+    if (!pending.valid() || pending.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+      return;
+    try {
+      ReferenceBundle b = pending.get();
+      bundle = std::move(b);
+      // The seed or the metric settings may have changed while it computed.
+      if (bundle.seed != reference_seed() ||
+          bundle.metrics.ksd_samples != scenario.metrics.ksd_samples ||
+          bundle.metrics.iid_draws != scenario.metrics.iid_draws)
+        recompute_baseline();
+      scenario.target = bundle.spec;
+      scenario_dirty = true;
+      for (auto& r : runs) r->sampler().set_target(bundle.target);
+      message(SessionMessage::Level::info, "target changed to " + bundle.target->display_name());
+    } catch (const std::exception& e) {
+      error(std::string("target change failed: ") + e.what());
+    }
+    dirty = true;
+    if (queued_spec) {
+      TargetSpec spec = std::move(*queued_spec);
+      queued_spec.reset();
+      try {
+        launch_reference(spec, make_target(spec));
+      } catch (const std::exception& e) {
+        error(std::string("target change failed: ") + e.what());
+      }
+    }
+  }
+  /// Validates a modified copy of the scenario; reports and returns false when invalid.
+  bool valid(const Scenario& candidate, const std::string& what) {
+    try {
+      validate_scenario(candidate, what, options.methods);
+      return true;
+    } catch (const ScenarioError& e) {
+      error(e.what());
+      return false;
+    }
+  }
+  void sync_methods() {
+    scenario.methods.clear();
+    for (const auto& r : runs) scenario.methods.push_back(r->config());
+  }
+
+  // -- commands ----------------------------------------------------------------------------------
+  void apply(Command& command) {
+    std::visit([this](auto& c) { apply_one(c); }, command);
+    dirty = true;
+  }
+  void apply_one(cmd::Start&) {
+    running = true;
+    finished_announced = false;
+  }
+  void apply_one(cmd::Pause&) {
+    running = false;
+    for (auto& r : runs) r->step_until.reset();
+  }
+  void apply_one(cmd::Step& c) {
+    if (c.iterations < 1) return error("step: iterations must be at least 1");
+    for (auto& r : runs)
+      if (r->config().enabled && !r->diverged()) r->step_until = r->iteration() + c.iterations;
+  }
+  void apply_one(cmd::Reset& c) {
+    try {
+      if (c.run) {
+        Run* r = find(*c.run);
+        if (!r) return error("reset: no run with id " + std::to_string(*c.run));
+        restart(*r);
+      } else {
+        for (auto& r : runs) restart(*r);
+      }
+    } catch (const std::exception& e) {
+      error(std::string("reset failed: ") + e.what());
+    }
+  }
+  void apply_one(cmd::Reseed& c) {
+    scenario.seed = c.seed;
+    scenario_dirty = true;
+    recompute_baseline();
+    try {
+      for (auto& r : runs) restart(*r);
+    } catch (const std::exception& e) {
+      error(std::string("reseed failed: ") + e.what());
+    }
+  }
+  void apply_one(cmd::SetParam& c) {
+    Run* r = find(c.run);
+    if (!r) return error("set parameter: no run with id " + std::to_string(c.run));
+    const ParamDef* def = find_param(r->sampler().param_table(), c.name);
+    try {
+      r->sampler().set_param(c.name, c.value);
+    } catch (const ParamError& e) {
+      return error(r->config().label + ": " + e.what(), r);
+    }
+    r->set_param_override(c.name, c.value);
+    r->last_error.clear();
+    scenario_dirty = true;
+    if (def && def->needs_reset) {
+      try {
+        restart(*r);
+      } catch (const std::exception& e) {
+        error(r->config().label + ": reset failed: " + e.what(), r);
+      }
+    }
+  }
+  void apply_one(cmd::AddRun& c) {
+    MethodConfig m = c.method;
+    m.label = unique_label(m.label);
+    try {
+      const auto kinds = options.methods.kinds();
+      if (std::find(kinds.begin(), kinds.end(), m.kind) == kinds.end())
+        throw ParamError("kind", "unknown method kind '" + m.kind + "'");
+      (void)resolve_params(options.methods.param_table(m.kind), m.params);
+      const std::uint64_t seed = run_seed(scenario.seed, m.label);
+      auto sampler = make(m, seed);
+      runs.push_back(std::make_unique<Run>(next_id++, m, seed, std::move(sampler)));
+      scenario_dirty = true;
+    } catch (const std::exception& e) {
+      error("add run '" + m.label + "': " + e.what());
+    }
+  }
+  void apply_one(cmd::RemoveRun& c) {
+    auto it =
+        std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r->id() == c.run; });
+    if (it == runs.end()) return error("remove run: no run with id " + std::to_string(c.run));
+    runs.erase(it);
+    round_robin_next = 0;
+    scenario_dirty = true;
+  }
+  void apply_one(cmd::SetRunEnabled& c) {
+    Run* r = find(c.run);
+    if (!r) return error("enable run: no run with id " + std::to_string(c.run));
+    r->set_enabled(c.enabled);
+    if (!c.enabled) r->step_until.reset();
+    scenario_dirty = true;
+  }
+  void apply_one(cmd::SetLabel& c) {
+    Run* r = find(c.run);
+    if (!r) return error("rename run: no run with id " + std::to_string(c.run));
+    if (c.label.empty()) return error("rename run: the label must not be empty", r);
+    if (unique_label(c.label, r) != c.label)
+      return error("rename run: label '" + c.label + "' is already used", r);
+    r->set_label(c.label);
+    scenario_dirty = true;
+  }
+  void apply_one(cmd::ChangeTarget& c) {
+    std::shared_ptr<const Target> target;
+    try {
+      target = make_target(c.target);
+    } catch (const std::exception& e) {
+      return error(std::string("target: ") + e.what());
+    }
+    if (pending.valid()) {
+      queued_spec = c.target;  // supersedes an older queued change
+      return;
+    }
+    launch_reference(c.target, std::move(target));
+  }
+  void apply_one(cmd::SetBudget& c) {
+    Scenario candidate = scenario;
+    sync_methods_into(candidate);
+    candidate.budget = c.budget;
+    if (!valid(candidate, "budget")) return;
+    scenario.budget = c.budget;
+    scenario_dirty = true;
+    finished_announced = false;
+  }
+  void apply_one(cmd::SetMetrics& c) {
+    Scenario candidate = scenario;
+    sync_methods_into(candidate);
+    candidate.metrics = c.metrics;
+    if (!valid(candidate, "metrics")) return;
+    const bool baseline = c.metrics.ksd_samples != scenario.metrics.ksd_samples ||
+                          c.metrics.iid_draws != scenario.metrics.iid_draws;
+    scenario.metrics = c.metrics;
+    scenario_dirty = true;
+    if (baseline) recompute_baseline();
+  }
+  void apply_one(cmd::LoadScenario& c) {
+    if (!valid(c.scenario, c.scenario.name.empty() ? "scenario" : c.scenario.name)) return;
+    try {
+      load(c.scenario);
+      message(SessionMessage::Level::info, "loaded scenario '" + c.scenario.name + "'");
+    } catch (const std::exception& e) {
+      error(std::string("load scenario: ") + e.what());
+    }
+  }
+  void sync_methods_into(Scenario& s) const {
+    s.methods.clear();
+    for (const auto& r : runs) s.methods.push_back(r->config());
+    if (s.methods.empty()) s.methods = scenario.methods;  // validation needs at least one
+  }
+
+  /// Replaces target, reference and runs (synchronously; used at start and by LoadScenario).
+  void load(const Scenario& s) {
+    auto target = make_target(s.target);
+    std::vector<std::unique_ptr<Run>> fresh;
+    RunId id = next_id;
+    for (const auto& m : s.methods) {
+      const std::uint64_t seed = run_seed(s.seed, m.label);
+      fresh.push_back(std::make_unique<Run>(id++, m, seed, make(m, seed, target)));
+    }
+    // A target change still computing belongs to the old scenario: wait for it and drop it.
+    if (pending.valid()) {
+      try {
+        pending.get();
+      } catch (...) {
+      }
+    }
+    queued_spec.reset();
+    next_id = id;
+    runs = std::move(fresh);
+    scenario = s;
+    bundle = ReferenceBundle{};
+    bundle.spec = s.target;
+    bundle.target = std::move(target);
+    reference_ready = false;
+    running = false;
+    finished_announced = false;
+    round_robin_next = 0;
+    scenario_dirty = true;
+    dirty = true;
+  }
+  /// Computes the reference of the current target on the worker (start, LoadScenario).
+  void compute_reference_now() {
+    try {
+      arena.execute([&] {
+        bundle = compute_bundle(bundle.spec, bundle.target, options.reference_resolution,
+                                scenario.metrics, reference_seed());
+      });
+      reference_ready = true;
+    } catch (const std::exception& e) {
+      error(std::string("grid reference failed: ") + e.what());
+    }
+    dirty = true;
+  }
+
+  // -- scheduling --------------------------------------------------------------------------------
+  Run* pick() {
+    double floor_time = std::numeric_limits<double>::infinity();
+    for (const auto& r : runs)
+      if (r->was_candidate && eligible(*r)) floor_time = std::min(floor_time, r->virtual_time);
+    Run* best = nullptr;
+    for (auto& r : runs) {
+      const bool e = eligible(*r);
+      if (e && !r->was_candidate && std::isfinite(floor_time))
+        r->virtual_time = std::max(r->virtual_time, floor_time);
+      r->was_candidate = e;
+    }
+    if (options.scheduling == Scheduling::round_robin) {
+      for (size_t k = 0; k < runs.size(); ++k) {
+        const size_t i = (round_robin_next + k) % runs.size();
+        if (runs[i]->was_candidate) {
+          round_robin_next = i + 1;
+          return runs[i].get();
+        }
+      }
+      return nullptr;
+    }
+    for (auto& r : runs)
+      if (r->was_candidate && (!best || r->virtual_time < best->virtual_time)) best = r.get();
+    return best;
+  }
+  void advance(Run& r) {
+    const std::uint64_t evals_before = r.gradient_evals();
+    const double seconds = r.step(arena);
+    timing.sampler_seconds += seconds;
+    if (options.scheduling == Scheduling::gradient_evals)
+      r.virtual_time += double(std::max<std::uint64_t>(1, r.gradient_evals() - evals_before));
+    else
+      r.virtual_time += seconds;
+    if (r.step_until && r.iteration() >= *r.step_until) r.step_until.reset();
+    if (r.diverged()) {
+      r.step_until.reset();
+      message(SessionMessage::Level::warning, r.config().label + " diverged at iteration " +
+                                                  std::to_string(r.status().iteration) + ": " +
+                                                  r.status().reason);
+    } else if (r.metric_due(scenario.metrics, scenario.budget)) {
+      metric_pass(r);
+    }
+    dirty = true;
+  }
+
+  // -- publication -------------------------------------------------------------------------------
+  std::shared_ptr<const Snapshot> build(double now) {
+    auto snap = std::make_shared<Snapshot>();
+    snap->version = ++version;
+    snap->running = running || stepping();
+    snap->finished = all_done() && !stepping();
+    if (scenario_dirty || !scenario_published) {
+      sync_methods();
+      scenario_published = std::make_shared<const Scenario>(scenario);
+      scenario_dirty = false;
+    }
+    snap->scenario = scenario_published;
+    snap->target = bundle.target;
+    snap->reference = reference_ready ? bundle.reference : nullptr;
+    snap->target_pending = pending.valid();
+    snap->ksd2_iid_mean = reference_ready ? bundle.iid_mean : kNaN;
+    snap->ksd2_iid_std = reference_ready ? bundle.iid_std : kNaN;
+    snap->runs.resize(runs.size());
+    for (size_t i = 0; i < runs.size(); ++i)
+      runs[i]->fill_snapshot(snap->runs[i], state_of(*runs[i]), scenario.budget,
+                             options.display_points, options.overlay_interval, now);
+    snap->messages.assign(messages.begin(), messages.end());
+    // Load over a window of at least 0.5 s.
+    const double busy = (now - start_time) - waited_seconds;
+    if (now - load_window_start >= 0.5) {
+      load_fraction = std::clamp((busy - load_window_busy) / (now - load_window_start), 0.0, 1.0);
+      load_window_start = now;
+      load_window_busy = busy;
+    }
+    snap->worker_load = load_fraction;
+    timing.busy_seconds = busy;
+    snap->timing = timing;
+    return snap;
+  }
+};
+
+// ------------------------------------------------------------------------------------------------
+
+Session::Session(Scenario scenario, SessionOptions options) : options_(std::move(options)) {
+  validate_scenario(scenario, "<session>", options_.methods);
+  worker_ = std::make_unique<Worker>(options_);
+  Worker& w = *worker_;
+  w.start_time = w.load_window_start = now_seconds();
+  try {
+    w.load(scenario);
+  } catch (const ScenarioError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ScenarioError("<session>", "", std::string("cannot build the scenario: ") + e.what());
+  }
+  snapshot_ = w.build(now_seconds());
+  thread_ = std::thread([this] { worker_main(); });
+}
+
+Session::~Session() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    stop_ = true;
+  }
+  queue_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Session::post(Command command) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    queue_.push_back(std::move(command));
+    ++posted_;
+  }
+  queue_cv_.notify_one();
+}
+
+std::shared_ptr<const Snapshot> Session::snapshot() const {
+  std::lock_guard<std::mutex> lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+Scenario Session::scenario() const {
+  return *snapshot()->scenario;
+}
+
+std::shared_ptr<const Snapshot> Session::sync() {
+  std::uint64_t target;
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    target = posted_;
+  }
+  queue_cv_.notify_one();
+  std::unique_lock<std::mutex> lock(snapshot_mutex_);
+  published_cv_.wait(lock, [&] { return published_commands_ >= target; });
+  return snapshot_;
+}
+
+std::shared_ptr<const Snapshot> Session::wait_finished(double timeout_seconds) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(std::max(0.0, timeout_seconds)));
+  for (;;) {
+    std::uint64_t posted;
+    {
+      std::lock_guard<std::mutex> lock(queue_mutex_);
+      posted = posted_;
+    }
+    std::unique_lock<std::mutex> lock(snapshot_mutex_);
+    auto done = [&] { return published_commands_ >= posted && snapshot_->finished; };
+    if (done()) return snapshot_;
+    if (timeout_seconds > 0) {
+      if (published_cv_.wait_until(lock, deadline) == std::cv_status::timeout) return snapshot_;
+    } else {
+      published_cv_.wait(lock);
+    }
+  }
+}
+
+void Session::worker_main() {
+  Worker& w = *worker_;
+  auto publish = [&](double now) {
+    const double t0 = now_seconds();
+    auto snap = w.build(now);
+    {
+      std::lock_guard<std::mutex> lock(snapshot_mutex_);
+      snapshot_ = std::move(snap);
+      published_commands_ = w.applied_commands;
+    }
+    published_cv_.notify_all();
+    const double spent = now_seconds() - t0;
+    w.timing.publish_seconds += spent;
+    w.timing.max_publish_seconds = std::max(w.timing.max_publish_seconds, spent);
+    ++w.timing.publications;
+    w.last_publish = now;
+    w.dirty = false;
+  };
+
+  w.compute_reference_now();
+  publish(now_seconds());
+
+  std::vector<Command> commands;
+  for (;;) {
+    commands.clear();
+    {
+      std::lock_guard<std::mutex> lock(queue_mutex_);
+      if (stop_) break;
+      while (!queue_.empty()) {
+        commands.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    for (auto& c : commands) {
+      const bool loads = std::holds_alternative<cmd::LoadScenario>(c);
+      w.apply(c);
+      if (loads && !w.reference_ready) w.compute_reference_now();
+    }
+    w.applied_commands += commands.size();
+    w.poll_reference();
+
+    // Metric passes that are due without a step (iteration 0 after a reset, a grown budget...).
+    if (w.reference_ready)
+      for (auto& r : w.runs)
+        if (r->config().enabled && r->metric_due(w.scenario.metrics, w.scenario.budget))
+          w.metric_pass(*r);
+
+    Run* next = w.pick();
+    if (next) w.advance(*next);
+    if (!next && w.running && w.all_done()) {
+      w.running = false;
+      if (!w.finished_announced)
+        w.message(SessionMessage::Level::info, "all runs reached their budget");
+      w.finished_announced = true;
+    }
+
+    const double now = now_seconds();
+    if (w.dirty && now - w.last_publish >= options_.snapshot_interval) publish(now);
+    if (next) continue;
+
+    // Idle: wait for a command, the next allowed publication, or a pending reference.
+    std::unique_lock<std::mutex> lock(queue_mutex_);
+    if (stop_ || !queue_.empty()) continue;
+    double wait = 3600;
+    if (w.dirty) wait = std::max(0.0, w.last_publish + options_.snapshot_interval - now);
+    if (w.pending.valid()) wait = std::min(wait, 0.01);
+    const double t0 = now_seconds();
+    queue_cv_.wait_for(lock, std::chrono::duration<double>(wait));
+    w.waited_seconds += now_seconds() - t0;
+  }
+}
+
+}  // namespace ss

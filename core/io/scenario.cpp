@@ -1,0 +1,687 @@
+#include "core/io/scenario.h"
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "core/io/files.h"
+
+namespace ss {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Limits that keep absurd files from exhausting memory or time (documented in docs/scenarios.md).
+constexpr double kMaxBudgetCount = 1e12;
+constexpr double kMaxBudgetSeconds = 1e6;
+constexpr int kMaxMethods = 64;
+constexpr int kMaxComponents = 256;
+constexpr size_t kMaxLabelLength = 200;
+constexpr size_t kMaxTextLength = 1 << 16;
+
+std::string escape_pointer_token(const std::string& token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string number_text(double v) {
+  return format_double(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strict SAX parser: builds the document, rejects duplicate keys and remembers the JSON pointer
+// of the value being read, so syntax errors and number overflows name the field too.
+
+class StrictSax : public nlohmann::json_sax<json> {
+ public:
+  json root;
+  std::string error_pointer, error_message;
+
+  bool null() override { return put(json(nullptr)) != nullptr; }
+  bool boolean(bool v) override { return put(json(v)) != nullptr; }
+  bool number_integer(number_integer_t v) override { return put(json(v)) != nullptr; }
+  bool number_unsigned(number_unsigned_t v) override { return put(json(v)) != nullptr; }
+  bool number_float(number_float_t v, const string_t&) override { return put(json(v)) != nullptr; }
+  bool string(string_t& v) override { return put(json(v)) != nullptr; }
+  bool binary(binary_t&) override { return fail("binary values are not JSON"); }
+  bool start_object(std::size_t) override { return open(json::object(), false); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(json::array(), true); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    Frame& f = frames_.back();
+    if (!f.keys.insert(k).second) {
+      f.key = k;
+      return fail("duplicate key '" + k + "'; each key may appear once");
+    }
+    f.key = k;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception& ex) override {
+    std::string what = ex.what();
+    const auto close_bracket = what.find("] ");
+    if (what.rfind("[json.exception", 0) == 0 && close_bracket != std::string::npos)
+      what = what.substr(close_bracket + 2);
+    fail(what);
+    return false;
+  }
+
+  std::string current_pointer() const {
+    std::string p;
+    for (const auto& f : frames_) {
+      if (f.is_array)
+        p += "/" + std::to_string(f.started == 0 ? 0 : f.started - 1);
+      else if (!f.key.empty() || !f.keys.empty())
+        p += "/" + escape_pointer_token(f.key);
+    }
+    return p;
+  }
+
+ private:
+  struct Frame {
+    bool is_array = false;
+    std::size_t started = 0;  // array elements begun so far
+    std::string key;
+    std::set<std::string> keys;
+  };
+
+  bool fail(const std::string& message) {
+    if (error_message.empty()) {
+      error_pointer = current_pointer();
+      error_message = message;
+    }
+    return false;
+  }
+  json* put(json value) {
+    if (stack_.empty()) {
+      root = std::move(value);
+      return &root;
+    }
+    json* parent = stack_.back();
+    Frame& f = frames_.back();
+    if (parent->is_array()) {
+      parent->push_back(std::move(value));
+      ++f.started;
+      return &parent->back();
+    }
+    json& slot = (*parent)[f.key];
+    slot = std::move(value);
+    return &slot;
+  }
+  bool open(json value, bool is_array) {
+    if (frames_.size() >= 64) return fail("nesting deeper than 64 levels");
+    json* j = put(std::move(value));
+    stack_.push_back(j);
+    Frame f;
+    f.is_array = is_array;
+    frames_.push_back(std::move(f));
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    frames_.pop_back();
+    return true;
+  }
+
+  std::vector<json*> stack_;
+  std::vector<Frame> frames_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Typed readers: each names the field by its pointer and says what was expected.
+
+const char* json_type_text(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return "a number";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "an unsupported value";
+  }
+}
+
+class Reader {
+ public:
+  explicit Reader(const std::string& file) : file_(file) {}
+
+  [[noreturn]] void fail(const std::string& pointer, const std::string& message) const {
+    throw ScenarioError(file_, pointer, message);
+  }
+  [[noreturn]] void wrong_type(const json& j, const std::string& pointer,
+                               const std::string& expected) const {
+    fail(pointer, "expected " + expected + ", got " + json_type_text(j));
+  }
+
+  void object(const json& j, const std::string& pointer) const {
+    if (!j.is_object()) wrong_type(j, pointer, "an object");
+  }
+  void array(const json& j, const std::string& pointer) const {
+    if (!j.is_array()) wrong_type(j, pointer, "an array");
+  }
+  /// Rejects keys outside `allowed`.
+  void keys(const json& j, const std::string& pointer,
+            const std::vector<std::string>& allowed) const {
+    for (const auto& [k, v] : j.items()) {
+      bool known = false;
+      for (const auto& a : allowed) known = known || a == k;
+      if (!known)
+        fail(pointer + "/" + escape_pointer_token(k),
+             "unknown key '" + k + "'; expected one of: " + join(allowed));
+    }
+  }
+  const json& required(const json& j, const std::string& pointer, const std::string& key,
+                       const std::string& expected) const {
+    auto it = j.find(key);
+    if (it == j.end()) fail(pointer + "/" + key, "missing; expected " + expected);
+    return *it;
+  }
+  std::string string(const json& j, const std::string& pointer) const {
+    if (!j.is_string()) wrong_type(j, pointer, "a string");
+    const auto& s = j.get_ref<const std::string&>();
+    if (s.size() > kMaxTextLength)
+      fail(pointer, "string of " + std::to_string(s.size()) + " bytes; expected at most " +
+                        std::to_string(kMaxTextLength));
+    return s;
+  }
+  bool boolean(const json& j, const std::string& pointer) const {
+    if (!j.is_boolean()) wrong_type(j, pointer, "true or false");
+    return j.get<bool>();
+  }
+  double number(const json& j, const std::string& pointer) const {
+    if (!j.is_number()) wrong_type(j, pointer, "a number");
+    const double v = j.get<double>();
+    if (!std::isfinite(v)) fail(pointer, "expected a finite number");
+    return v;
+  }
+  /// A whole number in [lo, hi] (integral floats such as 1e3 are accepted).
+  double whole(const json& j, const std::string& pointer, double lo, double hi) const {
+    const std::string expected =
+        "a whole number in [" + number_text(lo) + ", " + number_text(hi) + "]";
+    if (!j.is_number()) wrong_type(j, pointer, expected);
+    const double v = j.get<double>();
+    if (!std::isfinite(v) || v != std::floor(v) || v < lo || v > hi)
+      fail(pointer, number_text(v) + " is out of range; expected " + expected);
+    return v;
+  }
+
+ private:
+  const std::string& file_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+void read_box(const Reader& r, const json& j, const std::string& p, Box& box) {
+  r.array(j, p);
+  if (j.size() != 4) r.fail(p, "expected an array of 4 numbers [xmin, xmax, ymin, ymax]");
+  box.xmin = r.number(j[0], p + "/0");
+  box.xmax = r.number(j[1], p + "/1");
+  box.ymin = r.number(j[2], p + "/2");
+  box.ymax = r.number(j[3], p + "/3");
+}
+
+Vec2 read_vec2(const Reader& r, const json& j, const std::string& p) {
+  r.array(j, p);
+  if (j.size() != 2) r.fail(p, "expected an array of 2 numbers");
+  return {r.number(j[0], p + "/0"), r.number(j[1], p + "/1")};
+}
+
+TargetSpec read_target(const Reader& r, const json& j, const std::string& p) {
+  r.object(j, p);
+  r.keys(j, p, {"kind", "params"});
+  TargetSpec spec;
+  spec.kind = r.string(r.required(j, p, "kind", "a target kind such as \"donut\""), p + "/kind");
+  std::vector<std::string> kinds = builtin_target_kinds();
+  kinds.push_back("formula");
+  bool known = false;
+  for (const auto& k : kinds) known = known || k == spec.kind;
+  if (!known)
+    r.fail(p + "/kind", "unknown target kind '" + spec.kind + "'; expected one of: " + join(kinds));
+  const std::string pp = p + "/params";
+  auto it = j.find("params");
+  if (it == j.end()) return spec;
+  const json& params = *it;
+  r.object(params, pp);
+  if (spec.kind == "gmm") {
+    r.keys(params, pp, {"components"});
+    const std::string cp = pp + "/components";
+    const json& comps = r.required(params, pp, "components", "an array of mixture components");
+    r.array(comps, cp);
+    if (comps.empty() || comps.size() > size_t(kMaxComponents))
+      r.fail(cp, "expected 1 to " + std::to_string(kMaxComponents) + " components, got " +
+                     std::to_string(comps.size()));
+    for (size_t i = 0; i < comps.size(); ++i) {
+      const std::string ip = cp + "/" + std::to_string(i);
+      const json& c = comps[i];
+      r.object(c, ip);
+      r.keys(c, ip, {"weight", "mean", "cov"});
+      GaussianComponent g;
+      g.weight = r.number(r.required(c, ip, "weight", "a positive number"), ip + "/weight");
+      if (!(g.weight > 0) || g.weight > 1e12)
+        r.fail(ip + "/weight", number_text(g.weight) +
+                                   " is out of range; expected a positive "
+                                   "number up to 1e12");
+      g.mean = read_vec2(r, r.required(c, ip, "mean", "[mx, my]"), ip + "/mean");
+      const std::string vp = ip + "/cov";
+      const json& cov = r.required(c, ip, "cov", "[[a, b], [b, c]]");
+      r.array(cov, vp);
+      if (cov.size() != 2) r.fail(vp, "expected a 2×2 matrix [[a, b], [b, c]]");
+      const Vec2 row0 = read_vec2(r, cov[0], vp + "/0"), row1 = read_vec2(r, cov[1], vp + "/1");
+      g.cov << row0(0), row0(1), row1(0), row1(1);
+      const double scale = std::max(std::abs(g.cov(0, 0)), std::abs(g.cov(1, 1)));
+      if (std::abs(g.cov(0, 1) - g.cov(1, 0)) > 1e-12 * std::max(1.0, scale))
+        r.fail(vp, "expected a symmetric matrix (cov[0][1] == cov[1][0])");
+      if (!(g.cov(0, 0) > 0) || !(g.cov(1, 1) > 0) || !(g.cov.determinant() > 0))
+        r.fail(vp, "expected a positive definite covariance (a > 0, c > 0, a·c − b² > 0)");
+      spec.components.push_back(g);
+    }
+    return spec;
+  }
+  if (spec.kind == "formula") {
+    r.keys(params, pp, {"log_density", "box"});
+    spec.log_density = r.string(r.required(params, pp, "log_density", "an expression in x and y"),
+                                pp + "/log_density");
+    read_box(r, r.required(params, pp, "box", "[xmin, xmax, ymin, ymax]"), pp + "/box", spec.box);
+    return spec;
+  }
+  const ParamTable& table = target_param_table(spec.kind);
+  for (const auto& [name, value] : params.items()) {
+    const std::string np = pp + "/" + escape_pointer_token(name);
+    const ParamDef* def = find_param(table, name);
+    if (!def) {
+      std::vector<std::string> names;
+      for (const auto& d : table) names.push_back(d.name);
+      r.fail(np, "unknown parameter '" + name + "' of target '" + spec.kind + "'; expected " +
+                     (names.empty() ? std::string("none") : "one of: " + join(names)));
+    }
+    spec.params[name] = r.number(value, np);
+  }
+  return spec;
+}
+
+double read_knob(const Reader& r, const json& j, const std::string& p, const ParamDef& def) {
+  if (!def.choices.empty() && j.is_string()) {
+    const std::string s = j.get<std::string>();
+    for (size_t i = 0; i < def.choices.size(); ++i)
+      if (def.choices[i] == s) return double(i);
+    r.fail(p, "unknown choice '" + s + "'; expected one of: " + join(def.choices));
+  }
+  if (j.is_boolean() && def.integer && def.min <= 0 && def.max >= 1) return j.get<bool>() ? 1 : 0;
+  return r.number(j, p);
+}
+
+MethodConfig read_method(const Reader& r, const json& j, const std::string& p,
+                         const MethodCatalog& catalog) {
+  r.object(j, p);
+  r.keys(j, p, {"kind", "label", "params", "enabled"});
+  MethodConfig m;
+  m.kind = r.string(r.required(j, p, "kind", "a method kind such as \"svgd\""), p + "/kind");
+  const std::vector<std::string> kinds = catalog.kinds();
+  bool known = false;
+  for (const auto& k : kinds) known = known || k == m.kind;
+  if (!known)
+    r.fail(p + "/kind", "unknown method kind '" + m.kind + "'; expected one of: " + join(kinds));
+  m.label = r.string(r.required(j, p, "label", "a unique, non-empty name"), p + "/label");
+  if (auto it = j.find("enabled"); it != j.end()) m.enabled = r.boolean(*it, p + "/enabled");
+  if (auto it = j.find("params"); it != j.end()) {
+    const std::string pp = p + "/params";
+    r.object(*it, pp);
+    const ParamTable& table = catalog.param_table(m.kind);
+    for (const auto& [name, value] : it->items()) {
+      const std::string np = pp + "/" + escape_pointer_token(name);
+      const ParamDef* def = find_param(table, name);
+      if (!def) {
+        std::vector<std::string> names;
+        for (const auto& d : table) names.push_back(d.name);
+        r.fail(np, "unknown parameter '" + name + "' of method '" + m.kind + "'; expected " +
+                       (names.empty() ? std::string("none") : "one of: " + join(names)));
+      }
+      m.params[name] = read_knob(r, value, np, *def);
+    }
+  }
+  return m;
+}
+
+Budget read_budget(const Reader& r, const json& j, const std::string& p) {
+  const std::string expected = "exactly one of: iterations, gradient_evals, seconds";
+  r.object(j, p);
+  r.keys(j, p, {"iterations", "gradient_evals", "seconds"});
+  if (j.size() != 1)
+    r.fail(p, (j.empty() ? "empty budget; expected " : "ambiguous budget; expected ") + expected);
+  Budget b;
+  const auto& [key, value] = *j.items().begin();
+  const std::string kp = p + "/" + key;
+  if (key == "seconds") {
+    b.kind = BudgetKind::seconds;
+    b.amount = r.number(value, kp);
+    if (!(b.amount > 0) || b.amount > kMaxBudgetSeconds)
+      r.fail(kp, number_text(b.amount) + " is out of range; expected a number in (0, " +
+                     number_text(kMaxBudgetSeconds) + "]");
+  } else {
+    b.kind = key == "iterations" ? BudgetKind::iterations : BudgetKind::gradient_evals;
+    b.amount = r.whole(value, kp, 1, kMaxBudgetCount);
+  }
+  return b;
+}
+
+MetricSettings read_metrics(const Reader& r, const json& j, const std::string& p) {
+  r.object(j, p);
+  r.keys(j, p, {"ksd_samples", "every", "iid_draws", "energy_distance", "mode_coverage"});
+  MetricSettings m;
+  if (auto it = j.find("ksd_samples"); it != j.end())
+    m.ksd_samples = int(r.whole(*it, p + "/ksd_samples", 10, 20000));
+  if (auto it = j.find("every"); it != j.end()) m.every = int(r.whole(*it, p + "/every", 1, 1e9));
+  if (auto it = j.find("iid_draws"); it != j.end())
+    m.iid_draws = int(r.whole(*it, p + "/iid_draws", 1, 100));
+  if (auto it = j.find("energy_distance"); it != j.end())
+    m.energy_distance = r.boolean(*it, p + "/energy_distance");
+  if (auto it = j.find("mode_coverage"); it != j.end())
+    m.mode_coverage = r.boolean(*it, p + "/mode_coverage");
+  return m;
+}
+
+bool same_components(const std::vector<GaussianComponent>& a,
+                     const std::vector<GaussianComponent>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].weight != b[i].weight || a[i].mean != b[i].mean || a[i].cov != b[i].cov) return false;
+  return true;
+}
+
+nlohmann::ordered_json number_json(double v, bool integer) {
+  if (integer && std::abs(v) < 9e15) return static_cast<std::int64_t>(v);
+  return v;
+}
+
+}  // namespace
+
+// -----------------------------------------------------------------------------------------------
+
+ScenarioError::ScenarioError(std::string f, std::string p, std::string m)
+    : std::runtime_error(f + ": " + (p.empty() ? std::string("(document)") : p) + ": " + m),
+      file(std::move(f)),
+      pointer(std::move(p)),
+      message(std::move(m)) {}
+
+std::string budget_key(BudgetKind kind) {
+  switch (kind) {
+    case BudgetKind::iterations:
+      return "iterations";
+    case BudgetKind::gradient_evals:
+      return "gradient_evals";
+    case BudgetKind::seconds:
+      return "seconds";
+  }
+  return "iterations";
+}
+
+bool Scenario::operator==(const Scenario& o) const {
+  return schema == o.schema && name == o.name && description == o.description && seed == o.seed &&
+         target.kind == o.target.kind && target.params == o.target.params &&
+         same_components(target.components, o.target.components) &&
+         target.log_density == o.target.log_density && target.box == o.target.box &&
+         methods == o.methods && budget == o.budget && metrics == o.metrics;
+}
+
+MethodCatalog MethodCatalog::registry() {
+  MethodCatalog c;
+  c.kinds = [] { return sampler_kinds(); };
+  c.param_table = [](const std::string& kind) -> const ParamTable& {
+    return sampler_param_table(kind);
+  };
+  c.make = [](const std::string& kind, std::shared_ptr<const Target> target,
+              const ParamValues& params,
+              std::uint64_t seed) { return make_sampler(kind, std::move(target), params, seed); };
+  return c;
+}
+
+void validate_scenario(const Scenario& s, const std::string& source, const MethodCatalog& catalog) {
+  const Reader r(source);
+  if (s.schema != kScenarioSchema)
+    r.fail("/schema", "unsupported schema " + std::to_string(s.schema) + "; expected " +
+                          std::to_string(kScenarioSchema));
+  // Target: the numeric knobs against the table, then a full build (formula compilation, mixture
+  // checks) so that nothing fails later on the worker.
+  if (s.target.kind != "gmm" && s.target.kind != "formula") {
+    try {
+      const ParamTable& table = target_param_table(s.target.kind);
+      for (const auto& [name, value] : s.target.params) {
+        const ParamDef* def = find_param(table, name);
+        if (!def)
+          r.fail("/target/params/" + escape_pointer_token(name),
+                 "unknown parameter '" + name + "' of target '" + s.target.kind + "'");
+        validate_param(*def, value);
+      }
+    } catch (const ParamError& e) {
+      r.fail(e.field == "kind" ? "/target/kind" : "/target/params/" + escape_pointer_token(e.field),
+             e.what());
+    }
+  }
+  try {
+    (void)make_target(s.target);
+  } catch (const ParamError& e) {
+    std::string p = "/target";
+    if (e.field == "kind")
+      p += "/kind";
+    else if (!e.field.empty())
+      p += "/params/" + escape_pointer_token(e.field);
+    r.fail(p, e.what());
+  } catch (const std::exception& e) {
+    r.fail("/target", e.what());
+  }
+  if (s.methods.empty()) r.fail("/methods", "empty; expected at least one method");
+  if (s.methods.size() > size_t(kMaxMethods))
+    r.fail("/methods", "expected at most " + std::to_string(kMaxMethods) + " methods, got " +
+                           std::to_string(s.methods.size()));
+  const std::vector<std::string> kinds = catalog.kinds();
+  std::set<std::string> labels;
+  for (size_t i = 0; i < s.methods.size(); ++i) {
+    const MethodConfig& m = s.methods[i];
+    const std::string p = "/methods/" + std::to_string(i);
+    bool known = false;
+    for (const auto& k : kinds) known = known || k == m.kind;
+    if (!known)
+      r.fail(p + "/kind", "unknown method kind '" + m.kind + "'; expected one of: " + join(kinds));
+    if (m.label.empty()) r.fail(p + "/label", "empty; expected a unique, non-empty name");
+    if (m.label.size() > kMaxLabelLength)
+      r.fail(p + "/label", "longer than " + std::to_string(kMaxLabelLength) + " bytes");
+    if (!labels.insert(m.label).second)
+      r.fail(p + "/label", "duplicate label '" + m.label + "'; labels must be unique");
+    try {
+      (void)resolve_params(catalog.param_table(m.kind), m.params);
+    } catch (const ParamError& e) {
+      r.fail(p + "/params/" + escape_pointer_token(e.field), e.what());
+    }
+  }
+  const bool count = s.budget.kind != BudgetKind::seconds;
+  const std::string bp = "/budget/" + budget_key(s.budget.kind);
+  if (count && (!(s.budget.amount >= 1) || s.budget.amount > kMaxBudgetCount ||
+                s.budget.amount != std::floor(s.budget.amount)))
+    r.fail(bp, number_text(s.budget.amount) + " is out of range; expected a whole number in [1, " +
+                   number_text(kMaxBudgetCount) + "]");
+  if (!count && (!(s.budget.amount > 0) || s.budget.amount > kMaxBudgetSeconds))
+    r.fail(bp, number_text(s.budget.amount) + " is out of range; expected a number in (0, " +
+                   number_text(kMaxBudgetSeconds) + "]");
+  if (s.metrics.ksd_samples < 10 || s.metrics.ksd_samples > 20000)
+    r.fail("/metrics/ksd_samples", "expected a whole number in [10, 20000]");
+  if (s.metrics.every < 1 || s.metrics.every > 1000000000)
+    r.fail("/metrics/every", "expected a whole number in [1, 1e9]");
+  if (s.metrics.iid_draws < 1 || s.metrics.iid_draws > 100)
+    r.fail("/metrics/iid_draws", "expected a whole number in [1, 100]");
+}
+
+Scenario parse_scenario(const std::string& text, const std::string& source,
+                        const MethodCatalog& catalog) {
+  const Reader r(source);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    r.fail("", "empty file; expected a scenario JSON object");
+  StrictSax sax;
+  const bool ok = json::sax_parse(text, &sax, json::input_format_t::json, /*strict=*/true);
+  if (!ok || !sax.error_message.empty())
+    r.fail(sax.error_pointer, sax.error_message.empty() ? "invalid JSON" : sax.error_message);
+  const json& doc = sax.root;
+  r.object(doc, "");
+  r.keys(doc, "",
+         {"schema", "name", "description", "seed", "target", "methods", "budget", "metrics"});
+
+  Scenario s;
+  const double schema = r.whole(r.required(doc, "", "schema", "1"), "/schema", 1, 1e9);
+  if (schema != kScenarioSchema)
+    r.fail("/schema", "unsupported schema " + number_text(schema) + "; expected " +
+                          std::to_string(kScenarioSchema));
+  s.schema = kScenarioSchema;
+  if (auto it = doc.find("name"); it != doc.end()) s.name = r.string(*it, "/name");
+  if (auto it = doc.find("description"); it != doc.end())
+    s.description = r.string(*it, "/description");
+  if (auto it = doc.find("seed"); it != doc.end()) {
+    const std::string expected = "a whole number in [0, 18446744073709551615]";
+    if (it->is_number_unsigned())
+      s.seed = it->get<std::uint64_t>();
+    else if (it->is_number_integer())
+      r.fail("/seed",
+             std::to_string(it->get<std::int64_t>()) + " is negative; expected " + expected);
+    else if (it->is_number_float()) {
+      const double v = it->get<double>();
+      if (v != std::floor(v) || v < 0 || v >= 9007199254740992.0)
+        r.fail("/seed", number_text(v) + " is out of range; expected " + expected +
+                            " (integers above 2^53 must be written without a fraction or "
+                            "exponent)");
+      s.seed = static_cast<std::uint64_t>(v);
+    } else
+      r.wrong_type(*it, "/seed", expected);
+  }
+  s.target = read_target(
+      r, r.required(doc, "", "target", "an object {\"kind\": ..., \"params\": {...}}"), "/target");
+  const json& methods = r.required(doc, "", "methods", "an array of methods");
+  r.array(methods, "/methods");
+  if (methods.empty()) r.fail("/methods", "empty; expected at least one method");
+  if (methods.size() > size_t(kMaxMethods))
+    r.fail("/methods", "expected at most " + std::to_string(kMaxMethods) + " methods, got " +
+                           std::to_string(methods.size()));
+  for (size_t i = 0; i < methods.size(); ++i)
+    s.methods.push_back(read_method(r, methods[i], "/methods/" + std::to_string(i), catalog));
+  s.budget = read_budget(
+      r, r.required(doc, "", "budget", "exactly one of: iterations, gradient_evals, seconds"),
+      "/budget");
+  if (auto it = doc.find("metrics"); it != doc.end()) s.metrics = read_metrics(r, *it, "/metrics");
+  validate_scenario(s, source, catalog);
+  return s;
+}
+
+Scenario load_scenario(const std::filesystem::path& path, const MethodCatalog& catalog) {
+  std::string text;
+  try {
+    text = read_file_text(path);
+  } catch (const std::exception& e) {
+    throw ScenarioError(path.string(), "", e.what());
+  }
+  return parse_scenario(text, path.string(), catalog);
+}
+
+std::string to_json_text(const Scenario& s) {
+  // ordered_json keeps insertion order, so files list fields in the documented order.
+  nlohmann::ordered_json out;
+  out["schema"] = s.schema;
+  out["name"] = s.name;
+  if (!s.description.empty()) out["description"] = s.description;
+  out["seed"] = s.seed;
+  nlohmann::ordered_json target;
+  target["kind"] = s.target.kind;
+  nlohmann::ordered_json tparams = nlohmann::ordered_json::object();
+  if (s.target.kind == "gmm") {
+    nlohmann::ordered_json comps = nlohmann::ordered_json::array();
+    for (const auto& c : s.target.components) {
+      nlohmann::ordered_json jc;
+      jc["weight"] = c.weight;
+      jc["mean"] = {c.mean(0), c.mean(1)};
+      jc["cov"] = {{c.cov(0, 0), c.cov(0, 1)}, {c.cov(1, 0), c.cov(1, 1)}};
+      comps.push_back(jc);
+    }
+    tparams["components"] = comps;
+  } else if (s.target.kind == "formula") {
+    tparams["log_density"] = s.target.log_density;
+    tparams["box"] = {s.target.box.xmin, s.target.box.xmax, s.target.box.ymin, s.target.box.ymax};
+  } else {
+    const ParamTable* table = nullptr;
+    try {
+      table = &target_param_table(s.target.kind);
+    } catch (...) {
+    }
+    for (const auto& [name, value] : s.target.params) {
+      const ParamDef* def = table ? find_param(*table, name) : nullptr;
+      tparams[name] = number_json(value, def && def->integer);
+    }
+  }
+  target["params"] = tparams;
+  out["target"] = target;
+  nlohmann::ordered_json methods = nlohmann::ordered_json::array();
+  for (const auto& m : s.methods) {
+    nlohmann::ordered_json jm;
+    jm["kind"] = m.kind;
+    jm["label"] = m.label;
+    nlohmann::ordered_json params = nlohmann::ordered_json::object();
+    const ParamTable* table = nullptr;
+    try {
+      table = &sampler_param_table(m.kind);
+    } catch (...) {
+    }
+    for (const auto& [name, value] : m.params) {
+      const ParamDef* def = table ? find_param(*table, name) : nullptr;
+      if (def && !def->choices.empty() && value >= 0 && value < double(def->choices.size()) &&
+          value == std::floor(value))
+        params[name] = def->choices[size_t(value)];
+      else
+        params[name] = number_json(value, def && def->integer);
+    }
+    jm["params"] = params;
+    if (!m.enabled) jm["enabled"] = false;
+    methods.push_back(jm);
+  }
+  out["methods"] = methods;
+  nlohmann::ordered_json budget;
+  budget[budget_key(s.budget.kind)] =
+      number_json(s.budget.amount, s.budget.kind != BudgetKind::seconds);
+  out["budget"] = budget;
+  nlohmann::ordered_json metrics;
+  metrics["ksd_samples"] = s.metrics.ksd_samples;
+  metrics["every"] = s.metrics.every;
+  metrics["iid_draws"] = s.metrics.iid_draws;
+  metrics["energy_distance"] = s.metrics.energy_distance;
+  metrics["mode_coverage"] = s.metrics.mode_coverage;
+  out["metrics"] = metrics;
+  return out.dump(2) + "\n";
+}
+
+void save_scenario(const Scenario& scenario, const std::filesystem::path& path) {
+  write_file_atomically(path, to_json_text(scenario));
+}
+
+}  // namespace ss
