@@ -7,6 +7,9 @@
 #include <stdexcept>
 #include <string>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "core/nn/binary_io.h"
 #include "core/nn/optim.h"
 
@@ -113,7 +116,8 @@ void Mlp::reserve(Index n) {
   if (n <= capacity_) return;
   if (widths_.empty()) throw std::logic_error("Mlp: network has no layers");
   const int L = num_layers();
-  const int max_width = *std::max_element(widths_.begin(), widths_.end());
+  max_width_ = *std::max_element(widths_.begin(), widths_.end());
+  const Index max_width = max_width_;
   act_.resize(L + 1);
   dact_.resize(L);
   for (int l = 0; l <= L; ++l) act_[l].resize(Index(widths_[l]) * n);
@@ -123,41 +127,113 @@ void Mlp::reserve(Index n) {
   grad_in_.resize(Index(input_dim()) * n);
   tangent_a_.resize(Index(max_width) * n);
   tangent_b_.resize(Index(max_width) * n);
+  partial_.resize(params_.size() * num_groups(n));
   capacity_ = n;
 }
 
 namespace {
 
-// a = φ(z) in place over `count` entries of z, and d = φ'(z).
+// C = A·B (or C += A·B) computed tile by tile, tiles of at most kTile rows, depth and columns.
+// Eigen's GEMM packs its operands into buffers on the stack when they fit under
+// EIGEN_STACK_ALLOCATION_LIMIT (128 KiB) and on the heap otherwise; 128 × 128 doubles is exactly
+// that limit, so tiling keeps every product allocation-free whatever the widths and batch size.
+// Each output entry is summed over depth tiles in a fixed order: results do not depend on how the
+// tiles are scheduled.
+constexpr Index kTile = 128;
+
+template <class Dst, class Lhs, class Rhs>
+void tiled_product(Dst&& c, const Lhs& a, const Rhs& b, bool accumulate) {
+  const Index m = c.rows(), n = c.cols(), k = a.cols();
+  if (k == 0) {
+    if (!accumulate) c.setZero();
+    return;
+  }
+  for (Index j = 0; j < n; j += kTile) {
+    const Index nj = std::min(kTile, n - j);
+    for (Index i = 0; i < m; i += kTile) {
+      const Index mi = std::min(kTile, m - i);
+      auto cb = c.block(i, j, mi, nj);
+      for (Index p = 0; p < k; p += kTile) {
+        const Index kp = std::min(kTile, k - p);
+        if (p == 0 && !accumulate)
+          cb.noalias() = a.block(i, p, mi, kp) * b.block(p, j, kp, nj);
+        else
+          cb.noalias() += a.block(i, p, mi, kp) * b.block(p, j, kp, nj);
+      }
+    }
+  }
+}
+
+// a = φ(z) in place over `count` entries of z, and d = φ'(z). Works through L1-sized chunks so
+// the few array passes per activation stay in cache.
 void apply_activation(Activation act, double slope, double* z, double* d, Index count) {
-  ArrMap zz(z, count), dd(d, count);
-  switch (act) {
-    case Activation::kSiLU:
-      dd = (1.0 + (-zz).exp()).inverse();  // σ(z)
-      zz = zz * dd;                        // a = z σ
-      dd = dd + zz * (1.0 - dd);           // σ + zσ(1 − σ)
-      break;
-    case Activation::kTanh:
-      zz = zz.tanh();
-      dd = 1.0 - zz.square();
-      break;
-    case Activation::kReLU:
-      dd = (zz > 0.0).cast<double>();
-      zz = zz * dd;
-      break;
-    case Activation::kLeakyReLU:
-      dd = (zz > 0.0).select(Eigen::ArrayXd::Constant(count, 1.0),
-                             Eigen::ArrayXd::Constant(count, slope));
-      zz = zz * dd;
-      break;
-    case Activation::kSoftplus:
-      dd = (1.0 + (-zz).exp()).inverse();            // σ(z)
-      zz = zz.max(0.0) + (-zz.abs()).exp().log1p();  // log(1 + e^z), no overflow
-      break;
+  constexpr Index kChunk = 512;
+  for (Index off = 0; off < count; off += kChunk) {
+    const Index len = std::min(kChunk, count - off);
+    ArrMap zz(z + off, len), dd(d + off, len);
+    switch (act) {
+      case Activation::kSiLU:
+        dd = (1.0 + (-zz).exp()).inverse();  // σ(z)
+        zz = zz * dd;                        // a = z σ
+        dd = dd + zz * (1.0 - dd);           // σ + zσ(1 − σ)
+        break;
+      case Activation::kTanh:
+        // tanh z = sign(z)·(1 − e^{−2|z|})/(1 + e^{−2|z|}) with Eigen's vectorized exp (its
+        // double tanh is scalar and several times slower); absolute error ~1e-16.
+        dd = (-2.0 * zz.abs()).exp();
+        dd = (1.0 - dd) / (1.0 + dd);
+        zz = (zz < 0.0).select(-dd, dd);
+        dd = 1.0 - zz.square();
+        break;
+      case Activation::kReLU:
+        dd = (zz > 0.0).cast<double>();
+        zz = zz * dd;
+        break;
+      case Activation::kLeakyReLU:
+        dd = (zz > 0.0).select(Eigen::ArrayXd::Constant(len, 1.0),
+                               Eigen::ArrayXd::Constant(len, slope));
+        zz = zz * dd;
+        break;
+      case Activation::kSoftplus:
+        dd = (1.0 + (-zz).exp()).inverse();            // σ(z)
+        zz = zz.max(0.0) + (-zz.abs()).exp().log1p();  // log(1 + e^z), no overflow
+        break;
+    }
+  }
+}
+
+// Runs body(b) for b in [0, count): in parallel (TBB, in the caller's arena) when `parallel`,
+// else in order. Bodies must write disjoint memory, so the result is the same either way.
+template <class Body>
+void for_each_index(Index count, bool parallel, const Body& body) {
+  if (parallel && count > 1) {
+    tbb::parallel_for(
+        tbb::blocked_range<Index>(0, count, 1),
+        [&](const tbb::blocked_range<Index>& r) {
+          for (Index b = r.begin(); b != r.end(); ++b) body(b);
+        },
+        tbb::simple_partitioner());
+  } else {
+    for (Index b = 0; b < count; ++b) body(b);
   }
 }
 
 }  // namespace
+
+Index Mlp::num_blocks(Index n) {
+  return (n + kBlock - 1) / kBlock;
+}
+
+Index Mlp::num_groups(Index n) {
+  return std::min<Index>(num_blocks(n), kMaxGroups);
+}
+
+bool Mlp::use_threads(Index n) const {
+  if (!threading_ || num_blocks(n) < 2) return false;
+  double work = 0;  // multiply-adds of one forward pass
+  for (size_t l = 1; l < widths_.size(); ++l) work += double(widths_[l]) * widths_[l - 1];
+  return work * double(n) >= 2.0e5;
+}
 
 RowsView Mlp::forward(ConstRowsRef x) {
   if (widths_.empty()) throw std::logic_error("Mlp::forward: network has no layers");
@@ -169,15 +245,21 @@ RowsView Mlp::forward(ConstRowsRef x) {
   batch_ = n;
   const int L = num_layers();
   MatMap(act_[0].data(), input_dim(), n) = x.transpose();
-  for (int l = 0; l < L; ++l) {
-    ConstMatMap a_prev(act_[l].data(), widths_[l], n);
-    MatMap z(act_[l + 1].data(), widths_[l + 1], n);
-    z.noalias() = weight(l) * a_prev;
-    z.colwise() += bias(l);
-    if (l + 1 < L)
-      apply_activation(activation_, leaky_slope_, act_[l + 1].data(), dact_[l + 1].data(),
-                       Index(widths_[l + 1]) * n);
-  }
+  // Each column block goes through every layer (activations stay in cache); columns are
+  // independent, so blocks run in any order.
+  for_each_index(num_blocks(n), use_threads(n), [&](Index b) {
+    const Index j0 = b * kBlock, nb = std::min(kBlock, n - j0);
+    for (int l = 0; l < L; ++l) {
+      const Index wi = widths_[l], wo = widths_[l + 1];
+      ConstMatMap a_prev(act_[l].data() + j0 * wi, wi, nb);
+      MatMap z(act_[l + 1].data() + j0 * wo, wo, nb);
+      tiled_product(z, weight(l), a_prev, false);
+      z.colwise() += bias(l);
+      if (l + 1 < L)
+        apply_activation(activation_, leaky_slope_, z.data(), dact_[l + 1].data() + j0 * wo,
+                         wo * nb);
+    }
+  });
   return output();
 }
 
@@ -200,33 +282,80 @@ void Mlp::check_forward_done(const char* who, Index rows) const {
                                 " rows but the last forward() had " + std::to_string(batch_));
 }
 
-void Mlp::backward_impl(ConstRowsRef grad_y, double* grad_x, bool parameter_grads, GradMode mode) {
-  const Index n = batch_;
+// δ recursion for the columns [j0, j0 + nb): parameter gradients of these columns go to `grad`
+// (a flat vector with the layout of params_; overwritten if !accumulate, else added to), the input
+// gradient to grad_x (if non-null).
+void Mlp::backward_block(ConstRowsRef grad_y, Index j0, Index nb, double* grad, bool accumulate,
+                         double* grad_x) {
   const int L = num_layers();
-  double* cur = delta_a_.data();
-  double* other = delta_b_.data();
-  MatMap(cur, output_dim(), n) = grad_y.transpose();
+  const Index d_in = input_dim();
+  double* cur = delta_a_.data() + j0 * max_width_;
+  double* other = delta_b_.data() + j0 * max_width_;
+  MatMap(cur, output_dim(), nb) = grad_y.middleRows(j0, nb).transpose();
   for (int l = L - 1; l >= 0; --l) {
-    ConstMatMap delta(cur, widths_[l + 1], n);
-    if (parameter_grads) {
-      ConstMatMap a_prev(act_[l].data(), widths_[l], n);
-      if (mode == GradMode::kOverwrite) {
-        weight_gradient(l).noalias() = delta * a_prev.transpose();
-        bias_gradient(l) = delta.rowwise().sum();
-      } else {
-        weight_gradient(l).noalias() += delta * a_prev.transpose();
-        bias_gradient(l) += delta.rowwise().sum();
-      }
+    const Index wi = widths_[l], wo = widths_[l + 1];
+    ConstMatMap delta(cur, wo, nb);
+    if (grad) {
+      ConstMatMap a_prev(act_[l].data() + j0 * wi, wi, nb);
+      MatMap gw(grad + offsets_[l].weight, wo, wi);
+      Eigen::Map<Vec> gb(grad + offsets_[l].bias, wo);
+      tiled_product(gw, delta, a_prev.transpose(), accumulate);
+      if (accumulate)
+        gb += delta.rowwise().sum();
+      else
+        gb = delta.rowwise().sum();
     }
     if (l > 0) {
-      MatMap prev(other, widths_[l], n);
-      prev.noalias() = weight(l).transpose() * delta;
-      prev.array() *= ConstMatMap(dact_[l].data(), widths_[l], n).array();
+      MatMap prev(other, wi, nb);
+      tiled_product(prev, weight(l).transpose(), delta, false);
+      prev.array() *= ConstMatMap(dact_[l].data() + j0 * wi, wi, nb).array();
       std::swap(cur, other);
     } else if (grad_x) {
-      MatMap(grad_x, input_dim(), n).noalias() = weight(0).transpose() * delta;
+      tiled_product(MatMap(grad_x + j0 * d_in, d_in, nb), weight(0).transpose(), delta, false);
     }
   }
+}
+
+void Mlp::backward_impl(ConstRowsRef grad_y, double* grad_x, bool parameter_grads, GradMode mode) {
+  const Index n = batch_;
+  const bool threads = use_threads(n);
+  const Index blocks = num_blocks(n);
+  if (!parameter_grads) {
+    for_each_index(blocks, threads, [&](Index b) {
+      backward_block(grad_y, b * kBlock, std::min(kBlock, n - b * kBlock), nullptr, false, grad_x);
+    });
+    return;
+  }
+  const bool acc = mode == GradMode::kAccumulate;
+  if (n == 0) {
+    if (!acc) grads_.setZero();
+    return;
+  }
+  // Blocks are split into a fixed number of groups (a function of n only). Each group sums its
+  // blocks in order into its own partial gradient; the partials are then added in group order.
+  // The arithmetic is therefore the same for any number of threads.
+  const Index groups = num_groups(n);
+  if (groups == 1) {
+    for (Index b = 0; b < blocks; ++b)
+      backward_block(grad_y, b * kBlock, std::min(kBlock, n - b * kBlock), grads_.data(),
+                     acc || b > 0, grad_x);
+    return;
+  }
+  const Index P = params_.size();
+  for_each_index(groups, threads, [&](Index g) {
+    const Index b0 = g * blocks / groups, b1 = (g + 1) * blocks / groups;
+    for (Index b = b0; b < b1; ++b)
+      backward_block(grad_y, b * kBlock, std::min(kBlock, n - b * kBlock), partial_.data() + g * P,
+                     b > b0, grad_x);
+  });
+  // Sum of the partials, parallel over parameter ranges (the order per entry is fixed).
+  const Index chunks = (P + 4095) / 4096;
+  for_each_index(chunks, threads, [&](Index c) {
+    const Index i0 = c * 4096, len = std::min<Index>(4096, P - i0);
+    auto out = grads_.segment(i0, len);
+    if (!acc) out.setZero();
+    for (Index g = 0; g < groups; ++g) out += partial_.segment(g * P + i0, len);
+  });
 }
 
 void Mlp::backward(ConstRowsRef grad_y, GradMode mode) {
@@ -266,24 +395,23 @@ void Mlp::input_jacobians(RowsRef jac) {
   if (jac.cols() != d_in * d_out)
     throw std::invalid_argument("Mlp::input_jacobians: jac must be N x (d_out*d_in)");
   const int L = num_layers();
-  for (Index k = 0; k < d_in; ++k) {
-    double* cur = tangent_a_.data();
-    double* other = tangent_b_.data();
-    {
-      MatMap t(cur, widths_[1], n);
-      t = weight(0).col(k).replicate(1, n);
+  for_each_index(num_blocks(n), use_threads(n), [&](Index b) {
+    const Index j0 = b * kBlock, nb = std::min(kBlock, n - j0);
+    for (Index k = 0; k < d_in; ++k) {
+      double* cur = tangent_a_.data() + j0 * max_width_;
+      double* other = tangent_b_.data() + j0 * max_width_;
+      MatMap(cur, widths_[1], nb) = weight(0).col(k).replicate(1, nb);
+      for (int l = 1; l < L; ++l) {
+        MatMap t(cur, widths_[l], nb);
+        t.array() *= ConstMatMap(dact_[l].data() + j0 * widths_[l], widths_[l], nb).array();
+        tiled_product(MatMap(other, widths_[l + 1], nb), weight(l), t, false);
+        std::swap(cur, other);
+      }
+      ConstMatMap t(cur, d_out, nb);
+      for (Index i = 0; i < nb; ++i)
+        for (Index o = 0; o < d_out; ++o) jac(j0 + i, o * d_in + k) = t(o, i);
     }
-    for (int l = 1; l < L; ++l) {
-      MatMap t(cur, widths_[l], n);
-      t.array() *= ConstMatMap(dact_[l].data(), widths_[l], n).array();
-      MatMap next(other, widths_[l + 1], n);
-      next.noalias() = weight(l) * t;
-      std::swap(cur, other);
-    }
-    ConstMatMap t(cur, d_out, n);
-    for (Index i = 0; i < n; ++i)
-      for (Index o = 0; o < d_out; ++o) jac(i, o * d_in + k) = t(o, i);
-  }
+  });
 }
 
 Eigen::MatrixXd Mlp::input_jacobian(Index row) const {

@@ -24,9 +24,11 @@
 // input_vjp and input_jacobians at any batch size ≤ that capacity do NOT allocate.
 // Backward calls use the cache of the most recent forward() and require the same batch size.
 //
-// Threads: a network object is not thread-safe (its workspace is mutable state). Results are
-// bitwise deterministic: the batch is processed in fixed column blocks whose partial parameter
-// gradients are summed in a fixed order, whatever the number of threads.
+// Threads: a network object is not thread-safe (its workspace is mutable state), but its own passes
+// may use TBB over blocks of 128 columns (see set_threading). Results are bitwise deterministic
+// whatever the number of threads: the blocks are fixed by the batch size, and parameter gradients
+// are summed over at most 8 fixed groups of blocks in a fixed order. (A row's output may differ in
+// the last bits between batch sizes, since Eigen's kernels sum in size-dependent orders.)
 #pragma once
 
 #include <Eigen/Core>
@@ -148,6 +150,11 @@ class Mlp {
   Eigen::Index capacity() const { return capacity_; }
   /// Batch size of the most recent forward() (0 before the first).
   Eigen::Index batch_size() const { return batch_; }
+  /// Allows (default) or forbids TBB parallelism over column blocks inside this network's passes
+  /// (it runs in the caller's task_arena, so the caller caps the threads). Results are identical
+  /// either way.
+  void set_threading(bool enabled) { threading_ = enabled; }
+  bool threading() const { return threading_; }
 
   /// y = net(x) for each row of x (N × d_in); caches what backward needs. Returns a view of the
   /// network's own output buffer (N × d_out), valid until the next forward(). Throws
@@ -190,8 +197,15 @@ class Mlp {
   struct LayerOffsets {
     Eigen::Index weight = 0, bias = 0;
   };
+  static constexpr Eigen::Index kBlock = 128;    // columns per block
+  static constexpr Eigen::Index kMaxGroups = 8;  // partial-gradient groups
+  static Eigen::Index num_blocks(Eigen::Index n);
+  static Eigen::Index num_groups(Eigen::Index n);
+  bool use_threads(Eigen::Index n) const;
   void check_forward_done(const char* who, Eigen::Index rows) const;
   void backward_impl(ConstRowsRef grad_y, double* grad_x, bool parameter_grads, GradMode mode);
+  void backward_block(ConstRowsRef grad_y, Eigen::Index j0, Eigen::Index nb, double* grad,
+                      bool accumulate, double* grad_x);
 
   std::vector<int> widths_;
   Activation activation_ = Activation::kSiLU;
@@ -200,7 +214,9 @@ class Mlp {
   Vec params_, grads_;
 
   // Workspace (feature-major, capacity_ columns each).
-  Eigen::Index capacity_ = 0, batch_ = 0;
+  bool threading_ = true;
+  Eigen::Index capacity_ = 0, batch_ = 0, max_width_ = 0;
+  Vec partial_;                // per-group partial parameter gradients (P × groups)
   std::vector<Vec> act_;       // act_[l]: a_l (w_l × cap), l = 0..L (act_[L] = output y)
   std::vector<Vec> dact_;      // dact_[l]: φ'(z_l) for hidden l = 1..L−1 (index l)
   Vec delta_a_, delta_b_;      // ping-pong δ buffers (max width × cap)

@@ -86,6 +86,9 @@ Eigen::Index total_size(std::span<const ParameterSpan> spans);
 
 /// Global gradient norm ‖g‖₂ over all spans (double accumulation, overflow-safe scaling).
 double global_gradient_norm(std::span<const ParameterSpan> spans);
+inline double global_gradient_norm(const ParameterSpan& span) {
+  return global_gradient_norm(std::span<const ParameterSpan>(&span, 1));
+}
 
 /// Global-norm clipping: with n = ‖g‖₂ over all spans, if n > max_norm every gradient is multiplied
 /// by max_norm / n (direction kept); otherwise nothing changes. Returns the PRE-clip norm n.
