@@ -1,0 +1,80 @@
+// DensityRenderer: draws scalar grids (the grid reference's cell masses, a flow's log density) as
+// heat maps and contour lines with our GLSL program (shaders/density.{vert,frag}, read at run time
+// from a shader folder), inside Dear ImGui's draw lists.
+//
+// Grids are uploaded once per change into float textures (slots chosen by the caller); draw()
+// queues an ImDrawList callback that renders a textured quad at the right point of ImGui's draw
+// order, clipped to the current clip rectangle, then asks the backend to restore its state. All
+// methods need a current OpenGL 3.3 context; headless UI tests simply do not create one of these.
+#pragma once
+
+#include <imgui.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+
+namespace ss::gfx {
+
+/// How to colour one grid.
+struct HeatmapStyle {
+  int mode = 0;           ///< 0: heat map of masses; 1: contour lines of a log density only
+  int colormap = 0;       ///< 0 viridis, 1 magma, 2 inferno, 3 plasma, 4 grey
+  bool log_scale = true;  ///< log colour scale over `decades` decades below the maximum
+  float max_value = 1;    ///< largest cell value (mode 0) or largest log density (mode 1)
+  float decades = 4;
+  int contours = 0;  ///< number of iso-lines (mode 1: 0 means 6)
+  float alpha = 1;
+  ImVec4 line_color = ImVec4(1, 1, 1, 0.8f);
+};
+
+/// Names of the colour maps in `HeatmapStyle::colormap` order.
+inline constexpr const char* kColormapNames[] = {"viridis", "magma", "inferno", "plasma", "grey"};
+
+class DensityRenderer {
+ public:
+  /// Compiles the program from `shader_dir`/density.{vert,frag}. On failure ok() is false and
+  /// error() says which file or which compile step failed (the canvases then show no heat map).
+  explicit DensityRenderer(const std::string& shader_dir);
+  ~DensityRenderer();
+  DensityRenderer(const DensityRenderer&) = delete;
+  DensityRenderer& operator=(const DensityRenderer&) = delete;
+
+  bool ok() const { return program_ != 0; }
+  const std::string& error() const { return error_; }
+
+  /// Uploads an nx × ny grid (row-major, row 0 at the bottom of the box) into texture `slot`
+  /// unless that slot already holds `version`.
+  void upload(int slot, std::uint64_t version, const float* values, int nx, int ny);
+  /// True when `slot` holds a grid.
+  bool has(int slot) const { return textures_.count(slot) > 0; }
+
+  /// Queues the grid in `slot` stretched over the screen rectangle [top_left, bottom_right]
+  /// (the grid's box on screen), clipped to dl's current clip rectangle.
+  void draw(ImDrawList* dl, int slot, ImVec2 top_left, ImVec2 bottom_right,
+            const HeatmapStyle& style);
+  /// Forgets the previous frame's queued draws (call once per frame before drawing).
+  void begin_frame() { records_.clear(); }
+
+ private:
+  struct Record {
+    DensityRenderer* owner;
+    unsigned texture;
+    ImVec2 a, b;
+    HeatmapStyle style;
+  };
+  struct Texture {
+    unsigned id = 0;
+    std::uint64_t version = 0;
+  };
+  static void callback(const ImDrawList* list, const ImDrawCmd* cmd);
+  void render(const Record& r, const ImVec4& clip);
+
+  unsigned program_ = 0, vao_ = 0, vbo_ = 0;
+  std::map<int, Texture> textures_;
+  std::deque<Record> records_;  // stable addresses until the next begin_frame()
+  std::string error_;
+};
+
+}  // namespace ss::gfx

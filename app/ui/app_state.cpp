@@ -1,0 +1,176 @@
+#include "app/ui/app_state.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "core/io/files.h"
+
+namespace ss::ui {
+
+void add_message(AppState& app, UiMessage::Level level, std::string text) {
+  if (level == UiMessage::Level::error) std::fprintf(stderr, "samplescope: %s\n", text.c_str());
+  const double now = ImGui::GetCurrentContext() ? ImGui::GetTime() : 0.0;
+  app.messages.push_back(UiMessage{level, std::move(text), now});
+  while (app.messages.size() > 50) app.messages.pop_front();
+}
+
+void begin_frame(AppState& app) {
+  if (!app.session) return;
+  app.snap = app.session->snapshot();
+  const Snapshot& s = *app.snap;
+  for (const SessionMessage& m : s.messages) {
+    if (m.sequence <= app.last_engine_message) continue;
+    app.last_engine_message = m.sequence;
+    add_message(
+        app,
+        m.level == SessionMessage::Level::error ? UiMessage::Level::error : UiMessage::Level::info,
+        m.text);
+  }
+  if (s.reference && s.reference.get() != app.fitted_reference) {
+    // A new target's reference: fit the view when asked to (first one, or a new scenario), and
+    // drop the local mixture copy once the engine has caught up with it.
+    if (app.view_needs_fit) {
+      app.view.fit(s.reference->box());
+      app.view_needs_fit = false;
+    }
+    app.fitted_reference = s.reference.get();
+  }
+  if (app.editing_target && app.drag_component < 0 && !s.target_pending && s.scenario &&
+      s.scenario->target.components.size() == app.editing_target->components.size() &&
+      ImGui::GetTime() - app.last_target_post > 0.5)
+    app.editing_target.reset();
+}
+
+bool wants_continuous_redraw(const AppState& app) {
+  if (!app.snap) return true;
+  return app.snap->running || app.snap->target_pending || !app.snap->reference ||
+         app.drag_component >= 0 || !app.png_requests.empty();
+}
+
+namespace {
+
+bool post_scenario(AppState& app, Scenario sc, const std::string& source) {
+  try {
+    validate_scenario(sc, source);
+  } catch (const std::exception& e) {
+    report_error(app, std::string("cannot open scenario: ") + e.what());
+    return false;
+  }
+  app.session->post(cmd::LoadScenario{std::move(sc)});
+  app.view_needs_fit = true;
+  app.editing_target.reset();
+  return true;
+}
+
+}  // namespace
+
+bool open_scenario_file(AppState& app, const std::string& path) {
+  if (!app.session) return false;
+  try {
+    Scenario sc = load_scenario(path);
+    if (!post_scenario(app, std::move(sc), path)) return false;
+    app.scenario_path = path;
+    add_message(app, UiMessage::Level::info, "opened " + path);
+    return true;
+  } catch (const std::exception& e) {
+    report_error(app, std::string("cannot open scenario: ") + e.what());
+    return false;
+  }
+}
+
+bool open_scenario_text(AppState& app, const std::string& text, const std::string& source) {
+  if (!app.session) return false;
+  try {
+    return post_scenario(app, parse_scenario(text, source), source);
+  } catch (const std::exception& e) {
+    report_error(app, std::string("cannot read scenario: ") + e.what());
+    return false;
+  }
+}
+
+bool save_scenario_file(AppState& app, const std::string& path) {
+  if (!app.snap || !app.snap->scenario) {
+    report_error(app, "nothing to save yet: the engine has not published a scenario");
+    return false;
+  }
+  try {
+    save_scenario(*app.snap->scenario, path);
+    app.scenario_path = path;
+    add_message(app, UiMessage::Level::info, "saved scenario to " + path);
+    return true;
+  } catch (const std::exception& e) {
+    report_error(app, std::string("cannot save scenario: ") + e.what());
+    return false;
+  }
+}
+
+std::string scenario_json(const AppState& app) {
+  if (!app.snap || !app.snap->scenario) return "";
+  return to_json_text(*app.snap->scenario);
+}
+
+std::vector<std::filesystem::path> gallery_files(const std::string& dir) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().extension() == ".json") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string export_curves_csv(const Snapshot& snap, const std::string& path) {
+  std::ostringstream os;
+  os << "method,label,iteration,gradient_evals,wall_seconds,metric,value\n";
+  for (const RunSnapshot& r : snap.runs)
+    for (const auto& [name, curve] : r.curves) {
+      if (!curve) continue;
+      for (const CurvePoint& p : *curve)
+        os << csv_field(r.kind) << ',' << csv_field(r.label) << ',' << p.iteration << ','
+           << p.gradient_evals << ',' << format_double(p.sampler_seconds) << ',' << csv_field(name)
+           << ',' << format_double(p.value) << '\n';
+    }
+  try {
+    write_file_atomically(path, os.str());
+  } catch (const std::exception& e) {
+    return std::string("cannot export curves: ") + e.what();
+  }
+  return "";
+}
+
+std::string export_samples_csv(const Snapshot& snap, const std::string& dir) {
+  try {
+    std::filesystem::create_directories(dir);
+    for (const RunSnapshot& r : snap.runs) {
+      if (!r.display_samples) continue;
+      write_file_atomically(
+          std::filesystem::path(dir) / ("samples_" + file_safe_label(r.label) + ".csv"),
+          points_csv(*r.display_samples));
+    }
+  } catch (const std::exception& e) {
+    return std::string("cannot export samples: ") + e.what();
+  }
+  return "";
+}
+
+Scenario builtin_default_scenario() {
+  Scenario sc;
+  sc.name = "Donut (built-in default)";
+  sc.seed = 42;
+  sc.target.kind = "donut";
+  const std::vector<std::string> kinds = sampler_kinds();
+  std::vector<std::string> chosen;
+  for (const char* k : {"dft", "svgd", "flowmc"})
+    if (std::find(kinds.begin(), kinds.end(), k) != kinds.end()) chosen.push_back(k);
+  for (size_t i = 0; chosen.size() < 3 && i < kinds.size(); ++i)
+    if (std::find(chosen.begin(), chosen.end(), kinds[i]) == chosen.end())
+      chosen.push_back(kinds[i]);
+  for (const std::string& k : chosen)
+    sc.methods.push_back(MethodConfig{k, sampler_display_name(k), {}, true});
+  sc.budget = Budget{BudgetKind::iterations, 2000};
+  return sc;
+}
+
+}  // namespace ss::ui

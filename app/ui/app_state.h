@@ -1,0 +1,147 @@
+// AppState: everything the panels of the desktop app share, in one place (STYLE §5: one file per
+// panel, all reading one app state). The engine lives behind `session`: panels read the newest
+// immutable Snapshot taken at the start of the frame (`snap`) and change things only by posting
+// commands, so the UI never blocks on the worker and never writes engine memory.
+//
+// [SECTION] Options        — canvas and metrics display options (saved in settings.json)
+// [SECTION] AppState       — session, snapshot, shared canvas view, messages, export requests
+// [SECTION] Actions        — open / save / load scenarios, CSV exports, messages, frame drawing
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/plot/canvas_view.h"
+#include "app/plot/plot.h"
+#include "core/engine/session.h"
+
+namespace ss::gfx {
+class DensityRenderer;
+}
+
+namespace ss::ui {
+
+// [SECTION] Options -----------------------------------------------------------------------------
+
+/// Cost axis of the metric plots.
+enum class CostAxis { iterations = 0, gradient_evals = 1, seconds = 2 };
+
+struct DisplayOptions {
+  int colormap = 0;         ///< index into gfx::kColormapNames
+  bool log_density = true;  ///< log colour scale for the heat map
+  int contours = 8;         ///< iso-lines on the heat map (0: none)
+  bool show_density = true;
+  bool show_samples = true;
+  bool show_overlays = true;    ///< trails, flow contours, score arrows, bandwidth circle
+  bool show_marginals = false;  ///< marginal histograms vs the true marginals
+  float point_size = 2.5f;      ///< pixels (before DPI scaling)
+  CostAxis cost_axis = CostAxis::iterations;
+  bool log_x = false;  ///< log x axis on the metric plots
+};
+
+// [SECTION] AppState ----------------------------------------------------------------------------
+
+/// A message shown in the message strip and the status bar (errors stay until dismissed).
+struct UiMessage {
+  enum class Level { info, error } level = Level::info;
+  std::string text;
+  double time = 0;  ///< ImGui time when it was added
+};
+
+/// A pending PNG export of the whole window ("" rect name) or of one named rectangle.
+struct PngRequest {
+  std::string path;
+  std::string rect_name;  ///< "" = window; else a key of AppState::rects ("canvas:DFT", "plot:ksd")
+};
+
+struct AppState {
+  std::unique_ptr<Session> session;
+  std::shared_ptr<const Snapshot> snap;      ///< taken once per frame by begin_frame()
+  gfx::DensityRenderer* renderer = nullptr;  ///< null when headless (no GL)
+
+  DisplayOptions display;
+  plot::CanvasView view;
+  bool view_needs_fit = true;  ///< fit the view to the next reference's box
+  const GridReference* fitted_reference = nullptr;
+
+  /// Mixture being edited on the canvas (kind "gmm"): a local copy that follows the mouse at once;
+  /// ChangeTarget commands are posted from it (throttled while dragging).
+  std::optional<TargetSpec> editing_target;
+  int drag_component = -1;
+  double last_target_post = -1;
+
+  std::deque<UiMessage> messages;
+  std::uint64_t last_engine_message = 0;
+
+  /// Screen rectangles of the last frame's canvases and plots, by name ("canvas:<label>",
+  /// "plot:ksd", "plot:loss", "plot:modes", "window"): PNG export crops to them, the script
+  /// player drags inside them.
+  std::map<std::string, plot::ScreenRect> rects;
+  std::vector<PngRequest> png_requests;  ///< served by the main loop after rendering
+
+  std::string scenario_path;     ///< file the scenario was opened from / saved to ("" if none)
+  std::string gallery_dir;       ///< folder of the gallery scenarios
+  std::string export_dir = ".";  ///< folder exports go to (the UI's export box edits it)
+  int step_n = 10;               ///< the "step ×N" amount
+  double frame_ms = 0;           ///< last frame time, for the status bar
+  float dpi_scale = 1;           ///< content scale of the window
+  bool show_about = false;
+  bool show_demo = false;
+  bool quit_requested = false;
+  bool headless = false;  ///< no GL: no heat map, no PNG export
+};
+
+// [SECTION] Actions -----------------------------------------------------------------------------
+
+/// Takes the newest snapshot, turns new engine messages into UI messages, and fits the canvas
+/// view when a new target's reference arrives. Call once at the start of every frame.
+void begin_frame(AppState& app);
+/// True while anything is moving (runs running, a target pending, a drag in progress): the main
+/// loop then redraws continuously; otherwise it waits for events.
+bool wants_continuous_redraw(const AppState& app);
+
+/// Adds a message (errors also go to stderr).
+void add_message(AppState& app, UiMessage::Level level, std::string text);
+inline void report_error(AppState& app, std::string text) {
+  add_message(app, UiMessage::Level::error, std::move(text));
+}
+
+/// Opens a scenario file into the running session (LoadScenario). Bad files are reported in the
+/// UI with the field that was wrong; nothing changes. Returns true when posted.
+bool open_scenario_file(AppState& app, const std::string& path);
+/// Loads scenario JSON text (e.g. from the clipboard), with `source` naming it in errors.
+bool open_scenario_text(AppState& app, const std::string& text, const std::string& source);
+/// Saves the scenario as applied so far to `path` (atomic). Reports errors; returns success.
+bool save_scenario_file(AppState& app, const std::string& path);
+/// Scenario JSON of the current snapshot ("" before the first snapshot).
+std::string scenario_json(const AppState& app);
+/// The *.json files of the gallery folder, sorted.
+std::vector<std::filesystem::path> gallery_files(const std::string& dir);
+
+/// Writes every run's metric curves to `path` in the long format of ARCHITECTURE §5
+/// (method,label,iteration,gradient_evals,wall_seconds,metric,value). Returns "" or an error.
+std::string export_curves_csv(const Snapshot& snap, const std::string& path);
+/// Writes the display samples of every run into `dir`/samples_<label>.csv (header x,y).
+/// Returns "" or an error.
+std::string export_samples_csv(const Snapshot& snap, const std::string& dir);
+
+/// The built-in scenario used when no file is given and assets/scenarios/default.json is missing:
+/// the donut with every registered method among dft, svgd and flowmc (or the first three kinds).
+Scenario builtin_default_scenario();
+
+/// Draws the whole UI (all panels in their fixed regions) for a display of `size` pixels.
+/// Handles the keyboard shortcuts. Works headless (no renderer).
+void draw_app(AppState& app, ImVec2 size);
+
+/// Colour of run i on every plot and canvas.
+inline ImU32 run_color(int i, float alpha = 1.0f) {
+  return plot::series_color(i, alpha);
+}
+
+}  // namespace ss::ui

@@ -1,0 +1,426 @@
+#include "app/ui/canvas_panel.h"
+
+#include <imgui.h>
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+
+#include "app/gfx/density_renderer.h"
+#include "app/ui/settings.h"
+#include "core/io/files.h"
+
+namespace ss::ui {
+
+namespace {
+
+constexpr int kReferenceSlot = 0;
+constexpr int kOverlaySlotBase = 1000;  // + run id: flow-density field of that run
+constexpr double kPostInterval = 0.12;  // seconds between ChangeTarget posts while dragging
+
+// Upload bookkeeping: a version per grid so textures are re-uploaded only when the data changes.
+struct UploadCache {
+  const GridReference* reference = nullptr;
+  std::uint64_t reference_version = 0;
+  float reference_max = 1;
+  std::map<RunId, std::pair<const SamplerOverlay*, std::uint64_t>> overlays;
+  std::map<RunId, float> overlay_max;
+  std::uint64_t counter = 0;
+  std::vector<float> buffer;
+};
+
+UploadCache& cache() {
+  static UploadCache c;
+  return c;
+}
+
+void upload_reference(AppState& app, const GridReference& ref) {
+  UploadCache& c = cache();
+  if (!app.renderer || c.reference == &ref) return;
+  const auto& m = ref.cell_masses();
+  c.buffer.assign(m.begin(), m.end());
+  double mx = 0;
+  for (double v : m) mx = std::max(mx, v);
+  c.reference_max = float(mx > 0 ? mx : 1);
+  c.reference = &ref;
+  c.reference_version = ++c.counter;
+  app.renderer->upload(kReferenceSlot, c.reference_version, c.buffer.data(), ref.nx(), ref.ny());
+}
+
+bool upload_overlay_field(AppState& app, RunId id, const SamplerOverlay& ov) {
+  if (!app.renderer || ov.field.empty() || ov.field_n <= 0 ||
+      int(ov.field.size()) != ov.field_n * ov.field_n)
+    return false;
+  UploadCache& c = cache();
+  auto& entry = c.overlays[id];
+  if (entry.first != &ov) {
+    entry = {&ov, ++c.counter};
+    float mx = -INFINITY;
+    for (float v : ov.field)
+      if (std::isfinite(v)) mx = std::max(mx, v);
+    c.overlay_max[id] = std::isfinite(mx) ? mx : 0.0f;
+    app.renderer->upload(kOverlaySlotBase + id, entry.second, ov.field.data(), ov.field_n,
+                         ov.field_n);
+  }
+  return true;
+}
+
+// 1-σ ellipse of a covariance as a polyline.
+void draw_cov_ellipse(ImDrawList* dl, const plot::CanvasTransform& t, const GaussianComponent& g,
+                      ImU32 col, float thickness) {
+  Eigen::SelfAdjointEigenSolver<Mat2> es(g.cov);
+  const Vec2 ev = es.eigenvalues().cwiseMax(0.0).cwiseSqrt();
+  const Mat2 vec = es.eigenvectors();
+  ImVec2 pts[48];
+  for (int k = 0; k < 48; ++k) {
+    const double a = 2 * M_PI * k / 48;
+    const Vec2 p = g.mean + vec * Vec2(ev(0) * std::cos(a), ev(1) * std::sin(a));
+    pts[k] = t.to_screen(p.x(), p.y());
+  }
+  dl->AddPolyline(pts, 48, col, ImDrawFlags_Closed, thickness);
+}
+
+void draw_arrow(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 col, float thickness) {
+  dl->AddLine(a, b, col, thickness);
+  const float dx = b.x - a.x, dy = b.y - a.y, len = std::sqrt(dx * dx + dy * dy);
+  if (len < 3) return;
+  const float ux = dx / len, uy = dy / len, hs = std::min(6.0f, 0.35f * len);
+  dl->AddTriangleFilled(b, ImVec2(b.x - hs * ux + 0.5f * hs * uy, b.y - hs * uy - 0.5f * hs * ux),
+                        ImVec2(b.x - hs * ux - 0.5f * hs * uy, b.y - hs * uy + 0.5f * hs * ux),
+                        col);
+}
+
+void draw_marginals(AppState& app, ImDrawList* dl, const plot::CanvasTransform& t,
+                    const GridReference& ref, const Points& pts, ImU32 col) {
+  // Histograms of the samples along the bottom (x) and left (y) edges, scaled so that the true
+  // marginal's peak is 18 % of the canvas; the true marginal is a white line on the same scale.
+  const Box vis = t.visible_box();
+  const int bins = 60;
+  const float h = 0.18f * std::min(t.max.x - t.min.x, t.max.y - t.min.y);
+  for (int axis = 0; axis < 2; ++axis) {
+    const double lo = axis == 0 ? vis.xmin : vis.ymin, hi = axis == 0 ? vis.xmax : vis.ymax;
+    std::vector<double> hist(bins, 0.0);
+    int inside = 0;
+    for (Eigen::Index i = 0; i < pts.rows(); ++i) {
+      const double v = pts(i, axis);
+      const int b = int(std::floor((v - lo) / (hi - lo) * bins));
+      if (b >= 0 && b < bins) hist[b] += 1, ++inside;
+    }
+    const auto& marg = axis == 0 ? ref.marginal_x() : ref.marginal_y();
+    const double c0 = axis == 0 ? ref.box().xmin : ref.box().ymin;
+    const double cw = axis == 0 ? ref.cell_width() : ref.cell_height();
+    double peak = 0;
+    for (double m : marg) peak = std::max(peak, m);
+    if (peak <= 0 || pts.rows() == 0) continue;
+    const double bw = (hi - lo) / bins;
+    // Sample density per bin = count / (n · bw); same units as the true marginal.
+    const double n = double(pts.rows());
+    for (int b = 0; b < bins; ++b) {
+      const double dens = hist[b] / (n * bw);
+      const float len = float(std::min(1.5, dens / peak) * h);
+      if (len <= 0) continue;
+      if (axis == 0) {
+        const float x0 = t.min.x + (t.max.x - t.min.x) * b / bins;
+        const float x1 = t.min.x + (t.max.x - t.min.x) * (b + 1) / bins;
+        dl->AddRectFilled(ImVec2(x0, t.max.y - len), ImVec2(x1 - 1, t.max.y), col);
+      } else {
+        const float y1 = t.max.y - (t.max.y - t.min.y) * b / bins;
+        const float y0 = t.max.y - (t.max.y - t.min.y) * (b + 1) / bins;
+        dl->AddRectFilled(ImVec2(t.min.x, y0 + 1), ImVec2(t.min.x + len, y1), col);
+      }
+    }
+    std::vector<ImVec2> line;
+    for (size_t k = 0; k < marg.size(); k += 2) {
+      const double v = c0 + (k + 0.5) * cw;
+      const float len = float(marg[k] / peak * h);
+      if (axis == 0) {
+        const ImVec2 s = t.to_screen(v, 0);
+        line.emplace_back(s.x, t.max.y - len);
+      } else {
+        const ImVec2 s = t.to_screen(0, v);
+        line.emplace_back(t.min.x + len, s.y);
+      }
+    }
+    dl->AddPolyline(line.data(), int(line.size()), IM_COL32(255, 255, 255, 220), 0, 1.5f);
+  }
+  (void)app;
+}
+
+int hovered_component(const TargetSpec& spec, const plot::CanvasTransform& t, ImVec2 mouse,
+                      float radius) {
+  int best = -1;
+  float best_d = radius * radius;
+  for (size_t i = 0; i < spec.components.size(); ++i) {
+    const ImVec2 p = t.to_screen(spec.components[i].mean.x(), spec.components[i].mean.y());
+    const float d = (p.x - mouse.x) * (p.x - mouse.x) + (p.y - mouse.y) * (p.y - mouse.y);
+    if (d <= best_d) best_d = d, best = int(i);
+  }
+  return best;
+}
+
+void post_mixture(AppState& app, bool force) {
+  if (!app.editing_target || !app.session) return;
+  const double now = ImGui::GetTime();
+  if (!force && now - app.last_target_post < kPostInterval) return;
+  app.last_target_post = now;
+  app.session->post(cmd::ChangeTarget{*app.editing_target});
+}
+
+}  // namespace
+
+int canvas_grid_columns(int n, float w, float h) {
+  if (n <= 1) return 1;
+  int best = 1;
+  float best_side = 0;
+  for (int cols = 1; cols <= n; ++cols) {
+    const int rows = (n + cols - 1) / cols;
+    const float side = std::min(w / cols, h / rows);
+    if (side > best_side + 0.5f) best_side = side, best = cols;
+  }
+  return best;
+}
+
+std::optional<TargetSpec> editable_mixture(const AppState& app) {
+  if (app.editing_target) return app.editing_target;
+  if (!app.snap || !app.snap->target) return std::nullopt;
+  const auto comps = app.snap->target->components();
+  if (comps.empty()) return std::nullopt;
+  TargetSpec spec;
+  spec.kind = "gmm";
+  spec.components = comps;
+  return spec;
+}
+
+void move_mixture_component(AppState& app, int index, double x, double y, bool force) {
+  if (!app.editing_target) app.editing_target = editable_mixture(app);
+  if (!app.editing_target || index < 0 || index >= int(app.editing_target->components.size()))
+    return;
+  app.editing_target->components[index].mean = Vec2(x, y);
+  post_mixture(app, force);
+}
+
+void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
+  if (!app.snap) return;
+  const Snapshot& s = *app.snap;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const int n = std::max<int>(1, int(s.runs.size()));
+  const float gap = 6.0f * app.dpi_scale;
+  const float w = max.x - min.x, h = max.y - min.y;
+  const int cols = canvas_grid_columns(n, w, h);
+  const int rows = (n + cols - 1) / cols;
+  const float cw = (w - gap * (cols - 1)) / cols, ch = (h - gap * (rows - 1)) / rows;
+  if (cw < 20 || ch < 20) return;
+  if (s.reference) upload_reference(app, *s.reference);
+
+  const std::optional<TargetSpec> mixture = editable_mixture(app);
+  const ImGuiIO& io = ImGui::GetIO();
+  const float handle_r = 9.0f * app.dpi_scale;
+  gfx::HeatmapStyle hs;
+  hs.colormap = app.display.colormap;
+  hs.log_scale = app.display.log_density;
+  hs.max_value = cache().reference_max;
+  hs.contours = app.display.contours;
+
+  for (int k = 0; k < n; ++k) {
+    const RunSnapshot* run = k < int(s.runs.size()) ? &s.runs[k] : nullptr;
+    const int r = k / cols, c = k % cols;
+    const ImVec2 a(min.x + c * (cw + gap), min.y + r * (ch + gap));
+    const ImVec2 b(a.x + cw, a.y + ch);
+    const plot::CanvasTransform t = plot::make_transform(app.view, a, b);
+    const std::string name = run ? run->label : std::string("(no methods)");
+    app.rects["canvas:" + name] = plot::ScreenRect{a, b};
+    if (k == 0) app.rects["canvas:first"] = plot::ScreenRect{a, b};
+
+    ImGui::SetCursorScreenPos(a);
+    ImGui::PushID(k);
+    ImGui::InvisibleButton("##canvas", ImVec2(cw, ch),
+                           ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
+                               ImGuiButtonFlags_MouseButtonMiddle);
+    const bool hovered = ImGui::IsItemHovered();
+    const bool active = ImGui::IsItemActive();
+
+    dl->PushClipRect(a, b, true);
+    dl->AddRectFilled(a, b, IM_COL32(12, 12, 18, 255));
+    if (s.reference && app.display.show_density && app.renderer) {
+      const Box& box = s.reference->box();
+      app.renderer->draw(dl, kReferenceSlot, t.to_screen(box.xmin, box.ymax),
+                         t.to_screen(box.xmax, box.ymin), hs);
+    }
+    if (run && app.display.show_overlays && run->overlay) {
+      const SamplerOverlay& ov = *run->overlay;
+      if (upload_overlay_field(app, run->id, ov)) {
+        gfx::HeatmapStyle fs;
+        fs.mode = 1;
+        fs.max_value = cache().overlay_max[run->id];
+        fs.decades = 3;
+        fs.contours = 6;
+        const ImVec4 rc = ImGui::ColorConvertU32ToFloat4(run_color(k));
+        fs.line_color = ImVec4(rc.x, rc.y, rc.z, 0.9f);
+        app.renderer->draw(dl, kOverlaySlotBase + run->id,
+                           t.to_screen(ov.field_box.xmin, ov.field_box.ymax),
+                           t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs);
+      }
+      for (const Points& trail : ov.trails) {
+        std::vector<ImVec2> line;
+        line.reserve(size_t(trail.rows()));
+        for (Eigen::Index i = 0; i < trail.rows(); ++i)
+          line.push_back(t.to_screen(trail(i, 0), trail(i, 1)));
+        if (line.size() >= 2)
+          dl->AddPolyline(line.data(), int(line.size()), IM_COL32(255, 255, 255, 150), 0, 1.2f);
+      }
+    }
+    if (run && app.display.show_samples && run->display_samples) {
+      const Points& p = *run->display_samples;
+      const float ps = 0.5f * app.display.point_size * app.dpi_scale;
+      const ImU32 col = run_color(k, 0.9f);
+      const ImU32 edge = IM_COL32(0, 0, 0, 160);
+      for (Eigen::Index i = 0; i < p.rows(); ++i) {
+        const ImVec2 q = t.to_screen(p(i, 0), p(i, 1));
+        if (q.x < a.x - ps || q.x > b.x + ps || q.y < a.y - ps || q.y > b.y + ps) continue;
+        dl->AddRectFilled(ImVec2(q.x - ps - 0.5f, q.y - ps - 0.5f),
+                          ImVec2(q.x + ps + 0.5f, q.y + ps + 0.5f), edge);
+        dl->AddRectFilled(ImVec2(q.x - ps, q.y - ps), ImVec2(q.x + ps, q.y + ps), col);
+      }
+      if (app.display.show_marginals && s.reference)
+        draw_marginals(app, dl, t, *s.reference, p, run_color(k, 0.55f));
+    }
+    if (run && app.display.show_overlays && run->overlay) {
+      const SamplerOverlay& ov = *run->overlay;
+      // Learned score arrows (run colour) vs the true score (white), same length scale.
+      if (ov.arrow_origins.rows() > 0 && ov.arrow_origins.rows() == ov.arrow_vectors.rows() &&
+          s.target) {
+        const double len = 0.04 * app.view.half_extent * 2;
+        double vmax = 1e-12;
+        std::vector<Vec2> truth(size_t(ov.arrow_origins.rows()));
+        for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
+          const Jet j = s.target->jet_at(ov.arrow_origins(i, 0), ov.arrow_origins(i, 1));
+          truth[i] = Vec2(j.gx, j.gy);
+          if (std::isfinite(truth[i].norm())) vmax = std::max(vmax, truth[i].norm());
+          vmax = std::max(vmax, ov.arrow_vectors.row(i).norm());
+        }
+        for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
+          const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
+          const ImVec2 o = t.to_screen(x, y);
+          const Vec2 tv = truth[i] / vmax * len * 2;
+          const Vec2 lv = Vec2(ov.arrow_vectors(i, 0), ov.arrow_vectors(i, 1)) / vmax * len * 2;
+          if (std::isfinite(tv.norm()))
+            draw_arrow(dl, o, t.to_screen(x + tv.x(), y + tv.y()), IM_COL32(255, 255, 255, 170),
+                       1.0f);
+          if (std::isfinite(lv.norm()))
+            draw_arrow(dl, o, t.to_screen(x + lv.x(), y + lv.y()), run_color(k), 1.6f);
+        }
+      }
+      if (ov.kernel_bandwidth > 0 && std::isfinite(ov.kernel_bandwidth)) {
+        const float rad = float(ov.kernel_bandwidth * t.scale);
+        const ImVec2 ctr(a.x + 14 + rad, b.y - 14 - rad);
+        dl->AddCircle(ctr, rad, IM_COL32(255, 255, 255, 200), 64, 1.5f);
+        dl->AddText(ImVec2(ctr.x + rad + 4, ctr.y - ImGui::GetFontSize()),
+                    IM_COL32(255, 255, 255, 220), "kernel h");
+      }
+    }
+    // Mixture handles: mean marker and 1-sigma ellipse per component.
+    int hover_comp = -1;
+    if (mixture) {
+      hover_comp = hovered ? hovered_component(*mixture, t, io.MousePos, handle_r) : -1;
+      for (size_t i = 0; i < mixture->components.size(); ++i) {
+        const GaussianComponent& g = mixture->components[i];
+        const bool hot = int(i) == hover_comp || int(i) == app.drag_component;
+        draw_cov_ellipse(dl, t, g, IM_COL32(255, 255, 255, hot ? 220 : 90), hot ? 2.0f : 1.0f);
+        const ImVec2 p = t.to_screen(g.mean.x(), g.mean.y());
+        dl->AddCircle(p, handle_r * 0.6f, IM_COL32(255, 255, 255, hot ? 255 : 160), 16, 2.0f);
+      }
+    }
+    // Label and state.
+    if (run) {
+      const std::string title = run->label + "  it " + std::to_string(run->iteration);
+      dl->AddRectFilled(
+          ImVec2(a.x, a.y),
+          ImVec2(a.x + ImGui::CalcTextSize(title.c_str()).x + 12, a.y + ImGui::GetFontSize() + 6),
+          IM_COL32(0, 0, 0, 150));
+      dl->AddText(ImVec2(a.x + 6, a.y + 3), run_color(k), title.c_str());
+      if (run->state == RunState::diverged) {
+        const std::string msg = "diverged: " + run->status.reason;
+        dl->AddText(ImVec2(a.x + 6, a.y + ImGui::GetFontSize() + 8), IM_COL32(255, 90, 90, 255),
+                    msg.c_str());
+      }
+    } else {
+      dl->AddText(ImVec2(a.x + 6, a.y + 3), IM_COL32(200, 200, 200, 255),
+                  "No methods: add one in the Methods list");
+    }
+    if (!s.reference)
+      dl->AddText(ImVec2(a.x + 6, b.y - ImGui::GetFontSize() - 4), IM_COL32(220, 220, 220, 255),
+                  "computing the reference...");
+    if (hovered) {
+      const Vec2 wp = t.to_world(io.MousePos);
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "(%.3f, %.3f)", wp.x(), wp.y());
+      const ImVec2 ts = ImGui::CalcTextSize(buf);
+      dl->AddText(ImVec2(b.x - ts.x - 6, b.y - ts.y - 4), IM_COL32(230, 230, 230, 255), buf);
+    }
+    dl->PopClipRect();
+    dl->AddRect(a, b, ImGui::GetColorU32(ImGuiCol_Border));
+
+    // Interaction.
+    if (hovered && io.MouseWheel != 0) {
+      if (hover_comp >= 0) {
+        if (!app.editing_target) app.editing_target = mixture;
+        app.editing_target->components[hover_comp].cov *= std::pow(1.15, io.MouseWheel);
+        post_mixture(app, true);
+      } else {
+        plot::zoom_at(app.view, t, io.MousePos, std::pow(1.15, io.MouseWheel));
+      }
+    }
+    if (ImGui::IsItemActivated() && ImGui::IsMouseClicked(ImGuiMouseButton_Left) &&
+        hover_comp >= 0) {
+      app.editing_target = mixture;
+      app.drag_component = hover_comp;
+    }
+    if (active && app.drag_component >= 0 && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+      const Vec2 wp = t.to_world(io.MousePos);
+      move_mixture_component(app, app.drag_component, wp.x(), wp.y(), false);
+    } else if (active && (ImGui::IsMouseDragging(ImGuiMouseButton_Left) ||
+                          ImGui::IsMouseDragging(ImGuiMouseButton_Middle))) {
+      plot::pan_by(app.view, t, io.MouseDelta);
+    }
+    if (app.drag_component >= 0 && ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
+        ImGui::IsItemDeactivated()) {
+      post_mixture(app, true);
+      app.drag_component = -1;
+    }
+    if (hovered && mixture && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) &&
+        hover_comp < 0) {
+      app.editing_target = mixture;
+      const Vec2 wp = t.to_world(io.MousePos);
+      GaussianComponent g;
+      g.weight = 1.0 / double(mixture->components.size() + 1);
+      g.mean = wp;
+      g.cov = Mat2::Identity() * std::pow(0.08 * app.view.half_extent, 2);
+      for (auto& other : app.editing_target->components) other.weight *= 1.0 - g.weight;
+      app.editing_target->components.push_back(g);
+      post_mixture(app, true);
+    }
+    if (hovered && hover_comp >= 0 && ImGui::IsMouseClicked(ImGuiMouseButton_Right)) {
+      if (mixture->components.size() > 1) {
+        app.editing_target = mixture;
+        app.editing_target->components.erase(app.editing_target->components.begin() + hover_comp);
+        post_mixture(app, true);
+      } else {
+        report_error(app, "a mixture needs at least one component");
+      }
+    } else if (ImGui::BeginPopupContextItem("##canvas_menu")) {
+      if (ImGui::MenuItem("Save PNG of this canvas")) {
+        if (app.headless)
+          report_error(app, "PNG export needs a window (this is a headless run)");
+        else
+          app.png_requests.push_back(PngRequest{
+              next_numbered_path(app.export_dir, "canvas_" + file_safe_label(name), ".png"),
+              "canvas:" + name});
+      }
+      if (ImGui::MenuItem("Fit view") && s.reference) app.view.fit(s.reference->box());
+      ImGui::EndPopup();
+    }
+    ImGui::PopID();
+  }
+}
+
+}  // namespace ss::ui

@@ -1,0 +1,32 @@
+// The Canvases panel: one canvas per method in a grid, all sharing one pan/zoom with equal aspect.
+// Each shows the target density (our GLSL heat map of the grid reference), the method's samples,
+// its overlays (flowMC trails and flow-density contours, DFT learned vs true score arrows, SVGD
+// kernel bandwidth) and optionally marginal histograms against the true marginals.
+//
+// Mouse: drag empty space (or middle-drag anywhere) to pan, scroll to zoom; on mixture targets
+// drag a mode to move it, scroll over it to change its spread, double-click to add a mode,
+// right-click a mode to remove it. Edits post ChangeTarget commands (throttled while dragging);
+// the engine computes the new reference off the UI thread. Right-click empty space for the
+// canvas menu (save PNG of this canvas, fit view).
+#pragma once
+
+#include "app/ui/app_state.h"
+
+namespace ss::ui {
+
+/// Draws the canvas grid into the region [min, max] of the current window.
+void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max);
+
+/// The grid of `n` equal cells that makes each square canvas largest in a w × h region:
+/// returns the number of columns (rows = ceil(n / cols)). n = 0 gives 1.
+int canvas_grid_columns(int n, float w, float h);
+
+/// The mixture the canvas edits: the editing copy when there is one, else the target's components
+/// as a "gmm" spec; nullopt when the target is not a mixture.
+std::optional<TargetSpec> editable_mixture(const AppState& app);
+
+/// Moves component `index` of the editing mixture to world (x, y) and posts a ChangeTarget (at
+/// most every 0.12 s unless `force`). Used by mouse dragging and by the script player.
+void move_mixture_component(AppState& app, int index, double x, double y, bool force);
+
+}  // namespace ss::ui

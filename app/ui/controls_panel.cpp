@@ -1,0 +1,428 @@
+#include "app/ui/controls_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "app/ui/param_widgets.h"
+#include "app/ui/settings.h"
+#include "core/targets/builtin.h"
+
+#if __has_include("app/ui/formula_panel.h")
+#include "app/ui/formula_panel.h"
+#define SS_HAVE_FORMULA_PANEL 1
+#endif
+
+namespace ss::ui {
+
+namespace {
+
+const char* kBudgetNames[] = {"iterations", "gradient evals", "seconds"};
+
+void section_header(const char* text) {
+  ImGui::Spacing();
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_PlotLinesHovered));
+  ImGui::TextUnformatted(text);
+  ImGui::PopStyleColor();
+  ImGui::Separator();
+}
+
+std::string target_title(const std::string& kind) {
+  try {
+    TargetSpec spec;
+    spec.kind = kind;
+    return make_target(spec)->display_name();
+  } catch (...) {
+    return kind;
+  }
+}
+
+void draw_target_section(AppState& app, const Snapshot& s) {
+  section_header("Target");
+  const std::string kind = s.scenario ? s.scenario->target.kind : "";
+  static std::vector<std::pair<std::string, std::string>> kinds;  // kind, display name
+  if (kinds.empty())
+    for (const std::string& k : builtin_target_kinds()) kinds.emplace_back(k, target_title(k));
+  std::string shown = kind;
+  for (const auto& [k, name] : kinds)
+    if (k == kind) shown = name;
+  if (kind == "formula") shown = "Formula";
+  if (kind == "gmm") shown = "Gaussian mixture (editable)";
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  if (ImGui::BeginCombo("##target", shown.c_str())) {
+    for (const auto& [k, name] : kinds)
+      if (ImGui::Selectable(name.c_str(), k == kind)) select_target(app, k);
+    ImGui::EndCombo();
+  }
+  item_tooltip(
+      "The unnormalized 2-D density every method samples. Mixtures can be edited on the canvas: "
+      "drag a mode, scroll over it to change its spread, double-click to add one, right-click a "
+      "mode to remove it.");
+  if (s.target_pending) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("computing reference...");
+  }
+  if (s.scenario && !kind.empty() && kind != "formula" && kind != "gmm") {
+    try {
+      const ParamTable& table = target_param_table(kind);
+      std::string name;
+      double value = 0;
+      ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.6f);
+      if (param_table_widgets(table, s.scenario->target.params, name, value))
+        set_target_param(app, name, value);
+      ImGui::PopItemWidth();
+    } catch (const std::exception& e) {
+      ImGui::TextDisabled("%s", e.what());
+    }
+  }
+  if (s.target) {
+    const auto comps = s.target->components();
+    if (!comps.empty())
+      ImGui::TextDisabled("%d components: drag, scroll, double-click, right-click on the canvas",
+                          int(comps.size()));
+  }
+#ifdef SS_HAVE_FORMULA_PANEL
+  if (ImGui::TreeNode("Formula target")) {
+    draw_formula_panel(app);
+    ImGui::TreePop();
+  }
+#endif
+}
+
+void draw_methods_section(AppState& app, const Snapshot& s) {
+  section_header("Methods");
+  for (size_t i = 0; i < s.runs.size(); ++i) {
+    const RunSnapshot& r = s.runs[i];
+    ImGui::PushID(r.id);
+    ImGui::ColorButton("##c", ImGui::ColorConvertU32ToFloat4(run_color(int(i))),
+                       ImGuiColorEditFlags_NoTooltip,
+                       ImVec2(ImGui::GetFontSize(), ImGui::GetFontSize()));
+    ImGui::SameLine();
+    bool enabled = r.enabled;
+    if (ImGui::Checkbox("##en", &enabled)) app.session->post(cmd::SetRunEnabled{r.id, enabled});
+    item_tooltip("Enable or disable this method (a disabled run keeps its state).");
+    ImGui::SameLine();
+    const std::string head = r.label + "  [" + run_state_name(r.state) + "]###head";
+    const bool open = ImGui::TreeNodeEx(head.c_str(), ImGuiTreeNodeFlags_SpanAvailWidth);
+    item_tooltip(sampler_display_name(r.kind) + " (" + r.kind + "), seed " +
+                 std::to_string(r.seed) + ", iteration " + std::to_string(r.iteration));
+    if (open) {
+      if (ImGui::SmallButton("reset")) app.session->post(cmd::Reset{r.id});
+      item_tooltip("Re-initialize this run from its seed (same seed, same trajectory).");
+      ImGui::SameLine();
+      if (ImGui::SmallButton("remove")) app.session->post(cmd::RemoveRun{r.id});
+      item_tooltip("Remove this method and its curves.");
+      try {
+        const ParamTable& table = sampler_param_table(r.kind);
+        std::string name;
+        double value = 0;
+        ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
+        if (param_table_widgets(table, r.params, name, value))
+          app.session->post(cmd::SetParam{r.id, name, value});
+        ImGui::PopItemWidth();
+        if (ImGui::TreeNode("About")) {
+          ImGui::PushTextWrapPos(0);
+          ImGui::TextUnformatted(sampler_about(r.kind).c_str());
+          ImGui::PopTextWrapPos();
+          ImGui::TreePop();
+        }
+      } catch (const std::exception& e) {
+        ImGui::TextDisabled("%s", e.what());
+      }
+      ImGui::TreePop();
+    }
+    if (r.state == RunState::diverged)
+      ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "diverged at iteration %lld: %s",
+                         static_cast<long long>(r.status.iteration), r.status.reason.c_str());
+    if (!r.last_error.empty()) {
+      ImGui::PushTextWrapPos(0);
+      ImGui::TextColored(ImVec4(1, 0.6f, 0.3f, 1), "%s", r.last_error.c_str());
+      ImGui::PopTextWrapPos();
+    }
+    ImGui::PopID();
+  }
+  const std::vector<std::string> kinds = sampler_kinds();
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  if (ImGui::BeginCombo("##add", "+ add method")) {
+    for (const std::string& k : kinds) {
+      if (ImGui::Selectable(sampler_display_name(k).c_str()))
+        app.session->post(cmd::AddRun{MethodConfig{k, sampler_display_name(k), {}, true}});
+      if (ImGui::IsItemHovered()) item_tooltip(sampler_about(k));
+    }
+    if (kinds.empty()) ImGui::TextDisabled("no methods are registered in this build");
+    ImGui::EndCombo();
+  }
+  item_tooltip("Add a method; it starts from its own seed on the current target.");
+}
+
+void draw_run_section(AppState& app, const Snapshot& s) {
+  section_header("Run");
+  const float w = (ImGui::GetContentRegionAvail().x - 2 * ImGui::GetStyle().ItemSpacing.x) / 3;
+  if (ImGui::Button(s.running ? "Pause" : "Play", ImVec2(w, 0))) toggle_play(app);
+  item_tooltip("Run every enabled method until its budget, or pause them (Space).");
+  ImGui::SameLine();
+  if (ImGui::Button("Step", ImVec2(w, 0))) step_runs(app, 1);
+  item_tooltip("Advance every enabled method by one iteration (S).");
+  ImGui::SameLine();
+  if (ImGui::Button("Reset", ImVec2(w, 0))) reset_runs(app);
+  item_tooltip("Re-initialize every run from its seed: the same seed gives the same run (R).");
+  const std::string stepn = "Step x" + std::to_string(app.step_n);
+  if (ImGui::Button(stepn.c_str(), ImVec2(w, 0))) step_runs(app, app.step_n);
+  item_tooltip("Advance every enabled method by N iterations, then pause.");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputInt("##n", &app.step_n, 0, 0);
+  app.step_n = std::clamp(app.step_n, 1, 1000000);
+  item_tooltip("N for Step xN.");
+  ImGui::SameLine();
+  if (ImGui::Button("Reseed", ImVec2(w, 0))) {
+    const std::uint64_t seed = (s.scenario ? s.scenario->seed : 0) + 1;
+    app.session->post(cmd::Reseed{seed});
+  }
+  item_tooltip(
+      "Give the scenario a new seed (current + 1) and reset every run from it. Reset "
+      "keeps the seed; Reseed changes it.");
+  if (s.scenario) {
+    ImGui::Text("seed %llu", static_cast<unsigned long long>(s.scenario->seed));
+    // Budget.
+    Budget b = s.scenario->budget;
+    int kind = int(b.kind);
+    ImGui::SetNextItemWidth(w * 1.3f);
+    bool changed = ImGui::Combo("##bk", &kind, kBudgetNames, 3);
+    item_tooltip(
+        "What the budget counts, per method: iterations, target gradient evaluations, or "
+        "sampler wall time in seconds (metric time excluded).");
+    ImGui::SameLine();
+    static double edit_amount = -1;
+    double amount = ImGui::IsItemActive() || edit_amount < 0 ? b.amount : edit_amount;
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::InputDouble("##ba", &amount, 0, 0, kind == 2 ? "%.1f" : "%.0f",
+                           ImGuiInputTextFlags_EnterReturnsTrue))
+      changed = true;
+    item_tooltip("Budget amount (Enter to apply). A finished run resumes when the budget grows.");
+    if (changed) {
+      b.kind = BudgetKind(kind);
+      b.amount =
+          kind == 2 ? std::clamp(amount, 0.1, 1e6) : std::clamp(std::round(amount), 1.0, 1e12);
+      app.session->post(cmd::SetBudget{b});
+    }
+    // Metric cadence.
+    MetricSettings m = s.scenario->metrics;
+    int every = m.every, n = m.ksd_samples;
+    ImGui::SetNextItemWidth(w * 1.3f);
+    bool mc = ImGui::InputInt("metric every", &every, 0, 0, ImGuiInputTextFlags_EnterReturnsTrue);
+    item_tooltip(
+        "A metric pass (KSD, energy distance, mode coverage) every this many iterations of "
+        "each method. Metric time is measured separately from sampler time.");
+    ImGui::SetNextItemWidth(w * 1.3f);
+    mc |= ImGui::InputInt("KSD samples", &n, 0, 0, ImGuiInputTextFlags_EnterReturnsTrue);
+    item_tooltip(
+        "n of the evaluation sample set for KSD (O(n^2)) and the other metrics, [10, 20000].");
+    if (mc) {
+      m.every = std::clamp(every, 1, 1000000000);
+      m.ksd_samples = std::clamp(n, 10, 20000);
+      app.session->post(cmd::SetMetrics{m});
+    }
+  }
+}
+
+void draw_scenario_section(AppState& app, const Snapshot& s) {
+  section_header("Scenario");
+  if (s.scenario) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextUnformatted(s.scenario->name.c_str());
+    if (!s.scenario->description.empty())
+      ImGui::TextDisabled("%s", s.scenario->description.c_str());
+    ImGui::PopTextWrapPos();
+  }
+  static char path[1024] = "";
+  static bool init = false;
+  if (!init) {
+    std::snprintf(path, sizeof path, "%s", app.scenario_path.c_str());
+    init = true;
+  }
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  ImGui::InputTextWithHint("##path", "scenario file path", path, sizeof path);
+  item_tooltip("Path of the scenario file for Open and Save.");
+  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
+  if (ImGui::Button("Open", ImVec2(w, 0))) open_scenario_file(app, path);
+  item_tooltip("Open the scenario file above (errors name the bad field; nothing changes).");
+  ImGui::SameLine();
+  if (ImGui::Button("Save", ImVec2(w, 0))) {
+    if (*path)
+      save_scenario_file(app, path);
+    else
+      save_scenario_default(app);
+    std::snprintf(path, sizeof path, "%s", app.scenario_path.c_str());
+  }
+  item_tooltip(
+      "Save the scenario as it is now (target, methods, parameters, seed, budget) (Ctrl+S).");
+  if (ImGui::Button("Copy JSON", ImVec2(w, 0))) {
+    ImGui::SetClipboardText(scenario_json(app).c_str());
+    add_message(app, UiMessage::Level::info, "scenario copied to the clipboard");
+  }
+  item_tooltip("Copy the scenario as JSON to the clipboard, to share it.");
+  ImGui::SameLine();
+  if (ImGui::Button("Paste JSON", ImVec2(w, 0))) {
+    const char* text = ImGui::GetClipboardText();
+    open_scenario_text(app, text ? text : "", "<clipboard>");
+  }
+  item_tooltip("Open a scenario from JSON text on the clipboard.");
+  if (ImGui::TreeNodeEx("Gallery", ImGuiTreeNodeFlags_DefaultOpen)) {
+    static std::vector<std::filesystem::path> files;
+    static double listed = -10;
+    if (ImGui::GetTime() - listed > 5)
+      files = gallery_files(app.gallery_dir), listed = ImGui::GetTime();
+    for (const auto& f : files) {
+      const std::string name = f.stem().string();
+      if (ImGui::Selectable(name.c_str(), f.string() == app.scenario_path)) {
+        if (open_scenario_file(app, f.string()))
+          std::snprintf(path, sizeof path, "%s", f.string().c_str());
+      }
+      item_tooltip("Open " + f.string());
+    }
+    if (files.empty()) ImGui::TextDisabled("no scenarios in %s", app.gallery_dir.c_str());
+    ImGui::TreePop();
+  }
+}
+
+void draw_view_section(AppState& app) {
+  section_header("View");
+  DisplayOptions& d = app.display;
+  ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.5f);
+  ImGui::Combo("colour map", &d.colormap, "viridis\0magma\0inferno\0plasma\0grey\0");
+  item_tooltip("Colour map of the target density heat map.");
+  ImGui::Checkbox("log density", &d.log_density);
+  item_tooltip("Colour by log density (4 decades below the peak) instead of density.");
+  ImGui::SameLine();
+  ImGui::Checkbox("heat map", &d.show_density);
+  item_tooltip("Show the target density (from the exact grid reference).");
+  ImGui::SliderInt("contours", &d.contours, 0, 20);
+  item_tooltip("Number of iso-density lines on the heat map (0: none).");
+  ImGui::Checkbox("samples", &d.show_samples);
+  item_tooltip("Show each method's current samples.");
+  ImGui::SameLine();
+  ImGui::Checkbox("overlays", &d.show_overlays);
+  item_tooltip(
+      "Method overlays: flowMC chain trails and flow-density contours; DFT's learned score "
+      "(coloured) vs the true score (white) arrows; SVGD's kernel bandwidth circle.");
+  ImGui::Checkbox("marginals", &d.show_marginals);
+  item_tooltip("Marginal histograms of the samples (bars) against the true marginals (lines).");
+  ImGui::SliderFloat("point size", &d.point_size, 1.0f, 6.0f, "%.1f");
+  item_tooltip("Size of the sample points in pixels.");
+  if (ImGui::Button("Fit view") && app.snap && app.snap->reference)
+    app.view.fit(app.snap->reference->box());
+  item_tooltip(
+      "Fit the canvases to the target's box (drag empty canvas space to pan, scroll to zoom).");
+  ImGui::PopItemWidth();
+}
+
+void draw_export_section(AppState& app) {
+  section_header("Export");
+  static char dir[1024] = "";
+  if (!*dir) std::snprintf(dir, sizeof dir, "%s", app.export_dir.c_str());
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  if (ImGui::InputTextWithHint("##dir", "export folder", dir, sizeof dir)) app.export_dir = dir;
+  item_tooltip("Folder the exports are written to.");
+  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
+  if (ImGui::Button("PNG window", ImVec2(w, 0))) {
+    if (app.headless)
+      report_error(app, "PNG export needs a window (this is a headless run)");
+    else
+      app.png_requests.push_back(
+          PngRequest{next_numbered_path(app.export_dir, "samplescope", ".png"), ""});
+  }
+  item_tooltip(
+      "Save the whole window as a numbered PNG. Right-click a canvas or a plot to save just "
+      "that one.");
+  ImGui::SameLine();
+  if (ImGui::Button("CSV", ImVec2(w, 0))) export_csv_all(app);
+  item_tooltip(
+      "Write metrics.csv (every curve, long format) and samples_<label>.csv (x,y) of every "
+      "method into the export folder.");
+}
+
+}  // namespace
+
+void toggle_play(AppState& app) {
+  if (!app.session || !app.snap) return;
+  if (app.snap->running)
+    app.session->post(cmd::Pause{});
+  else
+    app.session->post(cmd::Start{});
+}
+
+void step_runs(AppState& app, std::int64_t iterations) {
+  if (app.session) app.session->post(cmd::Step{std::max<std::int64_t>(1, iterations)});
+}
+
+void reset_runs(AppState& app) {
+  if (app.session) app.session->post(cmd::Reset{});
+}
+
+void select_target(AppState& app, const std::string& kind) {
+  if (!app.session) return;
+  TargetSpec spec;
+  spec.kind = kind;
+  if (kind == "gmm") spec.components = default_gmm_components();
+  try {
+    make_target(spec);  // check at once so the error appears next to the control
+  } catch (const std::exception& e) {
+    report_error(app, "cannot use target '" + kind + "': " + e.what());
+    return;
+  }
+  app.session->post(cmd::ChangeTarget{spec});
+  app.editing_target.reset();
+  app.view_needs_fit = true;
+}
+
+void set_target_param(AppState& app, const std::string& name, double value) {
+  if (!app.session || !app.snap || !app.snap->scenario) return;
+  TargetSpec spec = app.snap->scenario->target;
+  spec.params[name] = value;
+  try {
+    make_target(spec);
+  } catch (const std::exception& e) {
+    report_error(app, "target parameter '" + name + "': " + e.what());
+    return;
+  }
+  app.session->post(cmd::ChangeTarget{spec});
+  app.view_needs_fit = true;
+}
+
+void save_scenario_default(AppState& app) {
+  std::string path = app.scenario_path;
+  // Never overwrite the shipped gallery: save next to the settings instead.
+  if (path.empty() || path.rfind(app.gallery_dir, 0) == 0)
+    path = (config_dir() / "scenario.json").string();
+  save_scenario_file(app, path);
+}
+
+void export_csv_all(AppState& app) {
+  if (!app.snap) return;
+  std::error_code ec;
+  std::filesystem::create_directories(app.export_dir, ec);
+  const std::string csv = (std::filesystem::path(app.export_dir) / "metrics.csv").string();
+  std::string err = export_curves_csv(*app.snap, csv);
+  if (err.empty()) err = export_samples_csv(*app.snap, app.export_dir);
+  if (err.empty())
+    add_message(app, UiMessage::Level::info,
+                "exported metrics.csv and samples_*.csv to " + app.export_dir);
+  else
+    report_error(app, err);
+}
+
+void draw_controls_panel(AppState& app) {
+  if (!app.snap) return;
+  const Snapshot& s = *app.snap;
+  draw_run_section(app, s);
+  draw_target_section(app, s);
+  draw_methods_section(app, s);
+  draw_view_section(app);
+  draw_scenario_section(app, s);
+  draw_export_section(app);
+}
+
+}  // namespace ss::ui

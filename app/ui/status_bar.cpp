@@ -1,0 +1,56 @@
+#include "app/ui/status_bar.h"
+
+#include <imgui.h>
+
+#include <cmath>
+
+#include "app/ui/param_widgets.h"
+
+namespace ss::ui {
+
+void draw_status_bar(AppState& app) {
+  ImGui::Text("frame %.1f ms", app.frame_ms);
+  item_tooltip("Time to build and draw the last frame.");
+  if (!app.snap) return;
+  const Snapshot& s = *app.snap;
+  ImGui::SameLine(0, 16);
+  ImGui::Text("worker %3.0f%%", 100.0 * s.worker_load);
+  item_tooltip("Share of the last second the engine's worker thread was busy.");
+  for (size_t i = 0; i < s.runs.size(); ++i) {
+    const RunSnapshot& r = s.runs[i];
+    ImGui::SameLine(0, 16);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(run_color(int(i))), "%s %.0f it/s",
+                       r.label.c_str(), r.iterations_per_second);
+    item_tooltip(r.label + ": " + run_state_name(r.state) + ", iteration " +
+                 std::to_string(r.iteration) + ", " + std::to_string(r.counters.gradient_evals()) +
+                 " gradient evaluations, " +
+                 std::to_string(int(std::round(100 * r.budget_fraction))) + "% of the budget");
+  }
+  ImGui::SameLine(0, 16);
+  ImGui::TextDisabled("%s", s.running ? "running" : (s.finished ? "finished" : "paused"));
+  // Latest message: errors in red, and a way to dismiss them.
+  if (!app.messages.empty()) {
+    const UiMessage& m = app.messages.back();
+    const bool fresh = ImGui::GetTime() - m.time < 8.0;
+    if (m.level == UiMessage::Level::error || fresh) {
+      ImGui::SameLine(0, 24);
+      if (m.level == UiMessage::Level::error)
+        ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", m.text.c_str());
+      else
+        ImGui::TextDisabled("%s", m.text.c_str());
+      if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40);
+        for (const UiMessage& old : app.messages) ImGui::TextUnformatted(old.text.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+      }
+      if (m.level == UiMessage::Level::error) {
+        ImGui::SameLine();
+        if (ImGui::SmallButton("dismiss")) app.messages.pop_back();
+      }
+    }
+  }
+}
+
+}  // namespace ss::ui

@@ -1,0 +1,12 @@
+// The status bar (bottom line): frame time, iterations per second of each method, worker load,
+// snapshot version, and the latest message or run error in words.
+#pragma once
+
+#include "app/ui/app_state.h"
+
+namespace ss::ui {
+
+/// Draws the status bar into the current window (one line).
+void draw_status_bar(AppState& app);
+
+}  // namespace ss::ui
