@@ -8,9 +8,55 @@
 #include <limits>
 #include <stdexcept>
 
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define SS_SVGD_AVX2 1
+#endif
+
 namespace ss {
 
 namespace {
+
+#ifdef SS_SVGD_AVX2
+// exp(x) on 4 doubles, for x ≤ 0 (the kernel's range): Cody–Waite reduction x = k·ln2 + r with
+// |r| ≤ ln2/2, a degree-12 Taylor polynomial (truncation < 2e-16 relative), and 2^k assembled in
+// the exponent bits. x < −708 (including −inf) gives exactly 0; NaN propagates. About 1–2 ulp.
+inline __m256d exp_nonpositive(__m256d x) {
+  const __m256d shifter = _mm256_set1_pd(0x1.8p52);
+  const __m256d t = _mm256_fmadd_pd(x, _mm256_set1_pd(1.4426950408889634), shifter);
+  const __m256d k = _mm256_sub_pd(t, shifter);
+  __m256d r = _mm256_fnmadd_pd(k, _mm256_set1_pd(6.93147180369123816490e-01), x);
+  r = _mm256_fnmadd_pd(k, _mm256_set1_pd(1.90821492927058770002e-10), r);
+  static constexpr double c[13] = {1.0,
+                                   1.0,
+                                   1.0 / 2,
+                                   1.0 / 6,
+                                   1.0 / 24,
+                                   1.0 / 120,
+                                   1.0 / 720,
+                                   1.0 / 5040,
+                                   1.0 / 40320,
+                                   1.0 / 362880,
+                                   1.0 / 3628800,
+                                   1.0 / 39916800,
+                                   1.0 / 479001600};
+  __m256d p = _mm256_set1_pd(c[12]);
+  for (int d = 11; d >= 0; --d) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c[d]));
+  // Low mantissa bits of t hold 2^51 + k; (that + 1023) << 52 is the bit pattern of 2^k.
+  const __m256i bits =
+      _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1023)), 52);
+  const __m256d result = _mm256_mul_pd(p, _mm256_castsi256_pd(bits));
+  const __m256d underflow = _mm256_cmp_pd(x, _mm256_set1_pd(-708.0), _CMP_LT_OQ);
+  return _mm256_andnot_pd(underflow, result);
+}
+
+// Fixed-order horizontal sum of 4 lanes.
+inline double hsum(__m256d v) {
+  alignas(32) double a[4];
+  _mm256_store_pd(a, v);
+  return (a[0] + a[1]) + (a[2] + a[3]);
+}
+#endif
 
 constexpr int kChunk = 256;                    // j-block length of the vectorized inner loops
 constexpr std::int64_t kDirectSelect = 60000;  // pairs up to which all pairs are selected directly
@@ -58,25 +104,39 @@ void bracket_pass(SvgdKernelWorkspace& ws, double lo, double hi) {
   ws.block_below.assign(blocks, 0);
   ws.block_count.assign(blocks, 0);
   tbb::parallel_for(tbb::blocked_range<int>(0, blocks, 1), [&](const tbb::blocked_range<int>& r) {
-    Chunk d;
     for (int b = r.begin(); b != r.end(); ++b) {
       std::vector<double>& buf = ws.block_candidates[b];
       std::int64_t below = 0, count = 0;
       for (std::int64_t i = starts[b]; i < starts[b + 1]; ++i) {
         const double xi = ws.xs[i], yi = ws.ys[i];
-        for (Eigen::Index j0 = i + 1; j0 < n; j0 += kChunk) {
-          const Eigen::Index len = std::min<Eigen::Index>(kChunk, n - j0);
-          auto dh = d.head(len);
-          dh = (xi - ws.xs.segment(j0, len)).square() + (yi - ws.ys.segment(j0, len)).square();
-          below += (dh < lo).count();
-          if (std::int64_t(buf.size()) < count + len)
-            buf.resize(std::max<std::size_t>(2 * buf.size(), count + kChunk));
-          double* out = buf.data();
-          for (Eigen::Index k = 0; k < len; ++k) {
-            const double v = dh[k];
-            out[count] = v;
-            count += (v >= lo) & (v <= hi);
+        if (std::int64_t(buf.size()) < count + (n - i))
+          buf.resize(std::max<std::size_t>(2 * buf.size(), count + (n - i) + kChunk));
+        double* out = buf.data();
+        Eigen::Index j = i + 1;
+#ifdef SS_SVGD_AVX2
+        const __m256d vxi = _mm256_set1_pd(xi), vyi = _mm256_set1_pd(yi);
+        const __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);
+        alignas(32) double lane[4];
+        for (; j + 4 <= n; j += 4) {
+          const __m256d dx = _mm256_sub_pd(vxi, _mm256_loadu_pd(&ws.xs[j]));
+          const __m256d dy = _mm256_sub_pd(vyi, _mm256_loadu_pd(&ws.ys[j]));
+          const __m256d d = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
+          below += __builtin_popcount(_mm256_movemask_pd(_mm256_cmp_pd(d, vlo, _CMP_LT_OQ)));
+          const int in = _mm256_movemask_pd(
+              _mm256_and_pd(_mm256_cmp_pd(d, vlo, _CMP_GE_OQ), _mm256_cmp_pd(d, vhi, _CMP_LE_OQ)));
+          if (in) {
+            _mm256_store_pd(lane, d);
+            for (int k = 0; k < 4; ++k)
+              if (in >> k & 1) out[count++] = lane[k];
           }
+        }
+#endif
+        for (; j < n; ++j) {
+          const double dx = xi - ws.xs[j], dy = yi - ws.ys[j];
+          const double v = dx * dx + dy * dy;
+          below += v < lo;
+          out[count] = v;
+          count += (v >= lo) & (v <= hi);
         }
       }
       ws.block_below[b] = below;
@@ -198,6 +258,38 @@ double svgd_direction(const Points& x, const Points& g, double fixed_h2, SvgdKer
   ws.gys = g.col(1).array();
   if (phi.rows() != n) phi.resize(n, 2);
   const double neg_inv_2h2 = -0.5 / h2, inv_h2 = 1.0 / h2, inv_n = 1.0 / double(n);
+#ifdef SS_SVGD_AVX2
+  auto rows = [&](const tbb::blocked_range<Eigen::Index>& r) {
+    const __m256d scale = _mm256_set1_pd(neg_inv_2h2);
+    for (Eigen::Index i = r.begin(); i != r.end(); ++i) {
+      const double xi = ws.xs[i], yi = ws.ys[i];
+      const __m256d vxi = _mm256_set1_pd(xi), vyi = _mm256_set1_pd(yi);
+      __m256d a_gx = _mm256_setzero_pd(), a_gy = a_gx, a_dx = a_gx, a_dy = a_gx;
+      Eigen::Index j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const __m256d dx = _mm256_sub_pd(vxi, _mm256_loadu_pd(&ws.xs[j]));
+        const __m256d dy = _mm256_sub_pd(vyi, _mm256_loadu_pd(&ws.ys[j]));
+        const __m256d d = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
+        const __m256d e = exp_nonpositive(_mm256_mul_pd(d, scale));
+        a_gx = _mm256_fmadd_pd(e, _mm256_loadu_pd(&ws.gxs[j]), a_gx);
+        a_gy = _mm256_fmadd_pd(e, _mm256_loadu_pd(&ws.gys[j]), a_gy);
+        a_dx = _mm256_fmadd_pd(e, dx, a_dx);
+        a_dy = _mm256_fmadd_pd(e, dy, a_dy);
+      }
+      double s_gx = hsum(a_gx), s_gy = hsum(a_gy), s_dx = hsum(a_dx), s_dy = hsum(a_dy);
+      for (; j < n; ++j) {
+        const double dx = xi - ws.xs[j], dy = yi - ws.ys[j];
+        const double e = std::exp((dx * dx + dy * dy) * neg_inv_2h2);
+        s_gx += e * ws.gxs[j];
+        s_gy += e * ws.gys[j];
+        s_dx += e * dx;
+        s_dy += e * dy;
+      }
+      phi(i, 0) = (s_gx + s_dx * inv_h2) * inv_n;
+      phi(i, 1) = (s_gy + s_dy * inv_h2) * inv_n;
+    }
+  };
+#else
   auto rows = [&](const tbb::blocked_range<Eigen::Index>& r) {
     Chunk dx, dy, e, a_gx, a_gy, a_dx, a_dy;
     for (Eigen::Index i = r.begin(); i != r.end(); ++i) {
@@ -230,6 +322,7 @@ double svgd_direction(const Points& x, const Points& g, double fixed_h2, SvgdKer
       phi(i, 1) = (a_gy.sum() + a_dy.sum() * inv_h2) * inv_n;
     }
   };
+#endif
   if (n < 64)
     rows(tbb::blocked_range<Eigen::Index>(0, n));
   else
