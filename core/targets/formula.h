@@ -185,7 +185,7 @@ struct FormulaCheck {
 ///    first such point and how many there are); the grid normalizer is zero or not finite
 ///    ("the density is not normalizable on the box"). -inf (zero density) is allowed.
 ///  - warnings: the density at the box edge is not small relative to its maximum (the box may
-///    cut off mass); the score is not finite at a grid node where the density is positive;
+///    cut off mass); the score is not finite at a grid cell centre where the density is positive;
 ///    the formula does not depend on x and y; a parameter is never used.
 /// Never throws for bad input.
 FormulaCheck check_formula(const std::string& expr, const Box& box,
