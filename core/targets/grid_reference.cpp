@@ -20,6 +20,10 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMinRegionMass = 0.005;  // basins below 0.5 % of the mass are merged
 constexpr double kMinBasinDepth = 0.5;    // basins less than 0.5 nats deep are merged (see below)
+constexpr double kRefineCurvature = 1.0;  // refine cells where |Δ² log p̃| across a cell exceeds 1
+constexpr double kRefineRange = 40.0;  // … and whose estimated maximum is within 40 nats of the top
+constexpr int kMaxSplit = 256;         // at most 256 sub-cells per axis
+constexpr double kMaxRefineEvaluations = 4e6;  // total sub-cell evaluations
 
 std::string point_text(double x, double y) {
   std::ostringstream os;
@@ -59,6 +63,84 @@ int argmax_component(const std::vector<ComponentScore>& scores, double x, double
     if (q > best_value) best_value = q, best = static_cast<int>(k);
   }
   return best;
+}
+
+// Which cells need sub-cell integration, and how finely (see grid_reference.h).
+struct RefinementPlan {
+  std::vector<int> cells;                 // cell indices, increasing
+  std::vector<std::array<int, 2>> split;  // sub-cells per axis
+  double max_estimate = -kInf;            // largest estimated in-cell maximum of log p̃
+};
+
+// 1-D: the largest rise of the parabola through (−1, fm), (0, f0), (1, fp) over t ∈ [−½, ½].
+double parabola_gain(double fm, double f0, double fp) {
+  if (!std::isfinite(fm) || !std::isfinite(fp)) return 0.0;
+  const double b = 0.5 * (fp - fm), a = 0.5 * (fp + fm) - f0;
+  auto at = [&](double t) { return b * t + a * t * t; };
+  double g = std::max({0.0, at(-0.5), at(0.5)});
+  if (a < 0) g = std::max(g, at(std::clamp(-b / (2 * a), -0.5, 0.5)));
+  return g;
+}
+
+RefinementPlan plan_refinement(const std::vector<double>& logp, int nx, int ny, double max_logp) {
+  RefinementPlan plan;
+  if (nx < 3 || ny < 3) return plan;
+  auto f = [&](int ix, int iy) { return logp[iy * nx + ix]; };
+  // Second difference of log p̃ along one axis (at the edge: that of the inner neighbour).
+  auto curvature = [&](int ix, int iy, bool along_x) {
+    const int n = along_x ? nx : ny;
+    int c = along_x ? ix : iy;
+    c = std::clamp(c, 1, n - 2);
+    const double a = along_x ? f(c - 1, iy) : f(ix, c - 1);
+    const double m = along_x ? f(c, iy) : f(ix, c);
+    const double p = along_x ? f(c + 1, iy) : f(ix, c + 1);
+    const double d2 = a - 2 * m + p;
+    return std::isfinite(d2) ? std::abs(d2) : 0.0;
+  };
+  std::vector<double> estimate;
+  for (int iy = 0; iy < ny; ++iy)
+    for (int ix = 0; ix < nx; ++ix) {
+      const double c = f(ix, iy);
+      if (!std::isfinite(c)) continue;
+      const double kx = curvature(ix, iy, true), ky = curvature(ix, iy, false);
+      if (kx <= kRefineCurvature && ky <= kRefineCurvature) continue;
+      const double gx =
+          (ix > 0 && ix < nx - 1) ? parabola_gain(f(ix - 1, iy), c, f(ix + 1, iy)) : 0;
+      const double gy =
+          (iy > 0 && iy < ny - 1) ? parabola_gain(f(ix, iy - 1), c, f(ix, iy + 1)) : 0;
+      // Two estimates of the in-cell maximum: c + gx + gy keeps a cell (it can overshoot when the
+      // density is not separable, e.g. the funnel, so it only decides what to keep); c + max(gx,
+      // gy) sets the top of the scale.
+      const double est = c + gx + gy;
+      plan.max_estimate = std::max(plan.max_estimate, c + std::max(gx, gy));
+      plan.cells.push_back(iy * nx + ix);
+      // Sub-cell spacing ≤ half the local Gaussian width: m ≥ 2·cell/σ = 2√|Δ²|.
+      plan.split.push_back(
+          {kx > kRefineCurvature ? static_cast<int>(std::ceil(2 * std::sqrt(kx))) : 1,
+           ky > kRefineCurvature ? static_cast<int>(std::ceil(2 * std::sqrt(ky))) : 1});
+      estimate.push_back(est);
+    }
+  // Keep the cells that can matter: estimated maximum within kRefineRange nats of the largest.
+  const double top = std::max(max_logp, plan.max_estimate);
+  size_t kept = 0;
+  double work = 0;
+  for (size_t k = 0; k < plan.cells.size(); ++k) {
+    if (estimate[k] < top - kRefineRange) continue;
+    plan.cells[kept] = plan.cells[k];
+    plan.split[kept] = {std::min(plan.split[k][0], kMaxSplit),
+                        std::min(plan.split[k][1], kMaxSplit)};
+    work += double(plan.split[kept][0]) * plan.split[kept][1];
+    ++kept;
+  }
+  plan.cells.resize(kept);
+  plan.split.resize(kept);
+  // Cap the total work: shrink every split by the same factor when needed.
+  if (work > kMaxRefineEvaluations) {
+    const double scale = std::sqrt(kMaxRefineEvaluations / work);
+    for (auto& s : plan.split)
+      for (int& v : s) v = std::max(1, static_cast<int>(std::floor(v * scale)));
+  }
+  return plan;
 }
 
 // Steepest-ascent basins on the grid, then merging (see grid_reference.h):
@@ -289,22 +371,58 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
 
   // Masses: exp(log p̃ − max) (the log-sum-exp shift), summed per row then serially (the result
   // does not depend on the number of threads).
+  // Cells too coarse for the density (see grid_reference.h) are integrated on a sub-grid.
+  const auto plan = plan_refinement(ref->logp_, nx, ny, max_logp);
+  const double shift = std::max(max_logp, plan.max_estimate);
+
   ref->mass_.resize(n);
   std::vector<double> row_sum(ny);
   tbb::parallel_for(tbb::blocked_range<int>(0, ny), [&](const tbb::blocked_range<int>& r) {
     for (int iy = r.begin(); iy != r.end(); ++iy) {
       double s = 0;
       for (int ix = 0; ix < nx; ++ix) {
-        const double m = std::exp(ref->logp_[iy * nx + ix] - max_logp);
+        const double m = std::exp(ref->logp_[iy * nx + ix] - shift);
         ref->mass_[iy * nx + ix] = m;
         s += m;
       }
       row_sum[iy] = s;
     }
   });
+  // Refined cells: mass = mean of exp(log p̃ − shift) over the sub-cell centres; the normalized
+  // cumulative sub-cell weights are kept for sampling inside the cell.
+  const int nr = static_cast<int>(plan.cells.size());
+  ref->refined_cells_ = plan.cells;
+  ref->refined_split_ = plan.split;
+  ref->refined_offset_.assign(nr + 1, 0);
+  for (int k = 0; k < nr; ++k)
+    ref->refined_offset_[k + 1] = ref->refined_offset_[k] + plan.split[k][0] * plan.split[k][1];
+  ref->refined_cdf_.assign(ref->refined_offset_[nr], 0.0f);
+  std::vector<double> refined_mass(nr);
+  tbb::parallel_for(tbb::blocked_range<int>(0, nr), [&](const tbb::blocked_range<int>& r) {
+    for (int k = r.begin(); k != r.end(); ++k) {
+      const int i = plan.cells[k], ix = i % nx, iy = i / nx;
+      const int mx = plan.split[k][0], my = plan.split[k][1];
+      float* cdf = ref->refined_cdf_.data() + ref->refined_offset_[k];
+      double acc = 0;
+      for (int sy = 0; sy < my; ++sy)
+        for (int sx = 0; sx < mx; ++sx) {
+          const double v = target->log_density_at(b.xmin + (ix + (sx + 0.5) / mx) * w,
+                                                  b.ymin + (iy + (sy + 0.5) / my) * h);
+          acc += std::isnan(v) ? 0.0 : std::exp(std::min(v - shift, 700.0));
+          cdf[sy * mx + sx] = static_cast<float>(acc);
+        }
+      for (int j = 0; j < mx * my; ++j) cdf[j] = acc > 0 ? cdf[j] / static_cast<float>(acc) : 1.0f;
+      refined_mass[k] = acc / (mx * my);
+    }
+  });
+  for (int k = 0; k < nr; ++k) {
+    const int i = plan.cells[k];
+    row_sum[i / nx] += refined_mass[k] - ref->mass_[i];
+    ref->mass_[i] = refined_mass[k];
+  }
   double total = 0;
   for (double s : row_sum) total += s;
-  ref->log_z_ = max_logp + std::log(total) + std::log(w * h);
+  ref->log_z_ = shift + std::log(total) + std::log(w * h);
   if (!std::isfinite(ref->log_z_) || !(total > 0))
     throw std::runtime_error("grid reference of '" + target->kind() +
                              "': the normalizer is not finite");
@@ -381,6 +499,19 @@ void GridReference::sample(int n, Rng& rng, Points& out) const {
     // upper_bound never lands on a zero-mass cell (its cumulative value equals its predecessor's).
     const int i = static_cast<int>(it - cdf_.begin());
     const int ix = i % nx_, iy = i / nx_;
+    const auto r = std::lower_bound(refined_cells_.begin(), refined_cells_.end(), i);
+    if (r != refined_cells_.end() && *r == i) {
+      // A refined cell: pick a sub-cell by its weight, then jitter inside it.
+      const size_t k = r - refined_cells_.begin();
+      const int mx = refined_split_[k][0], my = refined_split_[k][1];
+      const float* cdf = refined_cdf_.data() + refined_offset_[k];
+      const float v = static_cast<float>(rng.uniform());
+      const int j =
+          std::min(static_cast<int>(std::upper_bound(cdf, cdf + mx * my, v) - cdf), mx * my - 1);
+      out(s, 0) = box_.xmin + (ix + (j % mx + rng.uniform()) / mx) * w;
+      out(s, 1) = box_.ymin + (iy + (j / mx + rng.uniform()) / my) * h;
+      continue;
+    }
     out(s, 0) = box_.xmin + (ix + rng.uniform()) * w;
     out(s, 1) = box_.ymin + (iy + rng.uniform()) * h;
   }

@@ -4,7 +4,19 @@
 // Holds the normalized cell masses (heat map, marginals), log Z, exact i.i.d. samples (inverse CDF
 // over cell masses, then uniform jitter inside the cell), and mode regions with their true masses:
 // for Gaussian mixtures the most responsible component; for other targets steepest-ascent basins
-// on the grid, with basins under 0.5 % of the mass merged into their highest neighbour.
+// on the grid, with basins under 0.5 % of the mass merged into the neighbour they drain into (the
+// one across their highest saddle); basins less than 0.5 nats deep (peak minus highest saddle:
+// grid ripples along a ridge such as the donut's circle) are merged the same way first.
+//
+// Cell masses use the midpoint rule (density at the cell centre × area), which is very accurate
+// once a cell is narrower than the density's features. Where it is not — the second difference
+// of log p̃ between neighbouring cells exceeds 1 along an axis, i.e. the local Gaussian width is
+// below one cell, as in the funnel's neck or a sharp user formula — the cell is integrated on a
+// sub-grid of m = ⌈2√|Δ²|⌉ ≤ 256 points per axis (spacing ≤ half the local width), and samples
+// falling in it pick a sub-cell by weight before the jitter. Cells whose estimated in-cell maximum
+// (parabola through the neighbours) is more than 40 nats below the top are skipped, and the total
+// sub-grid work is capped at 4·10⁶ evaluations (splits shrink uniformly beyond that).
+// log_density_grid() always holds the centre values.
 #pragma once
 
 #include <array>
@@ -79,6 +91,12 @@ class GridReference {
   std::vector<GaussianComponent> components_;  // mixtures: for exact region_of
   // Per component: mean x, mean y, inverse covariance (11, 12, 22), log w − ½ log det Σ.
   std::vector<std::array<double, 6>> component_scores_;
+  // Refined cells (increasing index), their sub-cells per axis, and the normalized cumulative
+  // sub-cell weights of cell k at refined_cdf_[refined_offset_[k] …].
+  std::vector<int> refined_cells_;
+  std::vector<std::array<int, 2>> refined_split_;
+  std::vector<size_t> refined_offset_;
+  std::vector<float> refined_cdf_;
 };
 
 }  // namespace ss
