@@ -24,6 +24,7 @@ test: build
 	@cmake --preset asan >/dev/null && cmake --build --preset asan
 	@ctest --preset asan -j2
 	@cmake --preset tsan >/dev/null && cmake --build --preset tsan --target tests_engine
+	@$(MAKE) --no-print-directory fuzz
 	@ctest --preset tsan
 
 bench: build
