@@ -2,6 +2,7 @@
 // means adding one entry here.
 #include <functional>
 
+#include "core/samplers/svgd.h"
 #include "core/samplers/sampler.h"
 
 namespace ss {
@@ -21,6 +22,8 @@ const std::vector<SamplerEntry>& entries() {
       // Entries are added by each method's implementation, e.g.
       // {"svgd", "SVGD", kSvgdAbout, &SvgdSampler::table,
       //  [](std::shared_ptr<const Target> t) { return std::make_unique<SvgdSampler>(t); }},
+      {"svgd", "SVGD", kSvgdAbout, &SvgdSampler::table,
+       [](std::shared_ptr<const Target> t) { return std::make_unique<SvgdSampler>(t); }},
   };
   return list;
 }
