@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "core/samplers/svgd.h"
+#include "core/samplers/langevin.h"
 #include "core/samplers/sampler.h"
 
 namespace ss {
@@ -24,6 +25,14 @@ const std::vector<SamplerEntry>& entries() {
       //  [](std::shared_ptr<const Target> t) { return std::make_unique<SvgdSampler>(t); }},
       {"svgd", "SVGD", kSvgdAbout, &SvgdSampler::table,
        [](std::shared_ptr<const Target> t) { return std::make_unique<SvgdSampler>(t); }},
+      {"ula", "ULA", kUlaAbout, &LangevinSampler::ula_table,
+       [](std::shared_ptr<const Target> t) {
+         return std::make_unique<LangevinSampler>(t, LangevinSampler::Variant::ula);
+       }},
+      {"mala", "MALA", kMalaAbout, &LangevinSampler::mala_table,
+       [](std::shared_ptr<const Target> t) {
+         return std::make_unique<LangevinSampler>(t, LangevinSampler::Variant::mala);
+       }},
   };
   return list;
 }
