@@ -69,7 +69,6 @@ int argmax_component(const std::vector<ComponentScore>& scores, double x, double
 struct RefinementPlan {
   std::vector<int> cells;                 // cell indices, increasing
   std::vector<std::array<int, 2>> split;  // sub-cells per axis
-  double max_estimate = -kInf;            // largest estimated in-cell maximum of log p̃
 };
 
 // 1-D: the largest rise of the parabola through (−1, fm), (0, f0), (1, fp) over t ∈ [−½, ½].
@@ -97,7 +96,7 @@ RefinementPlan plan_refinement(const std::vector<double>& logp, int nx, int ny, 
     const double d2 = a - 2 * m + p;
     return std::isfinite(d2) ? std::abs(d2) : 0.0;
   };
-  std::vector<double> estimate;
+  std::vector<double> estimate, rank;
   for (int iy = 0; iy < ny; ++iy)
     for (int ix = 0; ix < nx; ++ix) {
       const double c = f(ix, iy);
@@ -108,11 +107,11 @@ RefinementPlan plan_refinement(const std::vector<double>& logp, int nx, int ny, 
           (ix > 0 && ix < nx - 1) ? parabola_gain(f(ix - 1, iy), c, f(ix + 1, iy)) : 0;
       const double gy =
           (iy > 0 && iy < ny - 1) ? parabola_gain(f(ix, iy - 1), c, f(ix, iy + 1)) : 0;
-      // Two estimates of the in-cell maximum: c + gx + gy keeps a cell (it can overshoot when the
-      // density is not separable, e.g. the funnel, so it only decides what to keep); c + max(gx,
-      // gy) sets the top of the scale.
+      // Estimated in-cell maximum: c + gx + gy decides whether to keep the cell (it can overshoot
+      // when the density is not separable, e.g. the funnel, which only keeps extra cells);
+      // c + max(gx, gy), which does not, ranks the cells for the work budget.
       const double est = c + gx + gy;
-      plan.max_estimate = std::max(plan.max_estimate, c + std::max(gx, gy));
+      rank.push_back(c + std::max(gx, gy));
       plan.cells.push_back(iy * nx + ix);
       // Sub-cell spacing ≤ half the local Gaussian width: m ≥ 2·cell/σ = 2√|Δ²|.
       plan.split.push_back(
@@ -120,26 +119,34 @@ RefinementPlan plan_refinement(const std::vector<double>& logp, int nx, int ny, 
            ky > kRefineCurvature ? static_cast<int>(std::ceil(2 * std::sqrt(ky))) : 1});
       estimate.push_back(est);
     }
-  // Keep the cells that can matter: estimated maximum within kRefineRange nats of the largest.
-  const double top = std::max(max_logp, plan.max_estimate);
-  size_t kept = 0;
-  double work = 0;
-  for (size_t k = 0; k < plan.cells.size(); ++k) {
-    if (estimate[k] < top - kRefineRange) continue;
-    plan.cells[kept] = plan.cells[k];
-    plan.split[kept] = {std::min(plan.split[k][0], kMaxSplit),
-                        std::min(plan.split[k][1], kMaxSplit)};
-    work += double(plan.split[kept][0]) * plan.split[kept][1];
-    ++kept;
+  // Keep the cells that can matter: estimated maximum within kRefineRange nats of the top. A
+  // centre value more than 1e12 below the top makes the estimate meaningless (it is a difference
+  // of huge numbers) and the cell irrelevant at any sub-grid we could afford: skipped.
+  const double top = max_logp;
+  std::vector<size_t> order;
+  for (size_t k = 0; k < plan.cells.size(); ++k)
+    if (estimate[k] >= top - kRefineRange && logp[plan.cells[k]] > top - 1e12) order.push_back(k);
+  // Spend the work budget on the most promising cells first; the rest get coarser sub-grids.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return rank[a] > rank[b]; });
+  double remaining = kMaxRefineEvaluations;
+  std::vector<std::pair<int, std::array<int, 2>>> kept;
+  for (size_t k : order) {
+    std::array<int, 2> sp = {std::min(plan.split[k][0], kMaxSplit),
+                             std::min(plan.split[k][1], kMaxSplit)};
+    const double cost = double(sp[0]) * sp[1];
+    if (cost > remaining) {
+      const double f = std::sqrt(std::max(remaining, 1.0) / cost);
+      for (int& v : sp) v = std::max(1, static_cast<int>(std::floor(v * f)));
+    }
+    remaining = std::max(0.0, remaining - double(sp[0]) * sp[1]);
+    if (sp[0] * sp[1] > 1) kept.push_back({plan.cells[k], sp});
   }
-  plan.cells.resize(kept);
-  plan.split.resize(kept);
-  // Cap the total work: shrink every split by the same factor when needed.
-  if (work > kMaxRefineEvaluations) {
-    const double scale = std::sqrt(kMaxRefineEvaluations / work);
-    for (auto& s : plan.split)
-      for (int& v : s) v = std::max(1, static_cast<int>(std::floor(v * scale)));
-  }
+  std::sort(kept.begin(), kept.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  plan.cells.clear();
+  plan.split.clear();
+  for (const auto& [cell, sp] : kept) plan.cells.push_back(cell), plan.split.push_back(sp);
   return plan;
 }
 
@@ -369,12 +376,48 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
                              "': the density is zero at every grid cell of the box, so the "
                              "normalizer is zero");
 
-  // Masses: exp(log p̃ − max) (the log-sum-exp shift), summed per row then serially (the result
-  // does not depend on the number of threads).
-  // Cells too coarse for the density (see grid_reference.h) are integrated on a sub-grid.
+  // Cells too coarse for the density (see grid_reference.h) are integrated on a sub-grid: their
+  // log mass per unit area is the log-mean-exp of log p̃ over the sub-cell centres (max-shifted per
+  // cell), and the normalized cumulative sub-cell weights are kept for sampling inside the cell.
   const auto plan = plan_refinement(ref->logp_, nx, ny, max_logp);
-  const double shift = std::max(max_logp, plan.max_estimate);
+  const int nr = static_cast<int>(plan.cells.size());
+  ref->refined_cells_ = plan.cells;
+  ref->refined_split_ = plan.split;
+  ref->refined_offset_.assign(nr + 1, 0);
+  for (int k = 0; k < nr; ++k)
+    ref->refined_offset_[k + 1] = ref->refined_offset_[k] + plan.split[k][0] * plan.split[k][1];
+  ref->refined_cdf_.assign(ref->refined_offset_[nr], 0.0f);
+  std::vector<double> refined_log_mass(nr);
+  tbb::parallel_for(tbb::blocked_range<int>(0, nr), [&](const tbb::blocked_range<int>& r) {
+    std::vector<double> values;
+    for (int k = r.begin(); k != r.end(); ++k) {
+      const int i = plan.cells[k], ix = i % nx, iy = i / nx;
+      const int mx = plan.split[k][0], my = plan.split[k][1];
+      values.resize(mx * my);
+      double vmax = -kInf;
+      for (int sy = 0; sy < my; ++sy)
+        for (int sx = 0; sx < mx; ++sx) {
+          double v = target->log_density_at(b.xmin + (ix + (sx + 0.5) / mx) * w,
+                                            b.ymin + (iy + (sy + 0.5) / my) * h);
+          if (!(v < kInf)) v = -kInf;  // NaN/+inf sub-points (centres were checked) count as 0
+          values[sy * mx + sx] = v;
+          vmax = std::max(vmax, v);
+        }
+      float* cdf = ref->refined_cdf_.data() + ref->refined_offset_[k];
+      double acc = 0;
+      for (int j = 0; j < mx * my; ++j) {
+        acc += vmax > -kInf ? std::exp(values[j] - vmax) : 0.0;
+        cdf[j] = static_cast<float>(acc);
+      }
+      for (int j = 0; j < mx * my; ++j) cdf[j] = acc > 0 ? cdf[j] / static_cast<float>(acc) : 1.0f;
+      refined_log_mass[k] = acc > 0 ? vmax + std::log(acc / (mx * my)) : -kInf;
+    }
+  });
 
+  // Masses: exp(log p̃ − shift) with the log-sum-exp shift = the largest value, summed per row
+  // then serially (the result does not depend on the number of threads).
+  double shift = max_logp;
+  for (double l : refined_log_mass) shift = std::max(shift, l);
   ref->mass_.resize(n);
   std::vector<double> row_sum(ny);
   tbb::parallel_for(tbb::blocked_range<int>(0, ny), [&](const tbb::blocked_range<int>& r) {
@@ -388,33 +431,8 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
       row_sum[iy] = s;
     }
   });
-  // Refined cells: mass = mean of exp(log p̃ − shift) over the sub-cell centres; the normalized
-  // cumulative sub-cell weights are kept for sampling inside the cell.
-  const int nr = static_cast<int>(plan.cells.size());
-  ref->refined_cells_ = plan.cells;
-  ref->refined_split_ = plan.split;
-  ref->refined_offset_.assign(nr + 1, 0);
-  for (int k = 0; k < nr; ++k)
-    ref->refined_offset_[k + 1] = ref->refined_offset_[k] + plan.split[k][0] * plan.split[k][1];
-  ref->refined_cdf_.assign(ref->refined_offset_[nr], 0.0f);
   std::vector<double> refined_mass(nr);
-  tbb::parallel_for(tbb::blocked_range<int>(0, nr), [&](const tbb::blocked_range<int>& r) {
-    for (int k = r.begin(); k != r.end(); ++k) {
-      const int i = plan.cells[k], ix = i % nx, iy = i / nx;
-      const int mx = plan.split[k][0], my = plan.split[k][1];
-      float* cdf = ref->refined_cdf_.data() + ref->refined_offset_[k];
-      double acc = 0;
-      for (int sy = 0; sy < my; ++sy)
-        for (int sx = 0; sx < mx; ++sx) {
-          const double v = target->log_density_at(b.xmin + (ix + (sx + 0.5) / mx) * w,
-                                                  b.ymin + (iy + (sy + 0.5) / my) * h);
-          acc += std::isnan(v) ? 0.0 : std::exp(std::min(v - shift, 700.0));
-          cdf[sy * mx + sx] = static_cast<float>(acc);
-        }
-      for (int j = 0; j < mx * my; ++j) cdf[j] = acc > 0 ? cdf[j] / static_cast<float>(acc) : 1.0f;
-      refined_mass[k] = acc / (mx * my);
-    }
-  });
+  for (int k = 0; k < nr; ++k) refined_mass[k] = std::exp(refined_log_mass[k] - shift);
   for (int k = 0; k < nr; ++k) {
     const int i = plan.cells[k];
     row_sum[i / nx] += refined_mass[k] - ref->mass_[i];
