@@ -101,7 +101,7 @@ class BananaTarget final : public GenericTarget<BananaTarget> {
 /// Neal's funnel in 2-D as in chi-feng/mcmc-demo (main/MCMC.js; dft.md §7 T4): v = x₂ − 2, u = x₁,
 ///   log p̃ = −v²/(2σᵥ²) − u²e^{−v}/2 − v/2,  σᵥ = `v_scale` = 3 (Neal's value; v²/18).
 /// i.e. v ~ N(0, σᵥ²) and u | v ~ N(0, e^v). The marginal of u is very heavy-tailed: holding 99.9 %
-/// of the mass needs |x₁| ≲ 135 for σᵥ = 3 (computed in the constructor by 1-D quadrature of
+/// of the mass needs |x₁| ≲ 144 for σᵥ = 3 (computed in the constructor by 1-D quadrature of
 /// P(|u| > c) = E_v[erfc(c·e^{−v/2}/√2)], bisected to 5e-4), so the default box is very wide; use
 /// a smaller v_scale for a compact funnel (σᵥ = 1: |x₁| ≲ 8). x₂ ∈ 2 ± 3.8σᵥ.
 /// The neck (u-std e^{v/2} down to e^{−5.7} ≈ 0.003) is far narrower than any grid cell, so a
