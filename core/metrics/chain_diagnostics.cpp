@@ -7,6 +7,11 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 
 namespace ss {
 namespace {
@@ -42,18 +47,16 @@ Matrix split_chains(const Matrix& x) {
 // Ranks of all entries (1-based, ties get the average rank), same shape as x.
 Matrix ranks(const Matrix& x) {
   const Eigen::Index total = x.size();
-  std::vector<Eigen::Index> order(total);
-  std::iota(order.begin(), order.end(), 0);
-  const double* v = x.data();
-  std::stable_sort(order.begin(), order.end(),
-                   [&](Eigen::Index a, Eigen::Index b) { return v[a] < v[b]; });
+  std::vector<std::pair<double, Eigen::Index>> sorted(static_cast<size_t>(total));
+  for (Eigen::Index i = 0; i < total; ++i) sorted[i] = {x.data()[i], i};
+  std::sort(sorted.begin(), sorted.end());
   Matrix r(x.rows(), x.cols());
   double* out = r.data();
   for (Eigen::Index i = 0; i < total;) {
     Eigen::Index j = i;
-    while (j + 1 < total && v[order[j + 1]] == v[order[i]]) ++j;
+    while (j + 1 < total && sorted[j + 1].first == sorted[i].first) ++j;
     const double average = 0.5 * static_cast<double>(i + j) + 1.0;  // ranks i+1 .. j+1
-    for (Eigen::Index k = i; k <= j; ++k) out[order[k]] = average;
+    for (Eigen::Index k = i; k <= j; ++k) out[sorted[k].second] = average;
     i = j + 1;
   }
   return r;
@@ -63,8 +66,12 @@ Matrix ranks(const Matrix& x) {
 Matrix z_scale(const Matrix& x) {
   Matrix z = ranks(x);
   const double denominator = static_cast<double>(x.size()) + 0.25;
-  for (Eigen::Index i = 0; i < z.size(); ++i)
-    z.data()[i] = normal_quantile((z.data()[i] - 0.375) / denominator);
+  double* v = z.data();
+  tbb::parallel_for(tbb::blocked_range<Eigen::Index>(0, z.size(), 4096),
+                    [&](const tbb::blocked_range<Eigen::Index>& r) {
+                      for (Eigen::Index i = r.begin(); i != r.end(); ++i)
+                        v[i] = normal_quantile((v[i] - 0.375) / denominator);
+                    });
   return z;
 }
 
@@ -81,14 +88,16 @@ Matrix fold(const Matrix& x) {
   return (x.array() - median_of(x)).abs().matrix();
 }
 
-// R's default (type 7) quantile over all entries.
+// R's default (type 7) quantile over all entries (selection, no full sort).
 double quantile_type7(const Matrix& x, double prob) {
   std::vector<double> v(x.data(), x.data() + x.size());
-  std::sort(v.begin(), v.end());
   const double h = (static_cast<double>(v.size()) - 1.0) * prob;
   const size_t lo = static_cast<size_t>(std::floor(h));
-  if (lo + 1 >= v.size()) return v.back();
-  return v[lo] + (h - static_cast<double>(lo)) * (v[lo + 1] - v[lo]);
+  std::nth_element(v.begin(), v.begin() + lo, v.end());
+  const double low = v[lo];
+  if (lo + 1 >= v.size()) return low;
+  const double high = *std::min_element(v.begin() + lo + 1, v.end());
+  return low + (h - static_cast<double>(lo)) * (high - low);
 }
 
 double sample_variance(const Eigen::VectorXd& v) {
@@ -185,7 +194,7 @@ double normal_quantile(double p) {
                        (1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308))));
   // Halley steps on Φ(z) − q with Φ(z) = ½ erfc(−z/√2), accurate for z ≤ 0.
   const double sqrt_2pi = 2.5066282746310002;
-  for (int iteration = 0; iteration < 3; ++iteration) {
+  for (int iteration = 0; iteration < 2; ++iteration) {  // cubic: 4.5e-4 → 1e-10 → ulp
     const double e = 0.5 * std::erfc(-z / std::sqrt(2.0)) - q;
     const double u = e * sqrt_2pi * std::exp(0.5 * z * z);
     z -= u / (1.0 + 0.5 * z * u);
@@ -239,7 +248,23 @@ double ess_tail(const Eigen::MatrixXd& draws) {
 }
 
 ChainDiagnostics chain_diagnostics(const Eigen::MatrixXd& draws) {
-  return {rhat(draws), ess_bulk(draws), ess_tail(draws)};
+  check_draws(draws, "chain_diagnostics");
+  if (any_non_finite(draws)) return {kNaN, kNaN, kNaN};
+  // Same values as rhat(), ess_bulk(), ess_tail(), sharing z(split x) and running in parallel.
+  double bulk_rhat = kNaN, tail_rhat = kNaN, bulk_ess = kNaN, tail_ess = kNaN;
+  tbb::parallel_invoke(
+      [&] {
+        const Matrix z = z_scale(split_chains(draws));
+        bulk_rhat = rhat_of(z);
+        bulk_ess = ess_of(z);
+      },
+      [&] { tail_rhat = rhat_of(z_scale(split_chains(fold(draws)))); },
+      [&] { tail_ess = ess_tail(draws); });
+  ChainDiagnostics r;
+  r.rhat = (std::isnan(bulk_rhat) || std::isnan(tail_rhat)) ? kNaN : std::max(bulk_rhat, tail_rhat);
+  r.ess_bulk = bulk_ess;
+  r.ess_tail = tail_ess;
+  return r;
 }
 
 Eigen::MatrixXd coordinate_draws(const std::vector<Points>& states, int coordinate) {

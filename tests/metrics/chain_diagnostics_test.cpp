@@ -77,6 +77,11 @@ TEST(ChainDiagnostics, MatchesPosteriorTranscription) {
     EXPECT_NEAR(ess_tail(x), c.ess_tail, 1e-10 * c.ess_tail) << c.kind;
     EXPECT_NEAR(rhat_basic(x), c.rhat_basic, 1e-10 * c.rhat_basic) << c.kind;
     EXPECT_NEAR(ess_basic(x), c.ess_basic, 1e-10 * c.ess_basic) << c.kind;
+    // The combined (shared, parallel) version gives exactly the separate functions' values.
+    const ChainDiagnostics all = chain_diagnostics(x);
+    EXPECT_EQ(all.rhat, rhat(x));
+    EXPECT_EQ(all.ess_bulk, ess_bulk(x));
+    EXPECT_EQ(all.ess_tail, ess_tail(x));
   }
 }
 
