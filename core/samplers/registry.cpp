@@ -2,8 +2,10 @@
 // means adding one entry here.
 #include <functional>
 
+#include "core/samplers/amortized_svgd.h"
+#include "core/samplers/dft.h"
+#include "core/samplers/kl_ns.h"
 #include "core/samplers/svgd.h"
-#include "core/samplers/langevin.h"
 #include "core/samplers/sampler.h"
 
 namespace ss {
@@ -25,14 +27,12 @@ const std::vector<SamplerEntry>& entries() {
       //  [](std::shared_ptr<const Target> t) { return std::make_unique<SvgdSampler>(t); }},
       {"svgd", "SVGD", kSvgdAbout, &SvgdSampler::table,
        [](std::shared_ptr<const Target> t) { return std::make_unique<SvgdSampler>(t); }},
-      {"ula", "ULA", kUlaAbout, &LangevinSampler::ula_table,
-       [](std::shared_ptr<const Target> t) {
-         return std::make_unique<LangevinSampler>(t, LangevinSampler::Variant::ula);
-       }},
-      {"mala", "MALA", kMalaAbout, &LangevinSampler::mala_table,
-       [](std::shared_ptr<const Target> t) {
-         return std::make_unique<LangevinSampler>(t, LangevinSampler::Variant::mala);
-       }},
+      {"dft", "DFT", kDftAbout, &DenoisingFisherSampler::table,
+       [](std::shared_ptr<const Target> t) { return std::make_unique<DenoisingFisherSampler>(t); }},
+      {"amortized_svgd", "Amortized SVGD", kAmortizedSvgdAbout, &AmortizedSvgdSampler::table,
+       [](std::shared_ptr<const Target> t) { return std::make_unique<AmortizedSvgdSampler>(t); }},
+      {"kl_ns", "KL-NS", kKlNsAbout, &KlNeuralSampler::table,
+       [](std::shared_ptr<const Target> t) { return std::make_unique<KlNeuralSampler>(t); }},
   };
   return list;
 }

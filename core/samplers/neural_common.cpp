@@ -1,0 +1,446 @@
+#include "core/samplers/neural_common.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace ss {
+
+const std::vector<std::string>& neural_activation_choices() {
+  static const std::vector<std::string> choices = {"silu", "tanh", "softplus", "leaky_relu"};
+  return choices;
+}
+
+nn::Activation neural_activation(double knob_value) {
+  switch (static_cast<int>(knob_value)) {
+    case 0:
+      return nn::Activation::kSiLU;
+    case 1:
+      return nn::Activation::kTanh;
+    case 2:
+      return nn::Activation::kSoftplus;
+    case 3:
+      return nn::Activation::kLeakyReLU;
+    default:
+      throw ParamError("activation", "unknown activation index");
+  }
+}
+
+ParamTable generator_param_defs(double default_lr, int default_batch) {
+  const auto& acts = neural_activation_choices();
+  return {
+      {"latent_dim",
+       4,
+       1,
+       16,
+       "dimension k of the generator's latent z ~ N(0, I_k)",
+       true,
+       {},
+       false,
+       true},
+      {"hidden_width",
+       128,
+       4,
+       512,
+       "units per hidden layer of the generator",
+       true,
+       {},
+       false,
+       true},
+      {"hidden_layers", 2, 1, 4, "hidden layers of the generator", true, {}, false, true},
+      {"activation", 0, 0, 0, "hidden-layer nonlinearity of the generator", false, acts, false,
+       true},
+      {"init_spread",
+       0.5,
+       0.02,
+       2.0,
+       "initial sample spread (std) as a fraction of the view box's half-size",
+       false,
+       {},
+       false,
+       true},
+      {"batch_size", double(default_batch), 16, 4096, "generated samples per generator step", true},
+      {"learning_rate",
+       default_lr,
+       1e-6,
+       0.1,
+       "Adam learning rate of the generator",
+       false,
+       {},
+       true},
+      {"grad_clip",
+       10.0,
+       0.0,
+       1e8,
+       "global-norm clip of each network's gradient per step (0 = no clipping)",
+       false,
+       {},
+       true},
+      {"display_samples",
+       1000,
+       10,
+       20000,
+       "points drawn on the canvas (a fixed latent batch)",
+       true,
+       {},
+       false,
+       true},
+  };
+}
+
+ParamTable score_net_param_defs(double default_sigma, double default_sigma_start,
+                                int default_anneal_iterations) {
+  const auto& acts = neural_activation_choices();
+  return {
+      {"score_width",
+       128,
+       4,
+       512,
+       "units per hidden layer of the score network",
+       true,
+       {},
+       false,
+       true},
+      {"score_layers", 2, 1, 4, "hidden layers of the score network", true, {}, false, true},
+      {"score_activation", 0, 0, 0, "hidden-layer nonlinearity of the score network", false, acts,
+       false, true},
+      {"score_learning_rate",
+       1e-3,
+       1e-6,
+       0.1,
+       "Adam learning rate of the score network",
+       false,
+       {},
+       true},
+      {"score_steps", 1, 1, 50, "denoising score matching steps per generator step (K_phi)", true},
+      {"warmup_steps", 200, 0, 20000,
+       "score-network steps on the initial generator before its first update", true},
+      {"sigma",
+       default_sigma,
+       1e-3,
+       2.0,
+       "noise level sigma (the final one when annealing); keep it below the target's narrowest "
+       "width",
+       false,
+       {},
+       true},
+      {"sigma_start",
+       default_sigma_start,
+       1e-3,
+       5.0,
+       "noise level at iteration 0 when annealing (ignored when anneal_iterations = 0)",
+       false,
+       {},
+       true},
+      {"anneal_iterations", double(default_anneal_iterations), 0, 1e6,
+       "iterations of geometric annealing from sigma_start to sigma (0 = constant sigma)", true},
+  };
+}
+
+double annealed_sigma(double sigma, double sigma_start, double anneal_iterations, double it) {
+  if (anneal_iterations <= 0 || it >= anneal_iterations) return sigma;
+  const double f = std::max(0.0, it) / anneal_iterations;
+  return sigma_start * std::pow(sigma / sigma_start, f);
+}
+
+bool all_finite(const Eigen::Ref<const Vec>& v) {
+  // A sum of finite numbers can overflow to inf only in absurd cases; check entries directly.
+  for (Eigen::Index i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i])) return false;
+  return true;
+}
+
+namespace {
+
+std::vector<int> widths_of(int in, int width, int layers, int out) {
+  std::vector<int> w;
+  w.push_back(in);
+  for (int l = 0; l < layers; ++l) w.push_back(width);
+  w.push_back(out);
+  return w;
+}
+
+void box_affine(const Box& box, Vec2& center, Vec2& scale) {
+  center = {0.5 * (box.xmin + box.xmax), 0.5 * (box.ymin + box.ymax)};
+  scale = {std::max(1e-9, 0.5 * box.width()), std::max(1e-9, 0.5 * box.height())};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// ImplicitGenerator
+
+void ImplicitGenerator::build(int latent_dim, int width, int layers, nn::Activation activation,
+                              const Box& box, double init_spread, Rng& init_rng) {
+  latent_dim_ = latent_dim;
+  net_ = nn::Mlp(widths_of(latent_dim, width, layers, 2), activation);
+  net_.initialize(init_rng);
+  box_affine(box, center_, scale_);
+
+  // Calibrate the linear output layer: u' = (u − mean) · init_spread / std per output.
+  const int n = 1024;
+  nn::RowMatrix z(n, latent_dim);
+  init_rng.fill_normal(z);
+  nn::RowMatrix u = net_.forward(z);
+  const int last = net_.num_layers() - 1;
+  auto w = net_.weight(last);
+  auto b = net_.bias(last);
+  for (int o = 0; o < 2; ++o) {
+    const double mean = u.col(o).mean();
+    const double sd = std::sqrt((u.col(o).array() - mean).square().mean());
+    const double f = sd > 1e-12 ? init_spread / sd : 1.0;
+    w.row(o) *= f;
+    b[o] = (b[o] - mean) * f;
+  }
+}
+
+void ImplicitGenerator::reserve(Eigen::Index n) {
+  net_.reserve(n);
+  if (grad_u_.rows() < n) grad_u_.resize(n, 2);
+}
+
+void ImplicitGenerator::forward(const nn::RowMatrix& z, Points& x) {
+  auto u = net_.forward(z);
+  const Eigen::Index n = z.rows();
+  if (x.rows() != n) x.resize(n, 2);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    x(i, 0) = center_[0] + scale_[0] * u(i, 0);
+    x(i, 1) = center_[1] + scale_[1] * u(i, 1);
+  }
+}
+
+void ImplicitGenerator::backward(const Points& grad_x) {
+  const Eigen::Index n = grad_x.rows();
+  if (grad_u_.rows() != n) grad_u_.resize(n, 2);
+  // ∂ℓ/∂u = s ⊙ ∂ℓ/∂x.
+  for (Eigen::Index i = 0; i < n; ++i) {
+    grad_u_(i, 0) = scale_[0] * grad_x(i, 0);
+    grad_u_(i, 1) = scale_[1] * grad_x(i, 1);
+  }
+  net_.backward(grad_u_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// NoisedScoreNetwork
+
+void NoisedScoreNetwork::build(int width, int layers, nn::Activation activation, const Box& box,
+                               Rng& init_rng) {
+  net_ = nn::Mlp(widths_of(2, width, layers, 2), activation);
+  net_.initialize(init_rng);
+  box_affine(box, center_, scale_);
+}
+
+void NoisedScoreNetwork::reserve(Eigen::Index n) {
+  net_.reserve(n);
+  if (u_.rows() < n) u_.resize(n, 2);
+  if (grad_.rows() < n) grad_.resize(n, 2);
+}
+
+void NoisedScoreNetwork::normalize(const Points& x) {
+  const Eigen::Index n = x.rows();
+  if (u_.rows() != n) u_.resize(n, 2);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    u_(i, 0) = (x(i, 0) - center_[0]) / scale_[0];
+    u_(i, 1) = (x(i, 1) - center_[1]) / scale_[1];
+  }
+}
+
+void NoisedScoreNetwork::score(const Points& x, Points& s) {
+  normalize(x);
+  auto e = net_.forward(u_);
+  const Eigen::Index n = x.rows();
+  if (s.rows() != n) s.resize(n, 2);
+  const double inv = -1.0 / sigma_;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    s(i, 0) = inv * e(i, 0);
+    s(i, 1) = inv * e(i, 1);
+  }
+}
+
+void NoisedScoreNetwork::score_vjp(const Points& w, Points& out) {
+  auto g = net_.input_vjp(w);
+  const Eigen::Index n = w.rows();
+  if (out.rows() != n) out.resize(n, 2);
+  const double inv = -1.0 / sigma_;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    out(i, 0) = inv * g(i, 0) / scale_[0];
+    out(i, 1) = inv * g(i, 1) / scale_[1];
+  }
+}
+
+double NoisedScoreNetwork::dsm_loss_and_gradient(const Points& x_sigma, const Points& eps) {
+  normalize(x_sigma);
+  auto e = net_.forward(u_);
+  const Eigen::Index n = x_sigma.rows();
+  if (grad_.rows() != n) grad_.resize(n, 2);
+  double loss = 0;
+  const double scale = 2.0 / static_cast<double>(std::max<Eigen::Index>(n, 1));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double r0 = e(i, 0) - eps(i, 0), r1 = e(i, 1) - eps(i, 1);
+    loss += r0 * r0 + r1 * r1;
+    grad_(i, 0) = scale * r0;
+    grad_(i, 1) = scale * r1;
+  }
+  net_.backward(grad_);
+  return n > 0 ? loss / static_cast<double>(n) : 0.0;
+}
+
+void fill_score_overlay(NoisedScoreNetwork& net, const Box& box, SamplerOverlay& out) {
+  const int k = 15;
+  Points origins(k * k, 2);
+  for (int iy = 0; iy < k; ++iy)
+    for (int ix = 0; ix < k; ++ix) {
+      origins(iy * k + ix, 0) = box.xmin + (ix + 0.5) * box.width() / k;
+      origins(iy * k + ix, 1) = box.ymin + (iy + 0.5) * box.height() / k;
+    }
+  Points vectors;
+  net.score(origins, vectors);
+  out.arrow_origins = std::move(origins);
+  out.arrow_vectors = std::move(vectors);
+}
+
+// ---------------------------------------------------------------------------------------------
+// NeuralSamplerBase
+
+void NeuralSamplerBase::reset_generator(std::uint64_t seed) {
+  rng_.seed(seed);
+  init_rng_.seed(derive_seed(seed, 1));
+  eval_rng_.seed(derive_seed(seed, 2));
+  generator_.build(static_cast<int>(param("latent_dim")), static_cast<int>(param("hidden_width")),
+                   static_cast<int>(param("hidden_layers")), neural_activation(param("activation")),
+                   target().view_box(), param("init_spread"), init_rng_);
+  nn::AdamOptions o;
+  o.learning_rate = param("learning_rate");
+  generator_adam_ = nn::Adam(generator_.net().num_parameters(), o);
+  Rng display_rng(derive_seed(seed, 3));
+  display_latent_.resize(static_cast<Eigen::Index>(param("display_samples")),
+                         generator_.latent_dim());
+  display_rng.fill_normal(display_latent_);
+  latent_.resize(0, generator_.latent_dim());
+  last_grad_norm_ = 0;
+  display_stale_ = true;
+  prepare_batch();
+}
+
+void NeuralSamplerBase::prepare_batch() {
+  const Eigen::Index b = static_cast<Eigen::Index>(param("batch_size"));
+  if (latent_.rows() == b && latent_.cols() == generator_.latent_dim()) return;
+  latent_.resize(b, generator_.latent_dim());
+  noise_.resize(b, 2);
+  x0_.resize(b, 2);
+  grad_x_.resize(b, 2);
+  generator_.reserve(std::max<Eigen::Index>(b, display_latent_.rows()));
+}
+
+void NeuralSamplerBase::draw_batch(bool with_noise) {
+  rng_.fill_normal(latent_);
+  if (with_noise) rng_.fill_normal(noise_);
+}
+
+bool NeuralSamplerBase::generator_update() {
+  nn::ParameterSpan span = generator_.net().parameter_span();
+  const double clip = param("grad_clip");
+  last_grad_norm_ =
+      clip > 0 ? nn::clip_global_norm(span, clip) : nn::global_gradient_norm({&span, 1});
+  if (!std::isfinite(last_grad_norm_)) {
+    mark_diverged("generator gradient became non-finite");
+    return false;
+  }
+  generator_adam_.set_learning_rate(param("learning_rate"));
+  generator_adam_.step(span);
+  display_stale_ = true;
+  return check_generator_finite();
+}
+
+bool NeuralSamplerBase::check_generator_finite() {
+  if (!all_finite(generator_.net().parameters())) {
+    mark_diverged("generator parameters became non-finite");
+    return false;
+  }
+  return true;
+}
+
+void NeuralSamplerBase::evaluation_samples(int n, Points& out) {
+  if (n <= 0) throw ParamError("n", "evaluation_samples: n must be positive");
+  if (eval_latent_.rows() != n || eval_latent_.cols() != generator_.latent_dim())
+    eval_latent_.resize(n, generator_.latent_dim());
+  eval_rng_.fill_normal(eval_latent_);
+  generator_.forward(eval_latent_, out);
+}
+
+const Points& NeuralSamplerBase::display_samples() const {
+  if (display_stale_) {
+    generator_.forward(display_latent_, display_points_);
+    display_stale_ = false;
+  }
+  return display_points_;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ScoreNetSamplerBase
+
+void ScoreNetSamplerBase::reset_score_net() {
+  score_net_.build(static_cast<int>(param("score_width")), static_cast<int>(param("score_layers")),
+                   neural_activation(param("score_activation")), target().view_box(), init_rng_);
+  nn::AdamOptions o;
+  o.learning_rate = param("score_learning_rate");
+  score_adam_ = nn::Adam(score_net_.net().num_parameters(), o);
+  score_net_.reserve(static_cast<Eigen::Index>(param("batch_size")));
+  warmed_up_ = false;
+  dsm_loss_ = 0;
+  sigma_now_ = current_sigma();
+  score_net_.set_sigma(sigma_now_);
+}
+
+double ScoreNetSamplerBase::current_sigma() const {
+  return annealed_sigma(param("sigma"), param("sigma_start"), param("anneal_iterations"),
+                        static_cast<double>(iteration_));
+}
+
+bool ScoreNetSamplerBase::dsm_step(double sigma) {
+  draw_batch(true);
+  generator_.forward(latent_, x0_);
+  if (x_sigma_.rows() != x0_.rows()) x_sigma_.resize(x0_.rows(), 2);
+  x_sigma_.noalias() = x0_ + sigma * noise_;
+  score_net_.set_sigma(sigma);
+  dsm_loss_ = score_net_.dsm_loss_and_gradient(x_sigma_, noise_);
+  if (!std::isfinite(dsm_loss_)) {
+    mark_diverged("score-network DSM loss became non-finite");
+    return false;
+  }
+  nn::ParameterSpan span = score_net_.net().parameter_span();
+  const double clip = param("grad_clip");
+  const double norm =
+      clip > 0 ? nn::clip_global_norm(span, clip) : nn::global_gradient_norm({&span, 1});
+  if (!std::isfinite(norm)) {
+    mark_diverged("score-network gradient became non-finite");
+    return false;
+  }
+  score_adam_.set_learning_rate(param("score_learning_rate"));
+  score_adam_.step(span);
+  return true;
+}
+
+bool ScoreNetSamplerBase::train_score_net(double sigma) {
+  prepare_batch();
+  if (!warmed_up_) {
+    const int warm = static_cast<int>(param("warmup_steps"));
+    for (int k = 0; k < warm; ++k)
+      if (!dsm_step(sigma)) return false;
+    warmed_up_ = true;
+  }
+  const int steps = static_cast<int>(param("score_steps"));
+  for (int k = 0; k < steps; ++k)
+    if (!dsm_step(sigma)) return false;
+  if (!all_finite(score_net_.net().parameters())) {
+    mark_diverged("score-network parameters became non-finite");
+    return false;
+  }
+  return true;
+}
+
+void ScoreNetSamplerBase::fill_overlay(SamplerOverlay& out) const {
+  fill_score_overlay(score_net_, target().view_box(), out);
+}
+
+}  // namespace ss

@@ -1,0 +1,189 @@
+// Shared pieces of the neural implicit samplers (DFT, amortized SVGD, KL-NS): the generator
+// g_θ (latent z ~ N(0, I_k) → MLP → a point in the plane), the noised-sampler score network S_φ
+// trained by denoising score matching, and the knobs they have in common.
+//
+// Coordinates: both networks work in coordinates normalized by the target's view box,
+// u = (x − c) ⊘ s with c the box centre and s its half-extent per axis, so that the same
+// architectures and learning rates suit a donut of radius 2.6 and a wide Rosenbrock. The
+// generator's output affine x = c + s ⊙ u is fixed (not learned); its last layer is calibrated at
+// reset so that the initial samples have mean c and standard deviation init_spread·s per axis.
+//
+// Allocation: every buffer is sized at reset() or when the batch size changes; afterwards a
+// training step at a fixed batch size allocates nothing.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/common/params.h"
+#include "core/common/rng.h"
+#include "core/common/types.h"
+#include "core/nn/mlp.h"
+#include "core/nn/optim.h"
+#include "core/samplers/dft_gradient.h"
+#include "core/samplers/sampler.h"
+
+namespace ss {
+
+/// Activation choices offered by the neural samplers' `activation` knobs (index = knob value).
+/// ReLU is deliberately absent: DFT needs the input Jacobian of S_φ, piecewise constant for ReLU.
+const std::vector<std::string>& neural_activation_choices();
+/// The nn activation for a knob value (index into neural_activation_choices()).
+nn::Activation neural_activation(double knob_value);
+
+/// Knob definitions shared by the three neural samplers (generator shape, batch, optimizer,
+/// clipping, display set); each sampler appends its own.
+ParamTable generator_param_defs(double default_lr, int default_batch);
+/// Knob definitions of the score network and its DSM training (DFT and KL-NS).
+ParamTable score_net_param_defs(double default_sigma, double default_sigma_start,
+                                int default_anneal_iterations);
+
+/// The noise level at iteration `it` of a schedule: geometric interpolation from sigma_start to
+/// sigma over anneal_iterations (constant `sigma` when anneal_iterations ≤ 0 or it ≥ it_end):
+///   σ(it) = sigma_start · (sigma / sigma_start)^(it / anneal_iterations).
+double annealed_sigma(double sigma, double sigma_start, double anneal_iterations, double it);
+
+/// The implicit sampler g_θ: z ~ N(0, I_k) → MLP (k → width^layers → 2) → u, x = c + s ⊙ u.
+class ImplicitGenerator {
+ public:
+  /// Builds and initializes the network from `init_rng` (He normal), then calibrates the last
+  /// layer on a batch of 1024 latent draws so that x has mean c and std init_spread·s per axis.
+  void build(int latent_dim, int width, int layers, nn::Activation activation, const Box& box,
+             double init_spread, Rng& init_rng);
+
+  int latent_dim() const { return latent_dim_; }
+  nn::Mlp& net() { return net_; }
+  const Vec2& center() const { return center_; }
+  const Vec2& scale() const { return scale_; }
+
+  /// x = g_θ(z) for each row of z (N × k); caches what backward() needs. x is resized if needed.
+  void forward(const nn::RowMatrix& z, Points& x);
+  /// Parameter gradient (overwritten in net().gradients()) of Σ_i grad_x[i]·g_θ(z_i) for the
+  /// last forward(); grad_x is ∂ℓ/∂x per row (scale by 1/N yourself for a mean loss).
+  void backward(const Points& grad_x);
+  /// Grows the workspaces to batches of up to n rows.
+  void reserve(Eigen::Index n);
+
+ private:
+  int latent_dim_ = 0;
+  nn::Mlp net_;
+  Vec2 center_ = Vec2::Zero(), scale_ = Vec2::Ones();
+  nn::RowMatrix grad_u_;
+};
+
+/// The score network S_φ of the noised sampler distribution p_{θ,σ}, in the ε-parametrization of
+/// dft.md §3.4: a network ε̂_φ on normalized inputs u = (x − c) ⊘ s, and
+///   S_φ(x) = −ε̂_φ(u)/σ,   J_S(x)ᵀ w = −(1/σ) diag(1/s) J_ε̂(u)ᵀ w.
+/// Trained by DSM: L(φ) = mean_i ‖ε̂_φ(u(x0_i + σ ε_i)) − ε_i‖² (same minimizer as the plain DSM
+/// loss mean ‖S_φ(x_σ) + ε/σ‖², scaled by σ², better conditioned).
+class NoisedScoreNetwork : public NoisedScoreModel {
+ public:
+  /// Builds and initializes the network (He normal) from `init_rng`.
+  void build(int width, int layers, nn::Activation activation, const Box& box, Rng& init_rng);
+
+  nn::Mlp& net() { return net_; }
+  /// The σ used by score() and score_vjp() (the current noise level); must be > 0.
+  void set_sigma(double sigma) { sigma_ = sigma; }
+  double sigma() const { return sigma_; }
+
+  void score(const Points& x, Points& s) override;
+  void score_vjp(const Points& w, Points& out) override;
+
+  /// DSM loss mean_i ‖ε̂(u_i) − ε_i‖² at x_sigma = x0 + σ·eps and its parameter gradient
+  /// (overwritten in net().gradients()). Returns the loss.
+  double dsm_loss_and_gradient(const Points& x_sigma, const Points& eps);
+  /// Grows the workspaces to batches of up to n rows.
+  void reserve(Eigen::Index n);
+
+ private:
+  void normalize(const Points& x);
+  nn::Mlp net_;
+  Vec2 center_ = Vec2::Zero(), scale_ = Vec2::Ones();
+  double sigma_ = 0.1;
+  nn::RowMatrix u_, grad_;
+};
+
+/// State and plumbing common to the three neural samplers: the generator and its Adam, knob
+/// reading, the fixed display latent batch, fresh evaluation draws, latent/noise draws from the
+/// sampler's Rng, the learned-score overlay and the finiteness checks.
+class NeuralSamplerBase : public Sampler {
+ public:
+  explicit NeuralSamplerBase(std::shared_ptr<const Target> target) : Sampler(std::move(target)) {}
+
+  /// Fresh latent draws from a separate evaluation stream (so how often metrics are computed does
+  /// not change the training trajectory), pushed through one generator pass.
+  void evaluation_samples(int n, Points& out) override;
+  /// The generator applied to the fixed display latent batch (recomputed lazily after a step).
+  const Points& display_samples() const override;
+
+ protected:
+  /// Builds the generator (and its Adam) from the knobs and the seed; called by reset().
+  void reset_generator(std::uint64_t seed);
+  /// Sizes the batch buffers to the `batch_size` knob (allocates only when it changed).
+  void prepare_batch();
+  /// Draws the batch's latents (B × k) and, when `with_noise`, standard-normal noise (B × 2),
+  /// serially from rng_.
+  void draw_batch(bool with_noise);
+  /// One optimizer step on the generator from its gradient (already in the network): clipping by
+  /// the `grad_clip` knob, then Adam with the `learning_rate` knob. Returns false (and marks the
+  /// run diverged) when the gradient is not finite.
+  bool generator_update();
+  /// Marks the run diverged and returns false if any generator parameter is not finite.
+  bool check_generator_finite();
+  /// Marks the display set stale (call after every parameter change).
+  void invalidate_display() { display_stale_ = true; }
+
+  /// mutable: display_samples() (const) runs a forward pass. Safe because every training pass
+  /// starts with its own forward() and nothing runs between a step's forward and backward.
+  mutable ImplicitGenerator generator_;
+  nn::Adam generator_adam_;
+  nn::RowMatrix latent_;  ///< B × k latent batch
+  Points noise_;          ///< B × 2 noise batch
+  Points x0_;             ///< B × 2 generator outputs
+  Points grad_x_;         ///< B × 2 output gradients
+  Rng init_rng_, eval_rng_;
+  double last_grad_norm_ = 0;  ///< pre-clip generator gradient norm of the last step
+
+ private:
+  nn::RowMatrix display_latent_, eval_latent_;
+  mutable Points display_points_;
+  mutable bool display_stale_ = true;
+};
+
+/// NeuralSamplerBase plus the noised-sampler score network S_φ and its DSM training (DFT, KL-NS):
+/// warm-up on the initial generator, K_φ steps per iteration, the σ schedule, the score overlay.
+class ScoreNetSamplerBase : public NeuralSamplerBase {
+ public:
+  using NeuralSamplerBase::NeuralSamplerBase;
+  /// S_φ at a 15 × 15 grid of arrow origins over the view box.
+  void fill_overlay(SamplerOverlay& out) const override;
+  /// The noise level of the current iteration (annealing schedule of the sigma knobs).
+  double current_sigma() const;
+
+ protected:
+  /// Builds S_φ and its Adam from the knobs (call after reset_generator()).
+  void reset_score_net();
+  /// Warm-up (first call after reset only: `warmup_steps` DSM steps), then `score_steps` DSM
+  /// steps at noise level sigma. Returns false (run marked diverged) on a non-finite loss or
+  /// gradient.
+  bool train_score_net(double sigma);
+  /// One DSM step on a fresh batch (latents and noise from rng_, generator detached).
+  bool dsm_step(double sigma);
+
+  mutable NoisedScoreNetwork score_net_;  ///< mutable: fill_overlay runs a forward pass
+  nn::Adam score_adam_;
+  Points x_sigma_;  ///< B × 2 noised generator outputs
+  bool warmed_up_ = false;
+  double dsm_loss_ = 0, sigma_now_ = 0;
+};
+
+/// Fills `out` with the learned score S_φ at a 15 × 15 grid of arrow origins over the view box
+/// (for the UI to draw next to the true score).
+void fill_score_overlay(NoisedScoreNetwork& net, const Box& box, SamplerOverlay& out);
+
+/// Partial-sum helper: true when every entry is finite.
+bool all_finite(const Eigen::Ref<const Vec>& v);
+
+}  // namespace ss
