@@ -14,6 +14,9 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 constexpr double kLog2Pi = 1.8378770664093454836;  // log(2π)
+// Mixture terms more than 46 nats below the largest are skipped: e^{−46} ≈ 1e-20 is below the
+// rounding of the sum (which holds the term 1 = e^0), so this changes nothing but time.
+constexpr double kNegligible = -46.0;
 
 // ‖x‖ with the floor ε (see builtin.h): √(x² + y² + ε²).
 template <class S>
@@ -263,29 +266,58 @@ TargetSpec RingsTarget::spec() const {
 }
 template <class S>
 S RingsTarget::logp(const S& x, const S& y) const {
-  using std::exp;
   using std::log;
   const S r = soft_norm(x, y, 1e-6);
-  const double c = -0.5 / (sigma_ * sigma_);
-  // Streaming log-sum-exp over the K ≤ 8 rings: the largest term is the nearest ring's.
-  const double nearest = std::clamp(std::round(value_of(r)), 1.0, double(count_));
-  const S m = c * square(r - S(nearest));
-  S sum(1.0);
-  for (int k = 1; k <= count_; ++k)
-    if (k != nearest) sum = sum + exp(c * square(r - S(double(k))) - m);
-  return m + log(sum) + log_normalizer_ - log(r);
+  // h(r) = LSE_k(c (r − k)²) as a 1-D function with its first two derivatives (responsibilities
+  // γ_k: h' = Σγ_k a_k', h'' = Σγ_k (a_k'' + a_k'²) − h'²), then chained onto r.
+  const double rv = value_of(r), c = -0.5 / (sigma_ * sigma_);
+  const double nearest = std::clamp(std::round(rv), 1.0, double(count_));
+  const double m = c * (rv - nearest) * (rv - nearest);  // the largest term
+  double sum = 0, d1 = 0, d2 = 0;
+  for (int k = 1; k <= count_; ++k) {
+    const double a = c * (rv - k) * (rv - k), da = 2 * c * (rv - k);
+    const double e = std::exp(a - m);
+    sum += e, d1 += e * da, d2 += e * (2 * c + da * da);
+  }
+  const double h1 = d1 / sum;
+  const double h = m + std::log(sum), h2 = d2 / sum - h1 * h1;
+  if constexpr (std::is_same_v<S, double>) {
+    return h + log_normalizer_ - log(r);
+  } else {
+    return chain(r, h, h1, h2) + S(log_normalizer_) - log(r);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Dual moon
 
+namespace {
+// LSE(−½((t − μ)/s)², −½((t + μ)/s)²) and its first two derivatives in t (1-D, doubles).
+struct Lse1d {
+  double value, d1, d2;
+};
+Lse1d symmetric_pair_lse(double t, double mu, double s) {
+  const double a1 = -0.5 * square((t - mu) / s), a2 = -0.5 * square((t + mu) / s);
+  const double da1 = -(t - mu) / (s * s), da2 = -(t + mu) / (s * s), dd = -1 / (s * s);
+  const double m = std::max(a1, a2);
+  const double e1 = std::exp(a1 - m), e2 = std::exp(a2 - m), sum = e1 + e2;
+  const double g1 = e1 / sum, g2 = e2 / sum;
+  const double d1 = g1 * da1 + g2 * da2;
+  return {m + std::log(sum), d1, g1 * (dd + da1 * da1) + g2 * (dd + da2 * da2) - d1 * d1};
+}
+}  // namespace
+
 template <class S>
 S DualMoonTarget::logp(const S& x, const S& y) const {
   const S r = soft_norm(x, y, 1e-9);
   const S ring = -0.5 * square((r - S(2.0)) / 0.1);
-  const S t1 = logsumexp<S>({-0.5 * square((x - S(3.0)) / 0.8), -0.5 * square((x + S(3.0)) / 0.8)});
-  const S t2 = logsumexp<S>({-0.5 * square((y - S(3.0)) / 0.6), -0.5 * square((y + S(3.0)) / 0.6)});
-  return ring + t1 + t2;
+  const Lse1d tx = symmetric_pair_lse(value_of(x), 3.0, 0.8);
+  const Lse1d ty = symmetric_pair_lse(value_of(y), 3.0, 0.6);
+  if constexpr (std::is_same_v<S, double>) {
+    return ring + tx.value + ty.value;
+  } else {
+    return ring + chain(x, tx.value, tx.d1, tx.d2) + chain(y, ty.value, ty.d1, ty.d2);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,8 +402,9 @@ S GaussianMixtureTarget::logp(const S& xs, const S& ys) const {
     double sum = 0;
     for (const auto& c : pre_) {
       const double d1 = x - c.mx, d2 = y - c.my;
-      sum += std::exp(c.log_coefficient -
-                      0.5 * (c.p11 * d1 * d1 + 2 * c.p12 * d1 * d2 + c.p22 * d2 * d2) - m);
+      const double q =
+          c.log_coefficient - 0.5 * (c.p11 * d1 * d1 + 2 * c.p12 * d1 * d2 + c.p22 * d2 * d2) - m;
+      if (q > kNegligible) sum += std::exp(q);
     }
     return m + std::log(sum);
   } else {
@@ -383,6 +416,7 @@ S GaussianMixtureTarget::logp(const S& xs, const S& ys) const {
       const double d1 = x - c.mx, d2 = y - c.my;
       const double gx = -(c.p11 * d1 + c.p12 * d2), gy = -(c.p12 * d1 + c.p22 * d2);
       const double q = c.log_coefficient + 0.5 * (gx * d1 + gy * d2);
+      if (q - m <= kNegligible) continue;
       const double w = std::exp(q - m);
       sw += w;
       sgx += w * gx, sgy += w * gy;
