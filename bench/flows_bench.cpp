@@ -2,6 +2,7 @@
 // sampling on batches of 2-D points.
 //   ./bench_flows --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
+#include <tbb/task_arena.h>
 
 #include "core/flows/realnvp.h"
 
@@ -11,7 +12,8 @@ using ss::flows::RealNvp;
 using ss::flows::RealNvpOptions;
 using ss::nn::RowMatrix;
 
-// range(0): rows; range(1): hidden width; range(2): number of hidden layers; 8 couplings.
+// range(0): rows; range(1): hidden width; range(2): number of hidden layers; range(3): TBB
+// threads (the benchmark loop runs inside a task_arena of that size); 8 couplings.
 RealNvp make_flow(const benchmark::State& state) {
   RealNvpOptions o;
   o.num_couplings = 8;
@@ -31,16 +33,23 @@ void BM_RealNvpNllAndGradient(benchmark::State& state) {
   ss::Rng rng(2);
   RowMatrix x(rows, 2);
   rng.fill_normal(x);
-  for (auto _ : state) benchmark::DoNotOptimize(flow.nll_and_gradient(x));
+  tbb::task_arena arena(static_cast<int>(state.range(3)));
+  arena.execute([&] {
+    for (auto _ : state) benchmark::DoNotOptimize(flow.nll_and_gradient(x));
+  });
   state.SetItemsProcessed(state.iterations() * rows);
 }
 BENCHMARK(BM_RealNvpNllAndGradient)
-    ->Args({1024, 64, 2})
-    ->Args({1024, 64, 1})
-    ->Args({1024, 32, 2})
-    ->Args({256, 32, 2})
+    ->Args({1024, 64, 1, 1})
+    ->Args({1024, 64, 1, 2})
+    ->Args({1024, 64, 2, 1})
+    ->Args({1024, 64, 2, 2})
+    ->Args({1024, 32, 2, 1})
+    ->Args({256, 32, 2, 1})
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
+// Density and sampling, one thread.
 void BM_RealNvpLogProb(benchmark::State& state) {
   RealNvp flow = make_flow(state);
   const Eigen::Index rows = state.range(0);
@@ -48,10 +57,13 @@ void BM_RealNvpLogProb(benchmark::State& state) {
   RowMatrix x(rows, 2);
   rng.fill_normal(x);
   ss::Vec lq(rows);
-  for (auto _ : state) {
-    flow.log_prob(x, lq);
-    benchmark::DoNotOptimize(lq.data());
-  }
+  tbb::task_arena arena(1);
+  arena.execute([&] {
+    for (auto _ : state) {
+      flow.log_prob(x, lq);
+      benchmark::DoNotOptimize(lq.data());
+    }
+  });
   state.SetItemsProcessed(state.iterations() * rows);
 }
 BENCHMARK(BM_RealNvpLogProb)
@@ -65,10 +77,13 @@ void BM_RealNvpSample(benchmark::State& state) {
   ss::Rng rng(2);
   RowMatrix x(rows, 2);
   ss::Vec ld(rows);
-  for (auto _ : state) {
-    flow.sample(rows, rng, x, ld);
-    benchmark::DoNotOptimize(x.data());
-  }
+  tbb::task_arena arena(1);
+  arena.execute([&] {
+    for (auto _ : state) {
+      flow.sample(rows, rng, x, ld);
+      benchmark::DoNotOptimize(x.data());
+    }
+  });
   state.SetItemsProcessed(state.iterations() * rows);
 }
 BENCHMARK(BM_RealNvpSample)

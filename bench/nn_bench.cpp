@@ -2,6 +2,7 @@
 // beside them. Counters report GFLOP/s ("flops" is a rate: FLOP per second; divide by 1e9).
 //   ./bench_nn --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
+#include <tbb/task_arena.h>
 
 #include "core/nn/mlp.h"
 #include "core/nn/optim.h"
@@ -49,9 +50,10 @@ std::vector<int> widths_for(int hidden_layers, int width) {
 }
 
 // Forward + parameter backward of 2 → 128 → 128 → 2 SiLU (the target: ≤ 1.5 ms at 1024
-// rows).
+// rows). range: rows, hidden width, TBB threads (the passes run inside a task_arena of that size).
 void BM_MlpForwardBackward(benchmark::State& state) {
   const Eigen::Index rows = state.range(0);
+  tbb::task_arena arena(static_cast<int>(state.range(2)));
   const std::vector<int> widths = widths_for(2, static_cast<int>(state.range(1)));
   ss::Rng rng(1);
   Mlp net(widths, Activation::kSiLU);
@@ -59,27 +61,34 @@ void BM_MlpForwardBackward(benchmark::State& state) {
   RowMatrix x(rows, 2), g(rows, 2);
   rng.fill_normal(x);
   rng.fill_normal(g);
-  for (auto _ : state) {
-    net.forward(x);
-    net.backward(g);
-    benchmark::DoNotOptimize(net.gradients().data());
-  }
+  arena.execute([&] {
+    for (auto _ : state) {
+      net.forward(x);
+      net.backward(g);
+      benchmark::DoNotOptimize(net.gradients().data());
+    }
+  });
   state.counters["flops"] =
       benchmark::Counter(forward_flops(widths, rows) + backward_flops(widths, rows),
                          benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_MlpForwardBackward)
-    ->Args({1024, 128})
-    ->Args({256, 128})
-    ->Args({4096, 128})
-    ->Args({1024, 64})
+    ->Args({1024, 128, 1})
+    ->Args({1024, 128, 2})
+    ->Args({256, 128, 1})
+    ->Args({4096, 128, 1})
+    ->Args({4096, 128, 2})
+    ->Args({1024, 64, 1})
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
+// Single-threaded forward pass by activation.
 void BM_MlpForward(benchmark::State& state) {
   const Eigen::Index rows = state.range(0);
   const std::vector<int> widths = widths_for(2, 128);
   ss::Rng rng(1);
   Mlp net(widths, static_cast<Activation>(state.range(1)));
+  net.set_threading(false);
   net.initialize(rng);
   RowMatrix x(rows, 2);
   rng.fill_normal(x);
@@ -94,11 +103,12 @@ BENCHMARK(BM_MlpForward)
     ->Args({1024, static_cast<int>(Activation::kReLU)})
     ->Unit(benchmark::kMicrosecond);
 
-// DFT's score-network pass: forward + input VJP (J_Sᵀ w), no parameter gradients.
+// DFT's score-network pass: forward + input VJP (J_Sᵀ w), no parameter gradients; one thread.
 void BM_MlpForwardInputVjp(benchmark::State& state) {
   const Eigen::Index rows = state.range(0);
   ss::Rng rng(1);
   Mlp net(widths_for(2, 128), Activation::kSiLU);
+  net.set_threading(false);
   net.initialize(rng);
   RowMatrix x(rows, 2), w(rows, 2), out(rows, 2);
   rng.fill_normal(x);

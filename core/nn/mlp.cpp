@@ -144,8 +144,38 @@ constexpr Index kTile = 128;
 template <class Dst, class Lhs, class Rhs>
 void tiled_product(Dst&& c, const Lhs& a, const Rhs& b, bool accumulate) {
   const Index m = c.rows(), n = c.cols(), k = a.cols();
-  if (k == 0) {
+  if (k == 0 || m == 0 || n == 0) {
     if (!accumulate) c.setZero();
+    return;
+  }
+  // Thin shapes (the 2-D input and output layers) waste most of a GEMM kernel's work; use rank-1
+  // updates (tiny depth) or matrix-vector products (few rows or columns) instead.
+  constexpr Index kThin = 4;
+  if (k <= kThin) {
+    for (Index p = 0; p < k; ++p) {
+      if (p == 0 && !accumulate)
+        c.noalias() = a.col(0) * b.row(0);
+      else
+        c.noalias() += a.col(p) * b.row(p);
+    }
+    return;
+  }
+  if (m <= kThin && k <= 4096 && n <= 4096) {
+    for (Index i = 0; i < m; ++i) {
+      if (accumulate)
+        c.row(i).noalias() += a.row(i) * b;
+      else
+        c.row(i).noalias() = a.row(i) * b;
+    }
+    return;
+  }
+  if (n <= kThin && k <= 4096 && m <= 4096) {
+    for (Index j = 0; j < n; ++j) {
+      if (accumulate)
+        c.col(j).noalias() += a * b.col(j);
+      else
+        c.col(j).noalias() = a * b.col(j);
+    }
     return;
   }
   for (Index j = 0; j < n; j += kTile) {
@@ -253,8 +283,11 @@ RowsView Mlp::forward(ConstRowsRef x) {
       const Index wi = widths_[l], wo = widths_[l + 1];
       ConstMatMap a_prev(act_[l].data() + j0 * wi, wi, nb);
       MatMap z(act_[l + 1].data() + j0 * wo, wo, nb);
-      tiled_product(z, weight(l), a_prev, false);
-      z.colwise() += bias(l);
+      // z = b 𝟙ᵀ then z += W a: no separate zeroing or bias pass. (Column copies: Eigen's
+      // replicate() indexes with an integer division per entry.)
+      const auto b = bias(l);
+      for (Index j = 0; j < nb; ++j) z.col(j) = b;
+      tiled_product(z, weight(l), a_prev, true);
       if (l + 1 < L)
         apply_activation(activation_, leaky_slope_, z.data(), dact_[l + 1].data() + j0 * wo,
                          wo * nb);
@@ -400,7 +433,8 @@ void Mlp::input_jacobians(RowsRef jac) {
     for (Index k = 0; k < d_in; ++k) {
       double* cur = tangent_a_.data() + j0 * max_width_;
       double* other = tangent_b_.data() + j0 * max_width_;
-      MatMap(cur, widths_[1], nb) = weight(0).col(k).replicate(1, nb);
+      MatMap t1(cur, widths_[1], nb);
+      for (Index j = 0; j < nb; ++j) t1.col(j) = weight(0).col(k);
       for (int l = 1; l < L; ++l) {
         MatMap t(cur, widths_[l], nb);
         t.array() *= ConstMatMap(dact_[l].data() + j0 * widths_[l], widths_[l], nb).array();
