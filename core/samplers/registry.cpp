@@ -6,6 +6,8 @@
 #include "core/samplers/dft.h"
 #include "core/samplers/kl_ns.h"
 #include "core/samplers/svgd.h"
+#include "core/samplers/langevin.h"
+#include "core/samplers/flowmc.h"
 #include "core/samplers/sampler.h"
 
 namespace ss {
@@ -27,6 +29,16 @@ const std::vector<SamplerEntry>& entries() {
       //  [](std::shared_ptr<const Target> t) { return std::make_unique<SvgdSampler>(t); }},
       {"svgd", "SVGD", kSvgdAbout, &SvgdSampler::table,
        [](std::shared_ptr<const Target> t) { return std::make_unique<SvgdSampler>(t); }},
+      {"ula", "ULA", kUlaAbout, &LangevinSampler::ula_table,
+       [](std::shared_ptr<const Target> t) {
+         return std::make_unique<LangevinSampler>(t, LangevinSampler::Variant::ula);
+       }},
+      {"mala", "MALA", kMalaAbout, &LangevinSampler::mala_table,
+       [](std::shared_ptr<const Target> t) {
+         return std::make_unique<LangevinSampler>(t, LangevinSampler::Variant::mala);
+       }},
+      {"flowmc", "flowMC", kFlowMcAbout, &FlowMcSampler::table,
+       [](std::shared_ptr<const Target> t) { return std::make_unique<FlowMcSampler>(t); }},
       {"dft", "DFT", kDftAbout, &DenoisingFisherSampler::table,
        [](std::shared_ptr<const Target> t) { return std::make_unique<DenoisingFisherSampler>(t); }},
       {"amortized_svgd", "Amortized SVGD", kAmortizedSvgdAbout, &AmortizedSvgdSampler::table,
