@@ -41,6 +41,22 @@ void BM_ScoreAndHessian(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// The same work on one thread (jet_at in a loop), timed by CPU time: on a loaded machine this is
+// the least noisy measure of the per-point cost.
+void BM_ScoreAndHessianOneThread(benchmark::State& state) {
+  const std::string& kind = kinds()[state.range(0)];
+  const auto t = make_target({kind});
+  const int n = static_cast<int>(state.range(1));
+  const Points x = points_in_box(*t, n);
+  for (auto _ : state) {
+    double sum = 0;
+    for (int i = 0; i < n; ++i) sum += t->jet_at(x(i, 0), x(i, 1)).hxx;
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetLabel(kind);
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
 void BM_GridReference(benchmark::State& state) {
   const std::string& kind = kinds()[state.range(0)];
   const auto t = make_target({kind});
@@ -62,6 +78,9 @@ BENCHMARK(BM_ScoreAndHessian)
     })
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
+BENCHMARK(BM_ScoreAndHessianOneThread)
+    ->Apply([](benchmark::internal::Benchmark* b) { all_kinds(b, {1000}); })
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridReference)
     ->Apply([](benchmark::internal::Benchmark* b) { all_kinds(b, {512}); })
     ->Unit(benchmark::kMillisecond)

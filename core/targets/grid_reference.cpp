@@ -540,10 +540,13 @@ int GridReference::region_of(double x, double y) const {
     // Exact: the component with the largest log w_k + log N_k(x, y).
     return argmax_component(component_scores_, x, y);
   }
-  const int ix =
-      std::clamp(static_cast<int>(std::floor((x - box_.xmin) / cell_width())), 0, nx_ - 1);
-  const int iy =
-      std::clamp(static_cast<int>(std::floor((y - box_.ymin) / cell_height())), 0, ny_ - 1);
+  // Clamp in floating point before converting (NaN → cell 0; huge values → the edge).
+  auto cell = [](double t, int n) {
+    const double c = std::floor(t);
+    return c >= 0 ? static_cast<int>(std::min(c, double(n - 1))) : 0;
+  };
+  const int ix = cell((x - box_.xmin) / cell_width(), nx_);
+  const int iy = cell((y - box_.ymin) / cell_height(), ny_);
   return region_grid_[iy * nx_ + ix];
 }
 

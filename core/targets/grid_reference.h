@@ -73,7 +73,8 @@ class GridReference {
   /// Region id of each cell (same layout as cell_masses()).
   const std::vector<int>& region_grid() const { return region_grid_; }
   /// Region of an arbitrary point: exact most-responsible component for mixtures; otherwise the
-  /// region of the cell holding the point (points outside the box use the nearest cell).
+  /// region of the cell holding the point (points outside the box use the nearest cell; a NaN
+  /// coordinate counts as the box's low edge).
   int region_of(double x, double y) const;
 
   const Target& target() const { return *target_; }

@@ -269,7 +269,8 @@ TEST(GridReference, UnimodalTargetsHaveOneBasin) {
     ASSERT_EQ(ref->regions().size(), 1u) << kind;
     EXPECT_NEAR(ref->regions()[0].true_mass, 1.0, 1e-12) << kind;
     EXPECT_EQ(ref->region_of(0.1, 0.1), 0);
-    EXPECT_EQ(ref->region_of(1e6, -1e6), 0);  // clamped to the nearest cell
+    EXPECT_EQ(ref->region_of(1e6, -1e6), 0);   // clamped to the nearest cell
+    EXPECT_EQ(ref->region_of(1e300, NAN), 0);  // never undefined behaviour
   }
 }
 
