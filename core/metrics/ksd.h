@@ -5,10 +5,10 @@
 //   u_p(x, y) = s(x)ᵀ s(y) k(x, y) + s(x)ᵀ ∇_y k(x, y) + s(y)ᵀ ∇_x k(x, y) + tr ∇_x ∇_yᵀ k(x, y).
 // For points x_1..x_n with u_ij = u_p(x_i, x_j):
 //   V-statistic  KSD²_V = (1/n²) Σ_i Σ_j u_ij          (diagonal included; always ≥ 0)
-//   U-statistic  KSD²_U = (1/(n(n−1))) Σ_{i≠j} u_ij    (unbiased for the population KSD²; can be <
-//   0)
-// E[V] − KSD² ≈ E[u(x, x)]/n, so V of exact samples shrinks like 1/n: compare values only at equal
-// n and with the same kernel (the i.i.d. baseline in iid_baseline.h gives the floor at that n).
+//   U-statistic  KSD²_U = (1/(n(n−1))) Σ_{i≠j} u_ij    (unbiased; can be < 0)
+// For exact samples E[u(x, x')] = 0 (Stein's identity), so E[V] = E[u(x, x)]/n = (E‖s‖² + 2)/n for
+// the default IMQ kernel: V of exact samples shrinks like 1/n. Compare values only at equal n and
+// with the same kernel (the i.i.d. baseline in iid_baseline.h gives the floor at that n).
 //
 // IMQ kernel (the default metric, ARCHITECTURE.md §4): k(x, y) = (c² + ‖x−y‖²/ℓ²)^(−1/2), c = 1,
 // ℓ = 1 by default. With r = x − y, ρ = ‖r‖², q = c² + ρ/ℓ², a = q^(−1/2), b = q^(−3/2) (d = 2):
@@ -17,7 +17,7 @@
 // (this is svgd.md §3.3's closed form with β = −½, simplified; one 1/sqrt per pair, no exp).
 //
 // RBF kernel: k(x, y) = exp(−ρ/(2σ²)) with σ fixed once per target from reference samples
-// (rbf_bandwidth_from_samples; never SVGD's shrinking bandwidth):
+// (rbf_bandwidth_for_reference in iid_baseline.h; never SVGD's shrinking bandwidth):
 //   u(x, y) = k · [ s_xᵀ s_y + (s_x − s_y)ᵀ r/σ² + 2/σ² − ρ/σ⁴ ],   u(x, x) = ‖s_x‖² + 2/σ².
 //
 // Cost and determinism: O(n²) time, O(n) memory (points and scores are copied once into
@@ -25,6 +25,9 @@
 // of a fixed block partition that depends only on n; tiles run in parallel with TBB (in the
 // caller's task arena), each writes its own partial sum (double), and the partials are added
 // serially in a fixed order. So the result is bit-for-bit identical for any number of threads.
+// With AVX2 + FMA (-march=x86-64-v3) 4 pairs are computed per step (≈ 1 ns per pair for IMQ,
+// ≈ 2 ns for RBF with a vectorized exp); otherwise a portable scalar loop is used. The two builds
+// may differ in the last bits, never in determinism. Each call allocates 4 arrays of n doubles.
 //
 // Errors: x and scores must have the same number of rows (std::invalid_argument naming "scores");
 // an empty input throws (naming "samples"). If any coordinate or score is NaN/±inf the statistics
