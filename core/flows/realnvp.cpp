@@ -91,7 +91,7 @@ void RealNvp::clear_whitening() {
 }
 
 void RealNvp::ensure_capacity(Index n) {
-  if (n <= capacity_) return;
+  if (n <= capacity_ && !h_.empty()) return;
   const int K = num_couplings();
   h_.resize(K + 1);
   for (auto& h : h_) h.resize(2 * n);

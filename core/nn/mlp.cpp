@@ -113,7 +113,7 @@ Eigen::Map<Vec> Mlp::bias_gradient(int l) {
 }
 
 void Mlp::reserve(Index n) {
-  if (n <= capacity_) return;
+  if (n <= capacity_ && !act_.empty()) return;
   if (widths_.empty()) throw std::logic_error("Mlp: network has no layers");
   const int L = num_layers();
   max_width_ = *std::max_element(widths_.begin(), widths_.end());

@@ -285,6 +285,12 @@ TEST(RealNvp, BadInputGivesClearErrors) {
   EXPECT_THROW(flow.log_prob(x, wrong), std::invalid_argument);
   RealNvp fresh({}, rng);
   EXPECT_THROW(fresh.backward_nll(), std::logic_error);
+  RealNvp empty_flow({}, rng);  // empty batches are fine where documented
+  RowMatrix none(0, 2);
+  Vec no_values(0);
+  empty_flow.log_prob(none, no_values);
+  empty_flow.sample(0, rng, none, no_values);
+  EXPECT_THROW(empty_flow.nll_and_gradient(none), std::invalid_argument);
   FlowTrainOptions t;
   t.batch_size = 0;
   EXPECT_THROW(RealNvpTrainer(flow, t), std::invalid_argument);

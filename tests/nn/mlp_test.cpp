@@ -274,6 +274,15 @@ TEST(Mlp, BadInputGivesClearErrors) {
   net.forward(x);
   EXPECT_THROW(net.backward(r), std::invalid_argument);  // 5 rows vs batch of 4
   EXPECT_THROW(activation_from_name("gelu"), std::invalid_argument);
+  // An empty batch is allowed: empty output, zero parameter gradient (overwrite mode).
+  Mlp fresh({2, 4, 2}, Activation::kTanh);
+  Rng rng(1);
+  fresh.initialize(rng);
+  fresh.gradients().setOnes();
+  RowMatrix empty(0, 2);
+  EXPECT_EQ(fresh.forward(empty).rows(), 0);
+  fresh.backward(empty);
+  EXPECT_TRUE(fresh.gradients().isZero(0.0));
   EXPECT_EQ(activation_from_name("leaky_relu"), Activation::kLeakyReLU);
 }
 
