@@ -533,11 +533,10 @@ const ParamTable& target_param_table(const std::string& kind) {
   if (kind == "funnel") return FunnelTarget::table();
   if (kind == "squiggle") return SquiggleTarget::table();
   if (kind == "rings") return RingsTarget::table();
-  if (kind == "dual_moon" || kind == "gmm" || kind == "formula" || kind.rfind("gmm_", 0) == 0) {
-    for (const auto& k : kBuiltinKinds)
-      if (kind == k.kind) return empty;
-    if (kind == "formula") return empty;
-  }
+  // The remaining built-ins (dual moon, the mixtures) and formulas have no numeric knobs.
+  if (kind == "formula") return empty;
+  for (const auto& k : kBuiltinKinds)
+    if (kind == k.kind) return empty;
   throw ParamError("kind", "unknown target kind '" + kind + "'; known: " + known_kinds_text());
 }
 
