@@ -67,11 +67,11 @@ class StrictSax : public nlohmann::json_sax<json> {
   bool end_array() override { return close(); }
   bool key(string_t& k) override {
     Frame& f = frames_.back();
-    if (!f.keys.insert(k).second) {
-      f.key = k;
-      return fail("duplicate key '" + k + "'; each key may appear once");
-    }
     f.key = k;
+    ++f.started;
+    f.value_done = false;
+    if (!f.keys.insert(k).second)
+      return fail("duplicate key '" + k + "'; each key may appear once");
     return true;
   }
   bool parse_error(std::size_t, const std::string&,
@@ -86,11 +86,10 @@ class StrictSax : public nlohmann::json_sax<json> {
 
   std::string current_pointer() const {
     std::string p;
+    // A container's pointer, plus the member being read unless its value is already complete.
     for (const auto& f : frames_) {
-      if (f.is_array)
-        p += "/" + std::to_string(f.started == 0 ? 0 : f.started - 1);
-      else if (!f.key.empty() || !f.keys.empty())
-        p += "/" + escape_pointer_token(f.key);
+      if (f.value_done || f.started == 0) break;
+      p += "/" + (f.is_array ? std::to_string(f.started - 1) : escape_pointer_token(f.key));
     }
     return p;
   }
@@ -98,7 +97,8 @@ class StrictSax : public nlohmann::json_sax<json> {
  private:
   struct Frame {
     bool is_array = false;
-    std::size_t started = 0;  // array elements begun so far
+    std::size_t started = 0;  // members (array elements or object keys) begun so far
+    bool value_done = false;  // the latest member's value is complete
     std::string key;
     std::set<std::string> keys;
   };
@@ -118,11 +118,14 @@ class StrictSax : public nlohmann::json_sax<json> {
     json* parent = stack_.back();
     Frame& f = frames_.back();
     if (parent->is_array()) {
+      const bool scalar = !value.is_structured();
       parent->push_back(std::move(value));
       ++f.started;
+      f.value_done = scalar;
       return &parent->back();
     }
     json& slot = (*parent)[f.key];
+    f.value_done = !value.is_structured();
     slot = std::move(value);
     return &slot;
   }
@@ -138,6 +141,7 @@ class StrictSax : public nlohmann::json_sax<json> {
   bool close() {
     stack_.pop_back();
     frames_.pop_back();
+    if (!frames_.empty()) frames_.back().value_done = true;
     return true;
   }
 
@@ -299,7 +303,8 @@ TargetSpec read_target(const Reader& r, const json& j, const std::string& p) {
       const double scale = std::max(std::abs(g.cov(0, 0)), std::abs(g.cov(1, 1)));
       if (std::abs(g.cov(0, 1) - g.cov(1, 0)) > 1e-12 * std::max(1.0, scale))
         r.fail(vp, "expected a symmetric matrix (cov[0][1] == cov[1][0])");
-      if (!(g.cov(0, 0) > 0) || !(g.cov(1, 1) > 0) || !(g.cov.determinant() > 0))
+      if (!(g.cov(0, 0) > 0) || !(g.cov(1, 1) > 0) ||
+          !(g.cov(0, 0) * g.cov(1, 1) - g.cov(0, 1) * g.cov(1, 0) > 0))
         r.fail(vp, "expected a positive definite covariance (a > 0, c > 0, a·c − b² > 0)");
       spec.components.push_back(g);
     }
