@@ -286,6 +286,32 @@ TEST(GridReference, RingsHaveOneBasinPerRing) {
   }
 }
 
+TEST(GridReference, SmallAndShallowBasinsAreMerged) {
+  // Non-mixture targets (no components) get steepest-ascent basins. Two bumps of σ = 0.1:
+  auto two_bumps = [](double w_small, double separation) {
+    return lambda_target([=](double x, double y) {
+      const double a = -((x + 0.4) * (x + 0.4) + y * y) / (2 * 0.01);
+      const double b = -((x - separation + 0.4) * (x - separation + 0.4) + y * y) / (2 * 0.01);
+      return std::log((1 - w_small) * std::exp(a) + w_small * std::exp(b));
+    });
+  };
+  // Well separated, equal: two regions of ½.
+  auto r1 = GridReference::compute(two_bumps(0.5, 0.8), 256);
+  ASSERT_EQ(r1->regions().size(), 2u);
+  EXPECT_NEAR(r1->regions()[0].true_mass, 0.5, 1e-6);
+  // Well separated but the small bump holds 0.3 % (< 0.5 %): merged into the big one.
+  auto r2 = GridReference::compute(two_bumps(0.003, 0.8), 256);
+  ASSERT_EQ(r2->regions().size(), 1u);
+  EXPECT_NEAR(r2->regions()[0].true_mass, 1.0, 1e-12);
+  EXPECT_NEAR(r2->regions()[0].center.x(), -0.4, 0.01);
+  // Equal bumps 2.4σ apart: two maxima with a barrier of ≈ 0.09 nats (< 0.5): one region.
+  auto r3 = GridReference::compute(two_bumps(0.5, 0.24), 256);
+  ASSERT_EQ(r3->regions().size(), 1u);
+  // 3.4σ apart: barrier ≈ 0.75 nats: two regions.
+  auto r4 = GridReference::compute(two_bumps(0.5, 0.34), 256);
+  EXPECT_EQ(r4->regions().size(), 2u);
+}
+
 TEST(GridReference, ThrowsWhenTheNormalizerIsNotFinite) {
   auto expect_message = [](std::shared_ptr<const Target> t, const std::string& part) {
     try {
