@@ -34,6 +34,14 @@ const ParamTable& DenoisingFisherSampler::table() {
                  "biased; for comparison)",
                  false,
                  {"full", "partial"}});
+    t.push_back({"antithetic",
+                 1,
+                 0,
+                 0,
+                 "generator batch in antithetic pairs (same z, noise +eps and -eps): cancels most "
+                 "of the 1/sigma noise in the gradient",
+                 false,
+                 {"off", "on"}});
     return t;
   }();
   return t;
@@ -57,7 +65,10 @@ void DenoisingFisherSampler::step() {
 }
 
 bool DenoisingFisherSampler::generator_step(double sigma) {
-  draw_batch(true);
+  if (param("antithetic") > 0)
+    draw_antithetic_batch();
+  else
+    draw_batch(true);
   generator_.forward(latent_, x0_);
   x_sigma_.noalias() = x0_ + sigma * noise_;
   score_net_.set_sigma(sigma);

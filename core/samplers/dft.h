@@ -18,6 +18,8 @@
 // ‖ε̂ − ε‖² of the last DSM step), sigma, grad_norm (pre-clip generator gradient norm).
 // Counters: every target call evaluates score and Hessian together → counted in `hessian`.
 // Overlay: S_φ on a 15 × 15 grid of arrow origins over the view box.
+// Variance reduction: with `antithetic` on (default) the generator batch comes in pairs with the
+// same latent and noise ±ε, so the O(1/σ) term 2(H_q − J_S)ᵀt of v nearly cancels within a pair.
 // Divergence: non-finite loss, gradients or parameters → status diverged with the quantity.
 #pragma once
 

@@ -337,6 +337,23 @@ void NeuralSamplerBase::draw_batch(bool with_noise) {
   if (with_noise) rng_.fill_normal(noise_);
 }
 
+void NeuralSamplerBase::draw_antithetic_batch() {
+  const Eigen::Index b = latent_.rows(), half = b / 2, k = latent_.cols();
+  // Serial draws in a fixed order: first-half latents and noise, then the odd row if any.
+  for (Eigen::Index i = 0; i < half; ++i) {
+    for (Eigen::Index j = 0; j < k; ++j) latent_(i, j) = rng_.normal();
+    noise_(i, 0) = rng_.normal();
+    noise_(i, 1) = rng_.normal();
+    latent_.row(half + i) = latent_.row(i);
+    noise_.row(half + i) = -noise_.row(i);
+  }
+  if (b % 2 == 1) {
+    for (Eigen::Index j = 0; j < k; ++j) latent_(b - 1, j) = rng_.normal();
+    noise_(b - 1, 0) = rng_.normal();
+    noise_(b - 1, 1) = rng_.normal();
+  }
+}
+
 bool NeuralSamplerBase::generator_update() {
   nn::ParameterSpan span = generator_.net().parameter_span();
   const double clip = param("grad_clip");

@@ -126,6 +126,10 @@ class NeuralSamplerBase : public Sampler {
   /// Draws the batch's latents (B × k) and, when `with_noise`, standard-normal noise (B × 2),
   /// serially from rng_.
   void draw_batch(bool with_noise);
+  /// As draw_batch(true) but antithetic: rows i and i + B/2 share their latent and have opposite
+  /// noise (ε, −ε); an odd last row is drawn independently. Used by the DFT generator step, where
+  /// the O(1/σ) noise term 2(H_q − J_S)ᵀt of v nearly cancels within a pair.
+  void draw_antithetic_batch();
   /// One optimizer step on the generator from its gradient (already in the network): clipping by
   /// the `grad_clip` knob, then Adam with the `learning_rate` knob. Returns false (and marks the
   /// run diverged) when the gradient is not finite.

@@ -1,0 +1,47 @@
+// Iteration cost of the neural implicit samplers (issue 6 target: ≤ 3 ms per iteration on the
+// 2-core machine with batch 512 and networks 2→128→128→2). One DFT iteration = one DSM step on the
+// score network + one generator step (target score+Hessian, score-net forward + input VJP,
+// generator forward + backward, Adam on both). KL-NS: the same with a score-only generator step.
+// Amortized SVGD: generator forward, target scores, the n² SVGD direction, backward, Adam.
+#include <benchmark/benchmark.h>
+
+#include <tbb/global_control.h>
+
+#include "core/samplers/sampler.h"
+#include "core/targets/target.h"
+
+namespace {
+
+using namespace ss;
+
+void run_iterations(benchmark::State& state, const std::string& kind, const std::string& target,
+                    ParamValues params) {
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, state.range(0));
+  params["batch_size"] = 512;
+  params["latent_dim"] = 2;  // generator 2→128→128→2 like the score network
+  params["hidden_width"] = 128;
+  params["hidden_layers"] = 2;
+  auto s = make_sampler(kind, make_target(TargetSpec{target}), params, 1);
+  for (int i = 0; i < 5; ++i) s->step();  // warm-up (and DFT/KL-NS score-net warm-up)
+  for (auto _ : state) s->step();
+  if (s->status().diverged) state.SkipWithError(s->status().reason.c_str());
+  state.counters["threads"] = double(state.range(0));
+}
+
+void BM_DftIteration(benchmark::State& state) {
+  run_iterations(state, "dft", "donut", {{"score_steps", 1}, {"warmup_steps", 0}});
+}
+void BM_KlNsIteration(benchmark::State& state) {
+  run_iterations(state, "kl_ns", "donut", {{"score_steps", 1}, {"warmup_steps", 0}});
+}
+void BM_AmortizedSvgdIteration(benchmark::State& state) {
+  run_iterations(state, "amortized_svgd", "donut", {});
+}
+
+BENCHMARK(BM_DftIteration)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_KlNsIteration)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AmortizedSvgdIteration)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
