@@ -208,6 +208,105 @@ void select_pair_ranks(const Points& x, std::int64_t qa, std::int64_t qb, SvgdKe
   throw std::logic_error("median_squared_distance: selection failed (non-finite distances?)");
 }
 
+#ifdef SS_SVGD_AVX2
+constexpr int kTile = 128;  // rows per block of the symmetric pass
+
+// Symmetric fused pass: every unordered pair of different row blocks is computed once (one exp per
+// pair), adding its terms to both rows; diagonal blocks use full rows. Each tile writes its own
+// partial sums (gx, gy, dx, dy per row, for both of its blocks); the partials of a row are then
+// added in a fixed tile order, so the result does not depend on the number of threads.
+void symmetric_direction(SvgdKernelWorkspace& ws, Eigen::Index n, double neg_inv_2h2, double inv_h2,
+                         double inv_n, Points& phi) {
+  const int blocks = int((n + kTile - 1) / kTile);
+  const int tiles = blocks * (blocks + 1) / 2;
+  const std::size_t per_tile = 2 * 4 * kTile;
+  if (ws.tile_partials.size() < std::size_t(tiles) * per_tile)
+    ws.tile_partials.resize(std::size_t(tiles) * per_tile);
+  auto tile_index = [blocks](int bi, int bj) {
+    return bi * blocks - bi * (bi - 1) / 2 + (bj - bi);
+  };
+  tbb::parallel_for(tbb::blocked_range<int>(0, tiles, 1), [&](const tbb::blocked_range<int>& r) {
+    const __m256d scale = _mm256_set1_pd(neg_inv_2h2);
+    for (int t = r.begin(); t != r.end(); ++t) {
+      int bi = 0, rem = t;
+      while (rem >= blocks - bi) rem -= blocks - bi, ++bi;
+      const int bj = bi + rem;
+      double* out = ws.tile_partials.data() + std::size_t(t) * per_tile;
+      double* side0 = out;              // rows of bi: gx[kTile], gy, dx, dy
+      double* side1 = out + 4 * kTile;  // rows of bj
+      const Eigen::Index i0 = Eigen::Index(bi) * kTile, i1 = std::min<Eigen::Index>(n, i0 + kTile);
+      const Eigen::Index j0 = Eigen::Index(bj) * kTile, j1 = std::min<Eigen::Index>(n, j0 + kTile);
+      const Eigen::Index jn = j1 - j0;
+      if (bi != bj) std::fill(side1, side1 + 4 * kTile, 0.0);
+      for (Eigen::Index i = i0; i < i1; ++i) {
+        const double xi = ws.xs[i], yi = ws.ys[i], gxi = ws.gxs[i], gyi = ws.gys[i];
+        const __m256d vxi = _mm256_set1_pd(xi), vyi = _mm256_set1_pd(yi);
+        const __m256d vgxi = _mm256_set1_pd(gxi), vgyi = _mm256_set1_pd(gyi);
+        __m256d a_gx = _mm256_setzero_pd(), a_gy = a_gx, a_dx = a_gx, a_dy = a_gx;
+        Eigen::Index k = 0;
+        for (; k + 4 <= jn; k += 4) {
+          const Eigen::Index j = j0 + k;
+          const __m256d dx = _mm256_sub_pd(vxi, _mm256_loadu_pd(&ws.xs[j]));
+          const __m256d dy = _mm256_sub_pd(vyi, _mm256_loadu_pd(&ws.ys[j]));
+          const __m256d d = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
+          const __m256d e = exp_nonpositive(_mm256_mul_pd(d, scale));
+          a_gx = _mm256_fmadd_pd(e, _mm256_loadu_pd(&ws.gxs[j]), a_gx);
+          a_gy = _mm256_fmadd_pd(e, _mm256_loadu_pd(&ws.gys[j]), a_gy);
+          a_dx = _mm256_fmadd_pd(e, dx, a_dx);
+          a_dy = _mm256_fmadd_pd(e, dy, a_dy);
+          if (bi != bj) {
+            double* p = side1 + k;
+            _mm256_storeu_pd(p, _mm256_fmadd_pd(e, vgxi, _mm256_loadu_pd(p)));
+            _mm256_storeu_pd(p + kTile, _mm256_fmadd_pd(e, vgyi, _mm256_loadu_pd(p + kTile)));
+            _mm256_storeu_pd(p + 2 * kTile,
+                             _mm256_fnmadd_pd(e, dx, _mm256_loadu_pd(p + 2 * kTile)));
+            _mm256_storeu_pd(p + 3 * kTile,
+                             _mm256_fnmadd_pd(e, dy, _mm256_loadu_pd(p + 3 * kTile)));
+          }
+        }
+        double s_gx = hsum(a_gx), s_gy = hsum(a_gy), s_dx = hsum(a_dx), s_dy = hsum(a_dy);
+        for (; k < jn; ++k) {
+          const Eigen::Index j = j0 + k;
+          const double dx = xi - ws.xs[j], dy = yi - ws.ys[j];
+          const double e = std::exp((dx * dx + dy * dy) * neg_inv_2h2);
+          s_gx += e * ws.gxs[j];
+          s_gy += e * ws.gys[j];
+          s_dx += e * dx;
+          s_dy += e * dy;
+          if (bi != bj) {
+            side1[k] += e * gxi;
+            side1[k + kTile] += e * gyi;
+            side1[k + 2 * kTile] -= e * dx;
+            side1[k + 3 * kTile] -= e * dy;
+          }
+        }
+        const Eigen::Index li = i - i0;
+        side0[li] = s_gx, side0[li + kTile] = s_gy, side0[li + 2 * kTile] = s_dx,
+        side0[li + 3 * kTile] = s_dy;
+      }
+    }
+  });
+  tbb::parallel_for(tbb::blocked_range<int>(0, blocks, 1), [&](const tbb::blocked_range<int>& r) {
+    for (int b = r.begin(); b != r.end(); ++b) {
+      const Eigen::Index i0 = Eigen::Index(b) * kTile, i1 = std::min<Eigen::Index>(n, i0 + kTile);
+      for (Eigen::Index i = i0; i < i1; ++i) {
+        const Eigen::Index li = i - i0;
+        double s[4] = {0, 0, 0, 0};
+        for (int other = 0; other < blocks; ++other) {
+          const double* part =
+              other < b ? ws.tile_partials.data() + std::size_t(tile_index(other, b)) * per_tile +
+                              4 * kTile
+                        : ws.tile_partials.data() + std::size_t(tile_index(b, other)) * per_tile;
+          for (int c = 0; c < 4; ++c) s[c] += part[li + c * kTile];
+        }
+        phi(i, 0) = (s[0] + s[2] * inv_h2) * inv_n;
+        phi(i, 1) = (s[1] + s[3] * inv_h2) * inv_n;
+      }
+    }
+  });
+}
+#endif
+
 }  // namespace
 
 double median_squared_distance(const Points& x, SvgdKernelWorkspace& ws) {
@@ -259,6 +358,10 @@ double svgd_direction(const Points& x, const Points& g, double fixed_h2, SvgdKer
   if (phi.rows() != n) phi.resize(n, 2);
   const double neg_inv_2h2 = -0.5 / h2, inv_h2 = 1.0 / h2, inv_n = 1.0 / double(n);
 #ifdef SS_SVGD_AVX2
+  if (n >= 2 * kTile) {
+    symmetric_direction(ws, n, neg_inv_2h2, inv_h2, inv_n, phi);
+    return h2;
+  }
   auto rows = [&](const tbb::blocked_range<Eigen::Index>& r) {
     const __m256d scale = _mm256_set1_pd(neg_inv_2h2);
     for (Eigen::Index i = r.begin(); i != r.end(); ++i) {

@@ -40,8 +40,9 @@ struct SvgdKernelWorkspace {
   std::vector<std::vector<double>>
       block_candidates;  ///< per row block: distances inside the bracket
   std::vector<std::int64_t> block_below, block_count, row_starts;
-  std::vector<double> candidates;   ///< gathered candidates (selection buffer)
-  std::int64_t bracket_misses = 0;  ///< times the sampled bracket missed (fallback)
+  std::vector<double> candidates;     ///< gathered candidates (selection buffer)
+  std::vector<double> tile_partials;  ///< symmetric pass: per-tile row partial sums
+  std::int64_t bracket_misses = 0;    ///< times the sampled bracket missed (fallback)
 };
 
 /// Median of the full n×n multiset of squared distances {‖x_i − x_j‖² : all i, j} (numpy
