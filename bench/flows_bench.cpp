@@ -48,6 +48,7 @@ BENCHMARK(BM_RealNvpNllAndGradient)
     ->Args({1024, 32, 2, 1})
     ->Args({256, 32, 2, 1})
     ->UseRealTime()
+    ->MeasureProcessCPUTime()
     ->Unit(benchmark::kMicrosecond);
 
 // Density and sampling, one thread.

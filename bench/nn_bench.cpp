@@ -82,6 +82,7 @@ BENCHMARK(BM_MlpForwardBackward)
     ->Args({4096, 128, 2})
     ->Args({1024, 64, 1})
     ->UseRealTime()
+    ->MeasureProcessCPUTime()
     ->Unit(benchmark::kMicrosecond);
 
 // Single-threaded forward pass by activation.
