@@ -100,6 +100,7 @@ struct Session::Worker {
 
   ReferenceBundle bundle;  // target always set; reference null until ready
   bool reference_ready = false;
+  std::string reference_error;
   std::future<ReferenceBundle> pending;   // a ChangeTarget computing
   std::optional<TargetSpec> queued_spec;  // a newer ChangeTarget waiting for `pending`
 
@@ -461,15 +462,19 @@ struct Session::Worker {
   }
   /// Computes the reference of the current target on the worker (start, LoadScenario).
   void compute_reference_now() {
+    const double t0 = now_seconds();
     try {
       arena.execute([&] {
         bundle = compute_bundle(bundle.spec, bundle.target, options.reference_resolution,
                                 scenario.metrics, reference_seed());
       });
       reference_ready = true;
+      reference_error.clear();
     } catch (const std::exception& e) {
-      error(std::string("grid reference failed: ") + e.what());
+      reference_error = std::string("grid reference failed: ") + e.what();
+      error(reference_error);
     }
+    timing.reference_seconds += now_seconds() - t0;
     dirty = true;
   }
 
@@ -534,6 +539,7 @@ struct Session::Worker {
     snap->target = bundle.target;
     snap->reference = reference_ready ? bundle.reference : nullptr;
     snap->target_pending = pending.valid();
+    snap->reference_error = reference_error;
     snap->ksd2_iid_mean = reference_ready ? bundle.iid_mean : kNaN;
     snap->ksd2_iid_std = reference_ready ? bundle.iid_std : kNaN;
     snap->runs.resize(runs.size());

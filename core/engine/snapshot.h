@@ -101,11 +101,15 @@ struct WorkerTiming {
   double busy_seconds = 0;         ///< time not spent waiting for commands
   double sampler_seconds = 0;      ///< inside Sampler::step()
   double metric_seconds = 0;       ///< inside metric passes (incl. the i.i.d. baseline)
+  double reference_seconds = 0;    ///< computing grid references on the worker (start, load)
   double publish_seconds = 0;      ///< building and swapping snapshots
   double max_publish_seconds = 0;  ///< the longest single publication
   std::uint64_t publications = 0;
-  /// Engine overhead: busy − sampler − metric (snapshots, commands, scheduling, bookkeeping).
-  double overhead_seconds() const { return busy_seconds - sampler_seconds - metric_seconds; }
+  /// Engine overhead: busy − sampler − metric − reference (snapshots, commands, scheduling,
+  /// bookkeeping).
+  double overhead_seconds() const {
+    return busy_seconds - sampler_seconds - metric_seconds - reference_seconds;
+  }
 };
 
 struct Snapshot {
@@ -121,6 +125,9 @@ struct Snapshot {
   std::shared_ptr<const Target> target;
   std::shared_ptr<const GridReference> reference;
   bool target_pending = false;
+  /// Why the grid reference of the current target could not be computed (e.g. its normalizer is
+  /// not finite); "" when fine. Runs do not advance without a reference.
+  std::string reference_error;
   /// KSD² (IMQ, V-statistic) of i.i.d. reference samples at n = ksd_samples: mean and standard
   /// deviation over MetricSettings::iid_draws draws; NaN until computed.
   double ksd2_iid_mean = 0, ksd2_iid_std = 0;

@@ -1,0 +1,305 @@
+// samplescope-run: the headless runner. Runs a scenario to its budget and writes metrics.csv,
+// samples_<label>.csv and summary.json into --out (ARCHITECTURE.md §5; docs/cli.md).
+//
+// Exit status: 0 success; 2 bad input (scenario file, command line, output folder — the message
+// names the file and the field or flag); 1 internal error; 130 interrupted by SIGINT/SIGTERM (the
+// outputs are still written, from the state reached, and summary.json says "interrupted": true).
+//
+// Reproducibility: the runner uses Scheduling::round_robin, metric passes at fixed iterations and
+// seeded reference draws, so the same scenario and seed give byte-identical samples files and a
+// metrics.csv that differs only in its wall_seconds column (the samplers themselves are
+// deterministic for any thread count, see core/samplers/sampler.h).
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/engine/session.h"
+#include "core/io/files.h"
+#include "core/io/scenario.h"
+
+namespace fs = std::filesystem;
+using namespace ss;
+
+namespace {
+
+std::atomic<int> g_signal{0};
+
+extern "C" void on_signal(int sig) {
+  g_signal.store(sig);
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+struct BadInput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// File names for samples_<label>.csv, unique even when two labels map to the same safe name.
+std::vector<std::string> sample_file_names(const std::vector<std::string>& labels) {
+  std::vector<std::string> names;
+  std::set<std::string> used;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    std::string base = "samples_" + file_safe_label(labels[i]);
+    std::string name = base + ".csv";
+    for (int k = 2; used.count(name); ++k) name = base + "_" + std::to_string(k) + ".csv";
+    used.insert(name);
+    names.push_back(name);
+  }
+  return names;
+}
+
+std::string metrics_csv(const Snapshot& snap) {
+  std::string out = "method,label,iteration,gradient_evals,wall_seconds,metric,value\n";
+  struct Row {
+    const CurvePoint* point;
+    const std::string* metric;
+  };
+  for (const auto& run : snap.runs) {
+    if (!run.enabled) continue;
+    std::vector<Row> rows;
+    for (const auto& [name, curve] : run.curves)
+      for (const auto& p : *curve) rows.push_back({&p, &name});
+    // Iteration order, then metric name (curves are already sorted by name: stable sort keeps it).
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      return a.point->iteration < b.point->iteration;
+    });
+    const std::string prefix = csv_field(run.kind) + "," + csv_field(run.label) + ",";
+    for (const auto& r : rows) {
+      out += prefix;
+      out += std::to_string(r.point->iteration);
+      out += ',';
+      out += std::to_string(r.point->gradient_evals);
+      out += ',';
+      out += format_double(r.point->sampler_seconds);
+      out += ',';
+      out += csv_field(*r.metric);
+      out += ',';
+      out += format_double(r.point->value);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+nlohmann::ordered_json summary_json(const Snapshot& snap, const std::vector<std::string>& files,
+                                    int threads, bool interrupted) {
+  const Scenario& sc = *snap.scenario;
+  nlohmann::ordered_json j;
+  j["scenario"] = sc.name;
+  j["seed"] = sc.seed;
+  j["schema"] = sc.schema;
+  j["target"] = sc.target.kind;
+  nlohmann::ordered_json budget;
+  if (sc.budget.kind == BudgetKind::seconds)
+    budget[budget_key(sc.budget.kind)] = sc.budget.amount;
+  else
+    budget[budget_key(sc.budget.kind)] = static_cast<std::int64_t>(sc.budget.amount);
+  j["budget"] = budget;
+  j["threads"] = threads;
+  j["interrupted"] = interrupted;
+  j["ksd2_imq_iid"] = {{"mean", snap.ksd2_iid_mean},
+                       {"std", snap.ksd2_iid_std},
+                       {"n", sc.metrics.ksd_samples},
+                       {"draws", sc.metrics.iid_draws}};
+  nlohmann::ordered_json methods = nlohmann::ordered_json::array();
+  size_t file_index = 0;
+  for (const auto& run : snap.runs) {
+    if (!run.enabled) continue;
+    nlohmann::ordered_json m;
+    m["label"] = run.label;
+    m["kind"] = run.kind;
+    m["status"] = run.status.diverged ? "diverged" : "ok";
+    if (run.status.diverged) {
+      m["reason"] = run.status.reason;
+      m["diverged_at_iteration"] = run.status.iteration;
+    }
+    m["iterations"] = run.iteration;
+    m["gradient_evals"] = run.counters.gradient_evals();
+    m["score_evals"] = run.counters.score;
+    m["hessian_evals"] = run.counters.hessian;
+    m["log_density_evals"] = run.counters.log_density;
+    m["sampler_seconds"] = run.sampler_seconds;
+    m["metric_seconds"] = run.metric_seconds;
+    m["metric_evaluations"] = run.metric_evaluations;
+    m["samples_file"] = files[file_index++];
+    nlohmann::ordered_json fin = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : run.latest) fin[name] = value;  // NaN is written as null
+    m["final"] = fin;
+    if (!run.last_error.empty()) m["last_error"] = run.last_error;
+    methods.push_back(m);
+  }
+  j["methods"] = methods;
+  return j;
+}
+
+void write_outputs(const Snapshot& snap, const fs::path& out, int threads, bool interrupted) {
+  std::vector<std::string> labels;
+  for (const auto& run : snap.runs)
+    if (run.enabled) labels.push_back(run.label);
+  const std::vector<std::string> files = sample_file_names(labels);
+  size_t k = 0;
+  for (const auto& run : snap.runs) {
+    if (!run.enabled) continue;
+    const Points empty(0, 2);
+    write_file_atomically(out / files[k++],
+                          points_csv(run.evaluation_samples ? *run.evaluation_samples : empty));
+  }
+  write_file_atomically(out / "metrics.csv", metrics_csv(snap));
+  write_file_atomically(out / "summary.json",
+                        summary_json(snap, files, threads, interrupted).dump(2) + "\n");
+}
+
+std::string progress_text(const Snapshot& snap, double elapsed) {
+  char head[32];
+  std::snprintf(head, sizeof head, "[%6.1f s]", elapsed);
+  std::string line = head;
+  for (const auto& run : snap.runs) {
+    if (!run.enabled) continue;
+    char part[64];
+    std::snprintf(part, sizeof part, " %3.0f%%", 100.0 * run.budget_fraction);
+    line += " | " + run.label + " it " + std::to_string(run.iteration) + part;
+    if (run.status.diverged) line += " DIVERGED";
+  }
+  return line;
+}
+
+int run_main(int argc, char** argv) {
+  CLI::App app{
+      "samplescope-run: run a scenario headless and write metrics.csv, "
+      "samples_<label>.csv and summary.json"};
+  std::string scenario_path, out_dir;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  std::int64_t budget_iterations = 0;
+  app.add_option("scenario", scenario_path, "scenario JSON file (schema 1)")->required();
+  app.add_option("--out", out_dir, "output folder (created if missing)")->required();
+  auto* seed_opt = app.add_option("--seed", seed, "override the scenario seed");
+  app.add_option("--threads", threads, "threads for inner loops (0: cores - 1)");
+  auto* budget_opt = app.add_option("--budget-iterations", budget_iterations,
+                                    "override the budget: this many iterations per method");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "samplescope-run: error: " << e.what() << "\n"
+              << "usage: samplescope-run SCENARIO.json --out DIR [--seed N] [--threads N] "
+                 "[--budget-iterations N]\n";
+    return 2;
+  }
+  if (threads < 0 || threads > 1024)
+    throw BadInput("--threads " + std::to_string(threads) + ": expected 0 (auto) to 1024");
+  if (*budget_opt && (budget_iterations < 1 || budget_iterations > 1000000000000LL))
+    throw BadInput("--budget-iterations " + std::to_string(budget_iterations) +
+                   ": expected a whole number in [1, 1e12]");
+
+  Scenario scenario = load_scenario(scenario_path);
+  if (*seed_opt) scenario.seed = seed;
+  if (*budget_opt) scenario.budget = {BudgetKind::iterations, double(budget_iterations)};
+  validate_scenario(scenario, scenario_path);
+
+  const fs::path out(out_dir);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec || !fs::is_directory(out))
+    throw BadInput("--out " + out_dir + ": cannot create the output folder" +
+                   (ec ? ": " + ec.message() : std::string()));
+  if (::access(out.c_str(), W_OK) != 0)
+    throw BadInput("--out " + out_dir + ": the output folder is not writable");
+
+  install_signal_handlers();
+  SessionOptions options;
+  options.threads = threads;
+  options.scheduling = Scheduling::round_robin;
+  options.max_curve_points = 0;  // metrics.csv gets every point
+  options.display_points = 64;
+  options.overlay_interval = 1e9;
+  options.snapshot_interval = 0.1;
+  const int arena =
+      threads > 0 ? threads : std::max(1, int(std::thread::hardware_concurrency()) - 1);
+
+  Session session(scenario, options);
+  session.post(cmd::Start{});
+  const bool tty = ::isatty(STDERR_FILENO);
+  const auto t0 = std::chrono::steady_clock::now();
+  double last_line = -1e9;
+  std::shared_ptr<const Snapshot> snap;
+  bool interrupted = false;
+  for (;;) {
+    snap = session.wait_finished(0.2);
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!snap->reference_error.empty())
+      throw ScenarioError(scenario_path, "/target", snap->reference_error);
+    if (snap->finished || g_signal.load()) {
+      if (!snap->finished) {
+        interrupted = true;
+        session.post(cmd::Pause{});
+        snap = session.sync();
+      }
+      break;
+    }
+    if (tty) {
+      std::cerr << "\r" << progress_text(*snap, elapsed) << "\x1b[K" << std::flush;
+    } else if (elapsed - last_line >= 5.0) {
+      std::cerr << progress_text(*snap, elapsed) << "\n";
+      last_line = elapsed;
+    }
+  }
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cerr << (tty ? "\r" : "") << progress_text(*snap, elapsed) << (tty ? "\x1b[K\n" : "\n");
+  write_outputs(*snap, out, arena, interrupted);
+  for (const auto& m : snap->messages)
+    if (m.level != SessionMessage::Level::info) std::cerr << "samplescope-run: " << m.text << "\n";
+  if (interrupted) {
+    std::cerr << "samplescope-run: interrupted; wrote the state reached to " << out_dir << "\n";
+    return 130;
+  }
+  std::cerr << "samplescope-run: wrote metrics.csv, summary.json and "
+            << std::count_if(snap->runs.begin(), snap->runs.end(),
+                             [](const RunSnapshot& r) { return r.enabled; })
+            << " samples files to " << out_dir << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const ScenarioError& e) {
+    std::cerr << "samplescope-run: error: " << e.what() << "\n";
+    return 2;
+  } catch (const BadInput& e) {
+    std::cerr << "samplescope-run: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "samplescope-run: internal error: " << e.what() << "\n";
+    return 1;
+  } catch (...) {
+    std::cerr << "samplescope-run: internal error\n";
+    return 1;
+  }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# End-to-end: samplescope-run on every file of tests/io/broken/ must exit 2 and name the file and
+# the field (JSON pointer from tests/io/broken/expected.tsv) on stderr. Any other exit status
+# (a crash, a sanitizer report, 0 or 1) fails the test.
+# Usage: run_broken.sh RUNNER SOURCE_DIR WORK_DIR
+set -u
+runner=$1 src=$2 work=$3
+dir="$src/tests/io/broken"
+mkdir -p "$work"
+failures=0 checked=0
+while IFS=$'\t' read -r file pointer phrase; do
+  case "$file" in ''|'#'*) continue ;; esac
+  checked=$((checked + 1))
+  err=$("$runner" "$dir/$file" --out "$work/out" 2>&1 >/dev/null)
+  status=$?
+  if [ "$status" -ne 2 ]; then
+    echo "FAIL $file: exit status $status (expected 2): $err"; failures=$((failures + 1)); continue
+  fi
+  if ! grep -qF -- "$file" <<<"$err"; then
+    echo "FAIL $file: message does not name the file: $err"; failures=$((failures + 1)); continue
+  fi
+  if [ -n "$pointer" ] && ! grep -qF -- "$pointer:" <<<"$err"; then
+    echo "FAIL $file: message does not name $pointer: $err"; failures=$((failures + 1)); continue
+  fi
+done < "$dir/expected.tsv"
+# Bad command lines are bad input too.
+for args in "--out $work/o" "$src/assets/scenarios/default.json" \
+            "$src/assets/scenarios/default.json --out $work/o --threads -1" \
+            "$src/assets/scenarios/default.json --out $work/o --budget-iterations 0" \
+            "$src/assets/scenarios/default.json --out $work/o --no-such-flag"; do
+  checked=$((checked + 1))
+  # shellcheck disable=SC2086
+  "$runner" $args >/dev/null 2>&1
+  status=$?
+  if [ "$status" -ne 2 ]; then echo "FAIL args '$args': exit $status (expected 2)"; failures=$((failures + 1)); fi
+done
+echo "checked $checked inputs, $failures failures"
+[ "$checked" -ge 25 ] && [ "$failures" -eq 0 ]
