@@ -64,6 +64,25 @@ void BM_FormulaProgramEvaluateOneThread(benchmark::State& state) {
 }
 BENCHMARK(BM_FormulaProgramEvaluateOneThread)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 
+// The compiled built-in donut through Target::evaluate, one thread: the baseline the interpreted
+// formula 0 is compared with.
+void BM_BuiltinDonutOneThread(benchmark::State& state) {
+  tbb::global_control one_thread(tbb::global_control::max_allowed_parallelism, 1);
+  ss::TargetSpec spec;
+  spec.kind = "donut";
+  const auto target = ss::make_target(spec);
+  const ss::Points pts = random_points(100000);
+  ss::Vec lp(pts.rows());
+  ss::Points score(pts.rows(), 2);
+  ss::Hessians hess(pts.rows(), 3);
+  for (auto _ : state) {
+    target->evaluate(pts, &lp, &score, &hess);
+    benchmark::DoNotOptimize(hess.data());
+  }
+  state.SetItemsProcessed(state.iterations() * pts.rows());
+}
+BENCHMARK(BM_BuiltinDonutOneThread)->Unit(benchmark::kMillisecond);
+
 void BM_FormulaTargetEvaluate(benchmark::State& state) {
   const auto target = ss::make_formula_target(kFormulas[state.range(0)], ss::Box{-5, 5, -5, 5});
   const ss::Points pts = random_points(100000);
