@@ -1,23 +1,143 @@
-// samplescope: the desktop program. Opens a GLFW window with an OpenGL 3.3 core context and draws
-// the Dear ImGui front end.
+// samplescope: the desktop program. Opens a GLFW window with an OpenGL 3.3 core context, starts
+// the engine (a Session on the given or default scenario) and draws the Dear ImGui front end.
+//
+//   samplescope [--scenario FILE] [--screenshot PNG --frames N] [--script FILE] [--perf] [--play]
+//
+// The loop redraws continuously (capped at 60 frames per second) while runs are active and waits
+// for events when nothing moves (waking 4 times a second to pick up engine messages); it sleeps
+// while the window is iconified. Shutdown stops the engine's worker before the window goes away.
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
 
+#include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <memory>
 
-#include "app/ui/about_panel.h"
+#include "app/gfx/density_renderer.h"
+#include "app/gfx/screenshot.h"
+#include "app/ui/app_state.h"
+#include "app/ui/frame_stats.h"
+#include "app/ui/script.h"
+#include "app/ui/settings.h"
+#include "core/io/files.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// CPU time of the calling (UI) thread in milliseconds: with --perf it tells the UI's own cost
+// apart from waiting for a shared, busy CPU.
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+// Chooses the scenario: the file given, else the default gallery file, else the built-in one.
+// A bad file is reported (in the UI and on stderr) and the default is used instead.
+ss::Scenario initial_scenario(const std::string& file, const std::string& asset_dir,
+                              std::string& path_used, std::vector<std::string>& errors) {
+  if (!file.empty()) {
+    try {
+      path_used = file;
+      return ss::load_scenario(file);
+    } catch (const std::exception& e) {
+      errors.push_back(std::string("cannot open scenario: ") + e.what() +
+                       " (showing the default scenario instead)");
+    }
+  }
+  const std::filesystem::path def = std::filesystem::path(asset_dir) / "scenarios" / "default.json";
+  std::error_code ec;
+  if (std::filesystem::exists(def, ec)) {
+    try {
+      path_used = def.string();
+      return ss::load_scenario(def);
+    } catch (const std::exception& e) {
+      errors.push_back(std::string("cannot open the default scenario: ") + e.what());
+    }
+  }
+  path_used.clear();
+  return ss::ui::builtin_default_scenario();
+}
+
+void apply_style(float scale) {
+  ImGuiStyle& style = ImGui::GetStyle();
+  ImGui::StyleColorsDark();
+  style.WindowRounding = 0;
+  style.FrameRounding = 3;
+  style.GrabRounding = 3;
+  style.ItemSpacing = ImVec2(7, 5);
+  style.WindowPadding = ImVec2(8, 8);
+  style.ScaleAllSizes(scale);
+}
+
+void load_fonts(float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  const char* candidates[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                              "/usr/share/fonts/TTF/DejaVuSans.ttf"};
+  for (const char* f : candidates) {
+    std::error_code ec;
+    if (std::filesystem::exists(f, ec) && io.Fonts->AddFontFromFileTTF(f, 15.0f * scale)) return;
+  }
+  ImFontConfig cfg;
+  cfg.SizePixels = 13.0f * scale;
+  io.Fonts->AddFontDefault(&cfg);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App cli{"samplescope: compare samplers on 2-D densities, live"};
+  std::string scenario_file, screenshot_file, script_file;
+  int frames = 0, width = 1600, height = 1000;
+  bool perf = false, play = false;
+  cli.add_option("--scenario", scenario_file, "Scenario JSON file to open");
+  cli.add_option("--screenshot", screenshot_file,
+                 "Render --frames frames, save the window as PNG, exit");
+  cli.add_option("--frames", frames, "Frames to render before exiting (screenshot/perf runs)")
+      ->check(CLI::NonNegativeNumber);
+  cli.add_option("--script", script_file, "Replay a script of UI actions (see app/ui/script.h)");
+  cli.add_flag("--perf", perf, "Print frame-time percentiles at exit");
+  cli.add_flag("--play", play, "Start every run at once");
+  cli.add_option("--width", width, "Window width in screen coordinates")
+      ->check(CLI::Range(320, 8192));
+  cli.add_option("--height", height, "Window height in screen coordinates")
+      ->check(CLI::Range(240, 8192));
+  CLI11_PARSE(cli, argc, argv);
+  if (!screenshot_file.empty() && frames <= 0) frames = 60;
+  const bool reproducible = !screenshot_file.empty() || !script_file.empty();
+
+  std::vector<ss::ui::ScriptAction> script_actions;
+  if (!script_file.empty()) {
+    try {
+      script_actions = ss::ui::parse_script(ss::read_file_text(script_file), script_file);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "samplescope: %s\n", e.what());
+      return 2;
+    }
+  }
+
   if (!glfwInit()) {
-    std::fprintf(stderr, "samplescope: cannot initialize GLFW (no display?)\n");
+    std::fprintf(stderr, "samplescope: cannot initialize GLFW (no display? try xvfb-run)\n");
     return 1;
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-  GLFWwindow* window = glfwCreateWindow(1400, 900, "samplescope", nullptr, nullptr);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  GLFWwindow* window = glfwCreateWindow(width, height, "samplescope", nullptr, nullptr);
   if (!window) {
     std::fprintf(stderr, "samplescope: cannot create an OpenGL 3.3 core window\n");
     glfwTerminate();
@@ -25,33 +145,148 @@ int main(int argc, char** argv) {
   }
   glfwMakeContextCurrent(window);
   glfwSwapInterval(1);
+  float xs = 1, ys = 1;
+  glfwGetWindowContentScale(window, &xs, &ys);
+  const float dpi = std::max(1.0f, std::max(xs, ys));
+
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
-  ImGui::GetIO().IniFilename = nullptr;
+  ImGuiIO& io = ImGui::GetIO();
+  const std::filesystem::path cfg_dir = ss::ui::config_dir();
+  const std::string ini_path = (cfg_dir / "imgui.ini").string();  // outlives the context
+  io.IniFilename = reproducible || cfg_dir.empty() ? nullptr : ini_path.c_str();
+  apply_style(dpi);
+  load_fonts(dpi);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
-  bool about = true;
-  int frames = 0;
-  while (!glfwWindowShouldClose(window) && about) {
-    glfwPollEvents();
+
+  ss::ui::AppState app;
+  app.dpi_scale = dpi;
+  app.gallery_dir = (std::filesystem::path(SS_ASSET_DIR) / "scenarios").string();
+  if (!reproducible) app.display = ss::ui::load_display_options(cfg_dir);
+  auto renderer =
+      std::make_unique<ss::gfx::DensityRenderer>(env_or("SAMPLESCOPE_SHADER_DIR", SS_SHADER_DIR));
+  if (renderer->ok())
+    app.renderer = renderer.get();
+  else
+    ss::ui::report_error(app, "no heat map: " + renderer->error());
+
+  std::vector<std::string> errors;
+  std::string path_used;
+  ss::Scenario scenario = initial_scenario(scenario_file, SS_ASSET_DIR, path_used, errors);
+  try {
+    app.session = std::make_unique<ss::Session>(std::move(scenario));
+    app.scenario_path = path_used;
+  } catch (const std::exception& e) {
+    errors.push_back(std::string("cannot start the engine: ") + e.what());
+  }
+  for (const auto& e : errors) ss::ui::report_error(app, e);
+  if (play && app.session) app.session->post(ss::cmd::Start{});
+
+  ss::ui::ScriptPlayer script(std::move(script_actions));
+  ss::ui::FrameStats stats, cpu_stats;
+  const auto start = Clock::now();
+  auto next_frame = start;
+  int frame = 0, exit_code = 0;
+  const bool scripted = !script_file.empty();
+  const bool continuous_always = reproducible || perf || frames > 0;
+  while (!glfwWindowShouldClose(window) && !app.quit_requested) {
+    // Idle-aware waiting: asleep when iconified, event-driven when nothing moves, capped at 60 Hz.
+    if (glfwGetWindowAttrib(window, GLFW_ICONIFIED) && !continuous_always) {
+      glfwWaitEventsTimeout(1.0);
+      continue;
+    }
+    const bool busy = continuous_always || ss::ui::wants_continuous_redraw(app);
+    if (busy) {
+      const double wait = std::chrono::duration<double>(next_frame - Clock::now()).count();
+      if (wait > 0 && !reproducible)
+        glfwWaitEventsTimeout(wait);
+      else
+        glfwPollEvents();
+    } else {
+      glfwWaitEventsTimeout(0.25);
+    }
+    const auto t0 = Clock::now();
+    const double cpu0 = thread_cpu_ms();
+    next_frame = t0 + std::chrono::microseconds(16667);
+
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    if (scripted) script.feed_input(app, io);
     ImGui::NewFrame();
-    ss::ui::draw_about_panel(&about);
+    ss::ui::begin_frame(app);
+    if (app.renderer) app.renderer->begin_frame();
+    ss::ui::draw_app(app, io.DisplaySize);
     ImGui::Render();
-    int w, h;
-    glfwGetFramebufferSize(window, &w, &h);
-    glViewport(0, 0, w, h);
-    glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
+    int fb_w = 0, fb_h = 0;
+    glfwGetFramebufferSize(window, &fb_w, &fb_h);
+    glViewport(0, 0, fb_w, fb_h);
+    glClearColor(0.08f, 0.08f, 0.1f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+    const float fb_scale = io.DisplaySize.x > 0 ? fb_w / io.DisplaySize.x : 1.0f;
+    for (const ss::ui::PngRequest& req : app.png_requests) {
+      ss::gfx::PixelRect rect;
+      if (!req.rect_name.empty()) {
+        const auto it = app.rects.find(req.rect_name);
+        if (it == app.rects.end()) {
+          ss::ui::report_error(app, "cannot save " + req.path + ": nothing named " + req.rect_name);
+          continue;
+        }
+        rect = {it->second.min.x, it->second.min.y, it->second.max.x, it->second.max.y};
+      }
+      const std::string err = ss::gfx::save_framebuffer_png(req.path, fb_w, fb_h, fb_scale, rect);
+      if (err.empty())
+        ss::ui::add_message(app, ss::ui::UiMessage::Level::info, "saved " + req.path);
+      else
+        ss::ui::report_error(app, err);
+    }
+    app.png_requests.clear();
+    if (!screenshot_file.empty() && frame + 1 >= frames) {
+      const std::string err = ss::gfx::save_framebuffer_png(screenshot_file, fb_w, fb_h, fb_scale);
+      if (!err.empty()) {
+        std::fprintf(stderr, "samplescope: %s\n", err.c_str());
+        exit_code = 1;
+      }
+      app.quit_requested = true;
+    }
     glfwSwapBuffers(window);
-    if (argc > 1 && ++frames > 10) break;
+
+    const auto t1 = Clock::now();
+    app.frame_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    stats.add(app.frame_ms, std::chrono::duration<double>(t0 - start).count());
+    cpu_stats.add(thread_cpu_ms() - cpu0, std::chrono::duration<double>(t0 - start).count());
+    ++frame;
+    if (scripted) {
+      script.after_frame(app);
+      if (script.done()) app.quit_requested = true;
+    }
+    if (screenshot_file.empty() && !scripted && frames > 0 && frame >= frames)
+      app.quit_requested = true;
   }
+  if (scripted && script.failures() > 0) {
+    std::fprintf(stderr, "samplescope: %d script action(s) failed\n", script.failures());
+    exit_code = 1;
+  }
+  if (!reproducible) {
+    const std::string err = ss::ui::save_display_options(app.display, cfg_dir);
+    if (!err.empty()) std::fprintf(stderr, "samplescope: cannot save settings: %s\n", err.c_str());
+  }
+  if (perf) {
+    std::printf("%s\n", stats.summary().c_str());
+    std::string cpu = cpu_stats.summary();  // same statistics of the UI thread's CPU time
+    std::printf("ui_thread_cpu_%s\n", cpu.c_str());
+  }
+
+  // Stop the worker first, then the GL objects, then ImGui and the window.
+  app.session.reset();
+  app.renderer = nullptr;
+  renderer.reset();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();
   glfwDestroyWindow(window);
   glfwTerminate();
-  return 0;
+  return exit_code;
 }

@@ -3,6 +3,9 @@
 #include <GL/gl.h>
 #include <GL/glext.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -86,6 +89,10 @@ DensityRenderer::DensityRenderer(const std::string& shader_dir) {
 }
 
 DensityRenderer::~DensityRenderer() {
+  for (auto& [key, c] : cached_) {
+    glDeleteFramebuffers(1, &c.fbo);
+    glDeleteTextures(1, &c.color);
+  }
   for (auto& [slot, t] : textures_) glDeleteTextures(1, &t.id);
   if (vbo_) glDeleteBuffers(1, &vbo_);
   if (vao_) glDeleteVertexArrays(1, &vao_);
@@ -120,6 +127,74 @@ void DensityRenderer::draw(ImDrawList* dl, int slot, ImVec2 top_left, ImVec2 bot
   dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
 
+namespace {
+bool same_style(const HeatmapStyle& a, const HeatmapStyle& b) {
+  return a.mode == b.mode && a.colormap == b.colormap && a.log_scale == b.log_scale &&
+         a.max_value == b.max_value && a.decades == b.decades && a.contours == b.contours &&
+         a.alpha == b.alpha && a.line_color.x == b.line_color.x &&
+         a.line_color.y == b.line_color.y && a.line_color.z == b.line_color.z &&
+         a.line_color.w == b.line_color.w;
+}
+bool near(ImVec2 a, ImVec2 b) {
+  return std::abs(a.x - b.x) < 0.01f && std::abs(a.y - b.y) < 0.01f;
+}
+}  // namespace
+
+void DensityRenderer::draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec2 canvas_min,
+                                  ImVec2 canvas_max, ImVec2 top_left, ImVec2 bottom_right,
+                                  const HeatmapStyle& style, float fb_scale) {
+  const auto it = textures_.find(slot);
+  if (!ok() || it == textures_.end()) return;
+  const int w = std::max(1, int(std::lround((canvas_max.x - canvas_min.x) * fb_scale)));
+  const int h = std::max(1, int(std::lround((canvas_max.y - canvas_min.y) * fb_scale)));
+  const ImVec2 ra(top_left.x - canvas_min.x, top_left.y - canvas_min.y);
+  const ImVec2 rb(bottom_right.x - canvas_min.x, bottom_right.y - canvas_min.y);
+  Cached& c = cached_[cache_key];
+  const bool resized = c.width != w || c.height != h;
+  if (resized) {
+    if (!c.fbo) glGenFramebuffers(1, &c.fbo);
+    if (!c.color) glGenTextures(1, &c.color);
+    GLint last_texture = 0;
+    glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
+    glBindTexture(GL_TEXTURE_2D, c.color);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
+    c.width = w, c.height = h;
+  }
+  if (resized || c.version != it->second.version || !same_style(c.style, style) ||
+      !near(c.box_a, ra) || !near(c.box_b, rb)) {
+    GLint last_fbo = 0, last_program = 0, last_vao = 0, last_texture = 0, viewport[4];
+    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &last_fbo);
+    glGetIntegerv(GL_CURRENT_PROGRAM, &last_program);
+    glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &last_vao);
+    glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
+    glGetIntegerv(GL_VIEWPORT, viewport);
+    const GLboolean blend = glIsEnabled(GL_BLEND), scissor = glIsEnabled(GL_SCISSOR_TEST);
+    glBindFramebuffer(GL_FRAMEBUFFER, c.fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, c.color, 0);
+    glViewport(0, 0, w, h);
+    glDisable(GL_SCISSOR_TEST);
+    glDisable(GL_BLEND);  // store straight (not premultiplied) colour and alpha
+    glClearColor(0, 0, 0, 0);
+    glClear(GL_COLOR_BUFFER_BIT);
+    Record r{this, it->second.id, ra, rb, style};
+    render_quad(r, ImVec2(0, 0), ImVec2(canvas_max.x - canvas_min.x, canvas_max.y - canvas_min.y));
+    glBindFramebuffer(GL_FRAMEBUFFER, GLuint(last_fbo));
+    glViewport(viewport[0], viewport[1], viewport[2], viewport[3]);
+    glUseProgram(GLuint(last_program));
+    glBindVertexArray(GLuint(last_vao));
+    glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
+    if (blend) glEnable(GL_BLEND);
+    if (scissor) glEnable(GL_SCISSOR_TEST);
+    c.version = it->second.version, c.style = style, c.box_a = ra, c.box_b = rb;
+  }
+  // The image's row 0 is the canvas's bottom: flip v.
+  dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(c.color)), canvas_min,
+               canvas_max, ImVec2(0, 1), ImVec2(1, 0));
+}
+
 void DensityRenderer::callback(const ImDrawList*, const ImDrawCmd* cmd) {
   const Record* r = static_cast<const Record*>(cmd->UserCallbackData);
   r->owner->render(*r, cmd->ClipRect);
@@ -137,6 +212,10 @@ void DensityRenderer::render(const Record& r, const ImVec4& clip) {
   glScissor(GLint(x0), GLint(fb_h - y1), GLsizei(x1 - x0), GLsizei(y1 - y0));
   glEnable(GL_BLEND);
   glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+  render_quad(r, pos, size);
+}
+
+void DensityRenderer::render_quad(const Record& r, ImVec2 pos, ImVec2 size) {
   glUseProgram(program_);
   glUniform2f(glGetUniformLocation(program_, "u_display_pos"), pos.x, pos.y);
   glUniform2f(glGetUniformLocation(program_, "u_display_size"), size.x, size.y);

@@ -54,6 +54,14 @@ class DensityRenderer {
   /// (the grid's box on screen), clipped to dl's current clip rectangle.
   void draw(ImDrawList* dl, int slot, ImVec2 top_left, ImVec2 bottom_right,
             const HeatmapStyle& style);
+  /// Like draw(), but renders the grid once into an off-screen image the size of the canvas
+  /// [canvas_min, canvas_max] and adds that image to `dl`; the image is re-rendered only when the
+  /// grid, the style, the canvas size or the box's place in it change. Canvases that share a view
+  /// share `cache_key` (one render serves them all), which keeps the per-frame cost of heat maps
+  /// to one textured quad each even on a software rasterizer. `fb_scale` = framebuffer pixels per
+  /// display pixel.
+  void draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec2 canvas_min, ImVec2 canvas_max,
+                   ImVec2 top_left, ImVec2 bottom_right, const HeatmapStyle& style, float fb_scale);
   /// Forgets the previous frame's queued draws (call once per frame before drawing).
   void begin_frame() { records_.clear(); }
 
@@ -64,15 +72,24 @@ class DensityRenderer {
     ImVec2 a, b;
     HeatmapStyle style;
   };
+  struct Cached {
+    unsigned fbo = 0, color = 0;
+    int width = 0, height = 0;
+    std::uint64_t version = 0;
+    HeatmapStyle style;
+    ImVec2 box_a, box_b;  // box corners relative to the canvas's top-left
+  };
   struct Texture {
     unsigned id = 0;
     std::uint64_t version = 0;
   };
   static void callback(const ImDrawList* list, const ImDrawCmd* cmd);
   void render(const Record& r, const ImVec4& clip);
+  void render_quad(const Record& r, ImVec2 display_pos, ImVec2 display_size);
 
   unsigned program_ = 0, vao_ = 0, vbo_ = 0;
   std::map<int, Texture> textures_;
+  std::map<int, Cached> cached_;
   std::deque<Record> records_;  // stable addresses until the next begin_frame()
   std::string error_;
 };

@@ -243,8 +243,9 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
     dl->AddRectFilled(a, b, IM_COL32(12, 12, 18, 255));
     if (s.reference && app.display.show_density && app.renderer) {
       const Box& box = s.reference->box();
-      app.renderer->draw(dl, kReferenceSlot, t.to_screen(box.xmin, box.ymax),
-                         t.to_screen(box.xmax, box.ymin), hs);
+      app.renderer->draw_cached(dl, kReferenceSlot, kReferenceSlot, a, b,
+                                t.to_screen(box.xmin, box.ymax), t.to_screen(box.xmax, box.ymin),
+                                hs, io.DisplayFramebufferScale.x);
     }
     if (run && app.display.show_overlays && run->overlay) {
       const SamplerOverlay& ov = *run->overlay;
@@ -256,9 +257,10 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
         fs.contours = 6;
         const ImVec4 rc = ImGui::ColorConvertU32ToFloat4(run_color(k));
         fs.line_color = ImVec4(rc.x, rc.y, rc.z, 0.9f);
-        app.renderer->draw(dl, kOverlaySlotBase + run->id,
-                           t.to_screen(ov.field_box.xmin, ov.field_box.ymax),
-                           t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs);
+        app.renderer->draw_cached(dl, kOverlaySlotBase + run->id, kOverlaySlotBase + run->id, a, b,
+                                  t.to_screen(ov.field_box.xmin, ov.field_box.ymax),
+                                  t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs,
+                                  io.DisplayFramebufferScale.x);
       }
       for (const Points& trail : ov.trails) {
         std::vector<ImVec2> line;

@@ -1,0 +1,310 @@
+#include "app/ui/script.h"
+
+#include <GLFW/glfw3.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <sstream>
+
+#include "app/gfx/density_renderer.h"
+#include "app/plot/canvas_view.h"
+#include "app/ui/controls_panel.h"
+
+namespace ss::ui {
+
+namespace {
+
+struct VerbSpec {
+  int min_args, max_args;
+};
+
+const std::map<std::string, VerbSpec>& verbs() {
+  static const std::map<std::string, VerbSpec> v = {{"wait", {1, 1}},
+                                                    {"wait_iterations", {1, 2}},
+                                                    {"play", {0, 0}},
+                                                    {"pause", {0, 0}},
+                                                    {"reset", {0, 0}},
+                                                    {"step", {0, 1}},
+                                                    {"reseed", {1, 1}},
+                                                    {"budget", {2, 2}},
+                                                    {"target", {1, 1}},
+                                                    {"target_param", {2, 2}},
+                                                    {"param", {3, 3}},
+                                                    {"add", {1, 1}},
+                                                    {"remove", {1, 1}},
+                                                    {"open", {1, 1}},
+                                                    {"colormap", {1, 1}},
+                                                    {"show", {2, 2}},
+                                                    {"axis", {1, 1}},
+                                                    {"drag", {5, 6}},
+                                                    {"key", {1, 1}},
+                                                    {"screenshot", {1, 1}},
+                                                    {"screenshot_canvas", {2, 2}},
+                                                    {"screenshot_plot", {2, 2}},
+                                                    {"export_csv", {1, 1}},
+                                                    {"export_samples", {1, 1}},
+                                                    {"save_scenario", {1, 1}},
+                                                    {"quit", {0, 0}}};
+  return v;
+}
+
+bool to_number(const std::string& s, double& out) {
+  const char* end = s.data() + s.size();
+  auto r = std::from_chars(s.data(), end, out);
+  return r.ec == std::errc() && r.ptr == end;
+}
+
+// Which arguments must be numbers, per verb (indices).
+std::vector<int> numeric_args(const std::string& verb) {
+  if (verb == "wait" || verb == "wait_iterations" || verb == "step" || verb == "reseed")
+    return {0, 1};
+  if (verb == "budget" || verb == "target_param") return {1};
+  if (verb == "param") return {2};
+  if (verb == "drag") return {1, 2, 3, 4, 5};
+  return {};
+}
+
+double num(const ScriptAction& a, size_t i, double fallback = 0) {
+  double v = fallback;
+  if (i < a.args.size()) to_number(a.args[i], v);
+  return v;
+}
+
+}  // namespace
+
+std::vector<ScriptAction> parse_script(const std::string& text, const std::string& source) {
+  std::vector<ScriptAction> out;
+  std::istringstream in(text);
+  std::string line;
+  int no = 0;
+  while (std::getline(in, line)) {
+    ++no;
+    if (const auto h = line.find('#'); h != std::string::npos) line.erase(h);
+    std::istringstream words(line);
+    ScriptAction a;
+    a.line = no;
+    if (!(words >> a.verb)) continue;
+    for (std::string w; words >> w;) a.args.push_back(w);
+    const auto it = verbs().find(a.verb);
+    auto err = [&](const std::string& m) {
+      return ScriptError(source + ":" + std::to_string(no) + ": " + m);
+    };
+    if (it == verbs().end()) throw err("unknown action '" + a.verb + "'");
+    if (int(a.args.size()) < it->second.min_args || int(a.args.size()) > it->second.max_args)
+      throw err("'" + a.verb + "' takes " + std::to_string(it->second.min_args) +
+                (it->second.max_args != it->second.min_args
+                     ? "-" + std::to_string(it->second.max_args)
+                     : "") +
+                " argument(s), got " + std::to_string(a.args.size()));
+    for (int i : numeric_args(a.verb)) {
+      double v;
+      if (i < int(a.args.size()) && !to_number(a.args[i], v))
+        throw err("argument " + std::to_string(i + 1) + " of '" + a.verb +
+                  "' must be a number, got '" + a.args[i] + "'");
+    }
+    if (a.verb == "show" && a.args[1] != "on" && a.args[1] != "off")
+      throw err("'show' expects on or off, got '" + a.args[1] + "'");
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+void ScriptPlayer::fail(AppState& app, const ScriptAction& a, const std::string& why) {
+  ++failures_;
+  report_error(app, "script line " + std::to_string(a.line) + " (" + a.verb + "): " + why);
+}
+
+bool ScriptPlayer::canvas_rect(AppState& app, const std::string& name,
+                               plot::ScreenRect& out) const {
+  const auto it = app.rects.find("canvas:" + name);
+  if (it == app.rects.end()) return false;
+  out = it->second;
+  return true;
+}
+
+void ScriptPlayer::feed_input(AppState& app, ImGuiIO& io) {
+  if (phase_ == Phase::drag) {
+    plot::ScreenRect r;
+    if (!canvas_rect(app, drag_canvas_, r)) return;
+    const plot::CanvasTransform t = plot::make_transform(app.view, r.min, r.max);
+    // Frame 0: hover at the start; 1: press; 2..n+1: move; n+2: release there.
+    const double f = std::clamp(double(drag_frame_ - 1) / std::max(1, drag_frames_), 0.0, 1.0);
+    const ImVec2 p = t.to_screen(x0_ + f * (x1_ - x0_), y0_ + f * (y1_ - y0_));
+    io.MousePos = p;
+    io.MouseDown[0] = drag_frame_ >= 1 && drag_frame_ <= drag_frames_ + 1;
+  } else if (phase_ == Phase::key) {
+    io.KeysDown[key_] = true;
+  }
+}
+
+void ScriptPlayer::after_frame(AppState& app) {
+  const double now = ImGui::GetTime();
+  switch (phase_) {
+    case Phase::wait_frames:
+      if (--frames_left_ > 0) return;
+      break;
+    case Phase::wait_iterations: {
+      bool all = app.snap && app.snap->reference;
+      if (all)
+        for (const RunSnapshot& r : app.snap->runs)
+          if (r.enabled && r.state != RunState::diverged && r.state != RunState::finished &&
+              r.iteration < target_iteration_)
+            all = false;
+      if (!all && now < deadline_) return;
+      if (!all) fail(app, actions_[next_ - 1], "timed out waiting for the runs");
+      break;
+    }
+    case Phase::drag:
+      if (++drag_frame_ <= drag_frames_ + 3) return;
+      break;
+    case Phase::key:
+      break;
+    case Phase::idle:
+      break;
+  }
+  phase_ = Phase::idle;
+  while (next_ < actions_.size() && phase_ == Phase::idle) {
+    const ScriptAction& a = actions_[next_++];
+    const std::string& v = a.verb;
+    const auto arg = [&](size_t i) -> const std::string& { return a.args[i]; };
+    if (v == "wait") {
+      frames_left_ = std::max(1, int(num(a, 0)));
+      phase_ = Phase::wait_frames;
+    } else if (v == "wait_iterations") {
+      target_iteration_ = std::int64_t(num(a, 0));
+      deadline_ = now + num(a, 1, 120);
+      phase_ = Phase::wait_iterations;
+    } else if (v == "play") {
+      if (app.session) app.session->post(cmd::Start{});
+    } else if (v == "pause") {
+      if (app.session) app.session->post(cmd::Pause{});
+    } else if (v == "reset") {
+      reset_runs(app);
+    } else if (v == "step") {
+      step_runs(app, std::int64_t(num(a, 0, 1)));
+    } else if (v == "reseed") {
+      if (app.session) app.session->post(cmd::Reseed{std::uint64_t(num(a, 0))});
+    } else if (v == "budget") {
+      Budget b;
+      if (arg(0) == "iterations")
+        b.kind = BudgetKind::iterations;
+      else if (arg(0) == "gradient_evals")
+        b.kind = BudgetKind::gradient_evals;
+      else if (arg(0) == "seconds")
+        b.kind = BudgetKind::seconds;
+      else {
+        fail(app, a, "unknown budget kind '" + arg(0) + "'");
+        continue;
+      }
+      b.amount = num(a, 1);
+      if (app.session) app.session->post(cmd::SetBudget{b});
+    } else if (v == "target") {
+      select_target(app, arg(0));
+    } else if (v == "target_param") {
+      set_target_param(app, arg(0), num(a, 1));
+    } else if (v == "param" || v == "remove") {
+      const RunSnapshot* r = app.snap ? app.snap->find_run(arg(0)) : nullptr;
+      if (!r) {
+        fail(app, a, "no method labelled '" + arg(0) + "'");
+        continue;
+      }
+      if (v == "param")
+        app.session->post(cmd::SetParam{r->id, arg(1), num(a, 2)});
+      else
+        app.session->post(cmd::RemoveRun{r->id});
+    } else if (v == "add") {
+      try {
+        app.session->post(
+            cmd::AddRun{MethodConfig{arg(0), sampler_display_name(arg(0)), {}, true}});
+      } catch (const std::exception& e) {
+        fail(app, a, e.what());
+      }
+    } else if (v == "open") {
+      if (!open_scenario_file(app, arg(0))) fail(app, a, "cannot open " + arg(0));
+    } else if (v == "colormap") {
+      int found = -1;
+      for (int i = 0; i < 5; ++i)
+        if (arg(0) == gfx::kColormapNames[i]) found = i;
+      if (found < 0)
+        fail(app, a, "unknown colour map '" + arg(0) + "'");
+      else
+        app.display.colormap = found;
+    } else if (v == "show") {
+      const bool on = arg(1) == "on";
+      DisplayOptions& d = app.display;
+      if (arg(0) == "density")
+        d.show_density = on;
+      else if (arg(0) == "samples")
+        d.show_samples = on;
+      else if (arg(0) == "overlays")
+        d.show_overlays = on;
+      else if (arg(0) == "marginals")
+        d.show_marginals = on;
+      else if (arg(0) == "contours")
+        d.contours = on ? 8 : 0;
+      else
+        fail(app, a, "unknown layer '" + arg(0) + "'");
+    } else if (v == "axis") {
+      if (arg(0) == "iterations")
+        app.display.cost_axis = CostAxis::iterations;
+      else if (arg(0) == "gradient_evals")
+        app.display.cost_axis = CostAxis::gradient_evals;
+      else if (arg(0) == "seconds")
+        app.display.cost_axis = CostAxis::seconds;
+      else
+        fail(app, a, "unknown axis '" + arg(0) + "'");
+    } else if (v == "drag") {
+      plot::ScreenRect r;
+      if (!canvas_rect(app, arg(0), r)) {
+        fail(app, a, "no canvas named '" + arg(0) + "'");
+        continue;
+      }
+      drag_canvas_ = arg(0);
+      x0_ = num(a, 1), y0_ = num(a, 2), x1_ = num(a, 3), y1_ = num(a, 4);
+      drag_frames_ = std::max(2, int(num(a, 5, 20)));
+      drag_frame_ = 0;
+      phase_ = Phase::drag;
+    } else if (v == "key") {
+      if (arg(0) == "space")
+        key_ = ImGui::GetIO().KeyMap[ImGuiKey_Space];
+      else if (arg(0) == "s")
+        key_ = 'S';
+      else if (arg(0) == "r")
+        key_ = 'R';
+      else {
+        fail(app, a, "unknown key '" + arg(0) + "'");
+        continue;
+      }
+      if (key_ < 0 || key_ >= 512) key_ = GLFW_KEY_SPACE;
+      phase_ = Phase::key;
+    } else if (v == "screenshot" || v == "screenshot_canvas" || v == "screenshot_plot") {
+      if (app.headless) {
+        fail(app, a, "screenshots need a window");
+        continue;
+      }
+      std::string rect;
+      if (v == "screenshot_canvas") rect = "canvas:" + arg(0);
+      if (v == "screenshot_plot") rect = "plot:" + arg(0);
+      if (!rect.empty() && !app.rects.count(rect)) {
+        fail(app, a, "nothing named '" + rect + "' on screen");
+        continue;
+      }
+      app.png_requests.push_back(PngRequest{a.args.back(), rect});
+      frames_left_ = 1;  // the request is served at the end of the next frame
+      phase_ = Phase::wait_frames;
+    } else if (v == "export_csv") {
+      const std::string err = app.snap ? export_curves_csv(*app.snap, arg(0)) : "no snapshot yet";
+      if (!err.empty()) fail(app, a, err);
+    } else if (v == "export_samples") {
+      const std::string err = app.snap ? export_samples_csv(*app.snap, arg(0)) : "no snapshot yet";
+      if (!err.empty()) fail(app, a, err);
+    } else if (v == "save_scenario") {
+      if (!save_scenario_file(app, arg(0))) fail(app, a, "cannot save " + arg(0));
+    } else if (v == "quit") {
+      next_ = actions_.size();
+    }
+  }
+}
+
+}  // namespace ss::ui

@@ -1,0 +1,94 @@
+// Script player: replays a small text file of UI actions against the real app, so tests and the
+// documentation's screenshots drive the same code a person does (`samplescope --script FILE`).
+//
+// One action per line; words separated by spaces; `#` starts a comment. Coordinates are world
+// coordinates on a canvas; CANVAS is a method label (use quotes-free labels) or `first`.
+//
+//   wait N                      render N frames
+//   wait_iterations N [SECONDS] wait until every enabled run reached iteration N (default limit
+//                               120 s; an error when the limit passes)
+//   play | pause | reset        run controls
+//   step [N]                    step every run N iterations (default 1)
+//   reseed SEED
+//   budget iterations|gradient_evals|seconds AMOUNT
+//   target KIND                 switch to a built-in target with its defaults
+//   target_param NAME VALUE     set one knob of the current target
+//   param LABEL NAME VALUE      set one knob of the method labelled LABEL
+//   add KIND | remove LABEL     add a method / remove one
+//   open FILE                   open a scenario file
+//   colormap NAME               viridis, magma, inferno, plasma, grey
+//   show density|samples|overlays|marginals|contours on|off
+//   axis iterations|gradient_evals|seconds
+//   drag CANVAS X0 Y0 X1 Y1 [FRAMES]  press the left button at (X0, Y0), move to (X1, Y1) over
+//                               FRAMES frames (default 20) and release: real mouse input
+//   key space|s|r               press a shortcut key for one frame
+//   screenshot PATH             PNG of the window
+//   screenshot_canvas CANVAS PATH | screenshot_plot ksd|modes|energy|loss|accept PATH
+//   export_csv PATH             metric curves (long format);  export_samples DIR
+//   save_scenario PATH
+//   quit                        stop here (the end of the file also stops)
+//
+// Errors: parse_script() rejects unknown actions and wrong argument counts with the line number;
+// run-time failures (unknown canvas, timeout, failed export) are reported in the UI and counted,
+// and the program exits with status 1 if there were any.
+#pragma once
+
+#include <imgui.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "app/ui/app_state.h"
+
+namespace ss::ui {
+
+struct ScriptAction {
+  int line = 0;
+  std::string verb;
+  std::vector<std::string> args;
+};
+
+/// A rejected script: what() reads "<source>:<line>: <message>".
+struct ScriptError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Parses script text; throws ScriptError for unknown verbs and bad argument counts or numbers.
+std::vector<ScriptAction> parse_script(const std::string& text, const std::string& source);
+
+class ScriptPlayer {
+ public:
+  explicit ScriptPlayer(std::vector<ScriptAction> actions) : actions_(std::move(actions)) {}
+
+  /// Call between the platform backend's NewFrame and ImGui::NewFrame: overrides the mouse and
+  /// keys with the script's input for this frame (drags, key presses).
+  void feed_input(AppState& app, ImGuiIO& io);
+  /// Call after the frame was drawn (and its PNG requests served): runs actions until one needs
+  /// more frames.
+  void after_frame(AppState& app);
+
+  bool done() const { return next_ >= actions_.size() && phase_ == Phase::idle; }
+  /// Number of actions that failed at run time.
+  int failures() const { return failures_; }
+
+ private:
+  enum class Phase { idle, wait_frames, wait_iterations, drag, key };
+  void fail(AppState& app, const ScriptAction& a, const std::string& why);
+  bool canvas_rect(AppState& app, const std::string& name, plot::ScreenRect& out) const;
+
+  std::vector<ScriptAction> actions_;
+  size_t next_ = 0;
+  Phase phase_ = Phase::idle;
+  int frames_left_ = 0;
+  double deadline_ = 0;
+  std::int64_t target_iteration_ = 0;
+  int failures_ = 0;
+  // drag state (world coordinates; converted with the canvas transform every frame)
+  std::string drag_canvas_;
+  double x0_ = 0, y0_ = 0, x1_ = 0, y1_ = 0;
+  int drag_frame_ = 0, drag_frames_ = 0;
+  int key_ = 0;
+};
+
+}  // namespace ss::ui
