@@ -66,3 +66,29 @@ TEST(Dft, NonFiniteTargetIsReportedAsDivergence) {
 
 }  // namespace
 }  // namespace ss
+
+namespace ss {
+namespace {
+
+// Issue 6 test (2). Constant σ = 0.05 (no annealing: a Gaussian needs none, and the σ-bias of the
+// optimum, variance deficit σ² = 0.0025 against variances 0.6–1.0, is far below what KSD at
+// n = 1000 resolves). "Within 2× of the i.i.d. line": sampler KSD ≤ 2 × i.i.d. KSD, both averaged
+// over 4 draws at n = 1000.
+// NOT PASSING YET (disabled, reported to the lead): measured at 600 iterations, batch 256, seed 5:
+// DFT 1.18, KL-NS 0.71, amortized SVGD 0.0127 against 2 × i.i.d. = 0.0062. The budget/defaults
+// that reach the i.i.d. line on the Gaussian still have to be found; the tolerance stays at 2×.
+TEST(DftSlow, DISABLED_GaussianReachesTwiceTheIidLine) {
+  auto [ksd, iid] = testing::gaussian_ksd_after(
+      "dft", {{"sigma", 0.05}, {"anneal_iterations", 0}, {"batch_size", 256}}, 600, 5);
+  RecordProperty("ksd2_imq", std::to_string(ksd));
+  RecordProperty("iid", std::to_string(iid));
+  EXPECT_LT(ksd, 2.0 * iid) << "ksd " << ksd << " iid " << iid;
+}
+
+// Issue 6 test (4): every built-in target at the defaults for a short budget, no divergence.
+TEST(DftSlow, NoDivergenceOnEveryTargetAtDefaults) {
+  testing::expect_no_divergence_on_every_target("dft", 25);
+}
+
+}  // namespace
+}  // namespace ss

@@ -37,3 +37,24 @@ TEST(KlNs, NonFiniteTargetIsReportedAsDivergence) {
 
 }  // namespace
 }  // namespace ss
+
+namespace ss {
+namespace {
+
+// Issue 6 test (2) for KL-NS; same protocol and tolerance as
+// DftSlow.GaussianReachesTwiceTheIidLine. NOT PASSING YET (disabled, reported to the lead):
+// measured at 600 iterations, batch 256, seed 5: DFT 1.18, KL-NS 0.71, amortized SVGD 0.0127
+// against 2 × i.i.d. = 0.0062. The budget/defaults that reach the i.i.d. line on the Gaussian still
+// have to be found; the tolerance stays at 2×.
+TEST(KlNsSlow, DISABLED_GaussianReachesTwiceTheIidLine) {
+  auto [ksd, iid] = testing::gaussian_ksd_after(
+      "kl_ns", {{"sigma", 0.05}, {"anneal_iterations", 0}, {"batch_size", 256}}, 600, 5);
+  EXPECT_LT(ksd, 2.0 * iid) << "ksd " << ksd << " iid " << iid;
+}
+
+TEST(KlNsSlow, NoDivergenceOnEveryTargetAtDefaults) {
+  testing::expect_no_divergence_on_every_target("kl_ns", 25);
+}
+
+}  // namespace
+}  // namespace ss
