@@ -176,3 +176,35 @@ TEST(Scenario, BrokenCorpusIsRejectedWithTheField) {
 
 }  // namespace
 }  // namespace ss
+
+namespace ss {
+namespace {
+
+// Every gallery scenario is valid against the real registries, and saving it loses nothing.
+TEST(Scenario, GalleryScenariosAreValidAndRoundTrip) {
+  const std::filesystem::path dir = std::filesystem::path(SS_SOURCE_DIR) / "assets/scenarios";
+  int count = 0;
+  bool has_default = false;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    SCOPED_TRACE(e.path().filename().string());
+    Scenario s;
+    ASSERT_NO_THROW(s = load_scenario(e.path()));
+    EXPECT_FALSE(s.name.empty());
+    EXPECT_TRUE(parse_scenario(to_json_text(s), "mem") == s);
+    if (e.path().filename() == "default.json") {
+      has_default = true;
+      EXPECT_EQ(s.target.kind, "donut");
+      ASSERT_EQ(s.methods.size(), 3u);
+      EXPECT_EQ(s.methods[0].kind, "dft");
+      EXPECT_EQ(s.methods[1].kind, "svgd");
+      EXPECT_EQ(s.methods[2].kind, "flowmc");
+    }
+    ++count;
+  }
+  EXPECT_TRUE(has_default);
+  EXPECT_GE(count, 14);
+}
+
+}  // namespace
+}  // namespace ss
