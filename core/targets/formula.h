@@ -208,6 +208,16 @@ class FormulaTarget final : public Target {
   Jet jet_at(double x, double y) const override { return program_->jet(x, y); }
 
   const FormulaProgram& program() const { return *program_; }
+
+ protected:
+  /// Target::evaluate runs the program's column-wise batch evaluator.
+  bool evaluate_batch(const Points& x, Vec* log_density, Points* score,
+                      Hessians* hessian) const override {
+    program_->evaluate(x, log_density, score, hessian);
+    return true;
+  }
+
+ public:
   /// Warnings found by the checks when the target was made (for the UI).
   const std::vector<FormulaIssue>& warnings() const { return warnings_; }
 

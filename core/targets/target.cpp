@@ -16,6 +16,8 @@ void Target::evaluate(const Points& x, Vec* log_density, Points* score, Hessians
   if (score && score->rows() != n) score->resize(n, 2);
   if (hessian && hessian->rows() != n) hessian->resize(n, 3);
   const bool need_jet = score || hessian;
+  if (!log_density && !need_jet) return;
+  if (evaluate_batch(x, log_density, score, hessian)) return;
   auto body = [&](const tbb::blocked_range<Eigen::Index>& r) {
     for (Eigen::Index i = r.begin(); i != r.end(); ++i) {
       if (!need_jet) {

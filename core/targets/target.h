@@ -61,6 +61,15 @@ class Target {
   /// resized to N rows when needed (no allocation when they already have N rows). Hessian rows
   /// are (h11, h12, h22). Parallel over rows with TBB; the result does not depend on threads.
   void evaluate(const Points& x, Vec* log_density, Points* score, Hessians* hessian) const;
+
+ protected:
+  /// Optional whole-batch fast path used by evaluate() (outputs already sized): return true when
+  /// done; the default returns false and evaluate() calls jet_at / log_density_at per point.
+  /// Formula targets override it with their column-wise evaluator.
+  virtual bool evaluate_batch(const Points& x, Vec* log_density, Points* score,
+                              Hessians* hessian) const {
+    return false;
+  }
 };
 
 /// CRTP helper: Derived implements `template <class S> S logp(const S& x, const S& y) const`.
