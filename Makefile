@@ -31,7 +31,7 @@ bench: build
 	@for b in build/release/bench/bench_*; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
 
 fuzz: deps
-	@cmake --preset fuzz >/dev/null && cmake --build --preset fuzz
+	@cmake --preset fuzz >/dev/null && cmake --build --preset fuzz --target fuzz_formula
 	@bash scripts/run-fuzz.sh build/fuzz 60
 
 format:
