@@ -18,7 +18,7 @@ double nice_step(double span, int target) {
   const double raw = span / std::max(1, target);
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
   const double r = raw / mag;
-  const double m = r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10;
+  const double m = r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10;
   return m * mag;
 }
 

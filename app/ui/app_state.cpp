@@ -46,8 +46,8 @@ void begin_frame(AppState& app) {
 
 bool wants_continuous_redraw(const AppState& app) {
   if (!app.snap) return true;
-  return app.snap->running || app.snap->target_pending || !app.snap->reference ||
-         app.drag_component >= 0 || !app.png_requests.empty();
+  return (app.snap->running && !app.snap->finished) || app.snap->target_pending ||
+         !app.snap->reference || app.drag_component >= 0 || !app.png_requests.empty();
 }
 
 namespace {

@@ -1,0 +1,75 @@
+// Tests of app/ui/script.cpp (parsing) and app/ui/frame_stats.cpp, app/ui/settings.cpp.
+#include "app/ui/script.h"
+
+#include <gtest/gtest.h>
+
+#include "app/ui/canvas_panel.h"
+#include "app/ui/frame_stats.h"
+#include "app/ui/settings.h"
+
+namespace ss::ui {
+
+TEST(Script, ParsesActionsAndSkipsComments) {
+  const auto a =
+      parse_script("# intro\nplay\n\nwait 10  # frames\ndrag first -1 0.5 0 3\n", "t.ss");
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].verb, "play");
+  EXPECT_EQ(a[1].args, std::vector<std::string>{"10"});
+  EXPECT_EQ(a[1].line, 4);
+  EXPECT_EQ(a[2].args.size(), 5u);
+}
+
+TEST(Script, RejectsUnknownActionsWithTheLine) {
+  try {
+    parse_script("play\njump 3\n", "t.ss");
+    FAIL() << "accepted an unknown action";
+  } catch (const ScriptError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.ss:2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("jump"), std::string::npos);
+  }
+}
+
+TEST(Script, RejectsBadArgumentCountsAndNumbers) {
+  EXPECT_THROW(parse_script("wait\n", "t"), ScriptError);
+  EXPECT_THROW(parse_script("wait ten\n", "t"), ScriptError);
+  EXPECT_THROW(parse_script("drag first 1 2 3\n", "t"), ScriptError);
+  EXPECT_THROW(parse_script("show samples maybe\n", "t"), ScriptError);
+  EXPECT_NO_THROW(parse_script("param SVGD step_size 0.05\n", "t"));
+}
+
+TEST(FrameStats, QuantilesSkipTheFirstSecond) {
+  FrameStats s;
+  s.add(1000, 0.5);  // start-up frame: ignored
+  for (int i = 1; i <= 100; ++i) s.add(i, 1.0 + i);
+  EXPECT_EQ(s.count(), 100u);
+  EXPECT_DOUBLE_EQ(s.quantile(0.5), 50);
+  EXPECT_DOUBLE_EQ(s.quantile(0.95), 95);
+  EXPECT_DOUBLE_EQ(s.max(), 100);
+  EXPECT_EQ(s.summary(), "frame_ms p50=50.00 p95=95.00 p99=99.00 max=100.00 frames=100");
+}
+
+TEST(Settings, DisplayOptionsRoundTripAndSurviveDamage) {
+  DisplayOptions o;
+  o.colormap = 2;
+  o.contours = 3;
+  o.show_marginals = true;
+  o.cost_axis = CostAxis::seconds;
+  const DisplayOptions back = display_options_from_json(display_options_json(o));
+  EXPECT_EQ(back.colormap, 2);
+  EXPECT_EQ(back.contours, 3);
+  EXPECT_TRUE(back.show_marginals);
+  EXPECT_EQ(back.cost_axis, CostAxis::seconds);
+  const DisplayOptions bad = display_options_from_json("{\"colormap\": 99, \"contours\": \"x\"");
+  EXPECT_EQ(bad.colormap, DisplayOptions{}.colormap);  // not even JSON: defaults
+  const DisplayOptions clamped = display_options_from_json("{\"colormap\": 99}");
+  EXPECT_EQ(clamped.colormap, 4);
+}
+
+TEST(CanvasGrid, ColumnsMakeTheLargestSquares) {
+  EXPECT_EQ(canvas_grid_columns(1, 1000, 500), 1);
+  EXPECT_EQ(canvas_grid_columns(3, 1200, 400), 3);  // a wide strip: one row
+  EXPECT_EQ(canvas_grid_columns(4, 600, 600), 2);   // a square: 2 × 2
+  EXPECT_EQ(canvas_grid_columns(3, 300, 900), 1);   // a tall strip: one column
+}
+
+}  // namespace ss::ui

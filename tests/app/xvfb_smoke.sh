@@ -1,0 +1,38 @@
+#!/bin/bash
+# The real app under Xvfb on the default scenario: a few hundred frames with the runs playing, a
+# screenshot that is not blank, points on every method canvas, the KSD plot drawn, frame times
+# reported. Run colours are the first three Okabe–Ito colours (app/plot/plot.cpp series_color).
+set -euo pipefail
+app=$1 probe=$2 out=$3 scenario=$4
+rm -rf "$out" && mkdir -p "$out"
+cat > "$out/smoke.ss" <<SCRIPT
+play
+wait 200
+wait_iterations 60 300
+screenshot $out/window.png
+show density off
+wait 2
+screenshot_plot ksd $out/ksd.png
+SCRIPT
+# One canvas screenshot per method, by label, taken from the scenario's own labels.
+labels=$(grep -o '"label": *"[^"]*"' "$scenario" 2>/dev/null | sed 's/.*: *"//; s/"$//' || true)
+if [ -z "$labels" ]; then labels="first"; fi
+i=0
+while IFS= read -r l; do
+  [ -z "$l" ] && continue
+  case "$l" in *" "*) continue;; esac
+  echo "screenshot_canvas $l $out/canvas_$i.png" >> "$out/smoke.ss"; i=$((i+1))
+done <<< "$labels"
+xvfb-run -a -s "-screen 0 1600x1000x24" "$app" --scenario "$scenario" --script "$out/smoke.ss" --perf > "$out/perf.txt"
+cat "$out/perf.txt"
+grep -Eq '^frame_ms p50=[0-9.]+ p95=[0-9.]+ p99=[0-9.]+ max=[0-9.]+ frames=[0-9]+$' "$out/perf.txt"
+"$probe" "$out/window.png" --min-colors 500 --min-stddev 20
+# The KSD plot holds at least one run's curve (any of the three run colours).
+"$probe" "$out/ksd.png" --min-colors 20 --count 230 159 0 40 15 || "$probe" "$out/ksd.png" --count 86 180 233 40 15
+k=0
+for f in "$out"/canvas_*.png; do
+  cols=("230 159 0" "86 180 233" "0 158 115")
+  "$probe" "$f" --count ${cols[$((k % 3))]} 30 30
+  k=$((k+1))
+done
+echo "xvfb smoke: ok"
