@@ -24,9 +24,12 @@ std::filesystem::path default_scenario_path() {
 void BM_EngineOverheadDefaultScenario(benchmark::State& state) {
   ss::Scenario scenario = ss::load_scenario(default_scenario_path());
   scenario.budget = {ss::BudgetKind::iterations, double(state.range(0))};
+  ss::SessionOptions options;  // GUI defaults: wall-time fairness, 30 snapshots/s
+  // range(1) == 0: no overlay refresh after the first (isolates Sampler::fill_overlay's cost).
+  if (state.range(1) == 0) options.overlay_interval = 1e9;
   ss::WorkerTiming timing;
   for (auto _ : state) {
-    ss::Session session(scenario);  // GUI defaults: wall-time fairness, 30 snapshots/s
+    ss::Session session(scenario, options);
     session.post(ss::cmd::Start{});
     auto snap = session.wait_finished(600);
     if (!snap->finished) state.SkipWithError("did not finish");
@@ -41,7 +44,9 @@ void BM_EngineOverheadDefaultScenario(benchmark::State& state) {
   state.counters["metric_s"] = timing.metric_seconds;
 }
 BENCHMARK(BM_EngineOverheadDefaultScenario)
-    ->Arg(300)
+    ->ArgNames({"iterations", "overlays"})
+    ->Args({300, 1})
+    ->Args({300, 0})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
