@@ -382,7 +382,10 @@ Budget read_budget(const Reader& r, const json& j, const std::string& p) {
   if (j.size() != 1)
     r.fail(p, (j.empty() ? "empty budget; expected " : "ambiguous budget; expected ") + expected);
   Budget b;
-  const auto& [key, value] = *j.items().begin();
+  // Not `*j.items().begin()`: that binds to a temporary iteration proxy (stack-use-after-scope).
+  const auto first = j.begin();
+  const std::string key = first.key();
+  const json& value = first.value();
   const std::string kp = p + "/" + key;
   if (key == "seconds") {
     b.kind = BudgetKind::seconds;
