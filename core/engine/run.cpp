@@ -5,6 +5,7 @@
 
 #include "core/metrics/energy_distance.h"
 #include "core/metrics/ksd.h"
+#include "core/metrics/mode_coverage.h"
 
 namespace ss {
 
@@ -132,24 +133,10 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
       if (settings.energy_distance && ctx.reference_samples && ctx.reference_samples->rows() > 0)
         record("energy_distance", energy_distance(evaluation_samples_, *ctx.reference_samples), mp);
       if (settings.mode_coverage && ctx.reference) {
-        const auto& regions = ctx.reference->regions();
-        std::vector<double> counts(regions.size(), 0.0);
-        for (Eigen::Index i = 0; i < evaluation_samples_.rows(); ++i) {
-          const int r =
-              ctx.reference->region_of(evaluation_samples_(i, 0), evaluation_samples_(i, 1));
-          if (r >= 0 && size_t(r) < counts.size()) counts[size_t(r)] += 1;
-        }
-        double tv = 0;
-        int missed = 0;
-        const double n = double(evaluation_samples_.rows());
-        for (size_t r = 0; r < counts.size(); ++r) {
-          counts[r] /= n;
-          tv += std::abs(counts[r] - regions[r].true_mass);
-          if (counts[r] < 0.1 * regions[r].true_mass) ++missed;
-        }
-        mode_fractions_ = counts;
-        record("mode_tv", 0.5 * tv, mp);
-        record("modes_missed", double(missed), mp);
+        ModeCoverage coverage = mode_coverage(*ctx.reference, evaluation_samples_);
+        mode_fractions_ = std::move(coverage.sample_fraction);
+        record("mode_tv", coverage.total_variation, mp);
+        record("modes_missed", double(coverage.modes_missed), mp);
       }
       for (const auto& [name, value] : sampler_->statistics()) record(name, value, mp);
     } catch (const std::exception& e) {

@@ -11,7 +11,7 @@
 #include <set>
 
 #include "core/engine/run.h"
-#include "core/metrics/ksd.h"
+#include "core/metrics/iid_baseline.h"
 
 namespace ss {
 
@@ -42,27 +42,19 @@ struct ReferenceBundle {
 };
 
 /// Reference draws and the i.i.d. KSD baseline for `bundle`'s reference (seeded: reproducible).
+/// The energy-distance reference set is drawn with Rng(derive_seed(seed, 0)); the baseline is
+/// ksd2_imq_iid_baseline(reference, ksd_samples, iid_draws, derive_seed(seed, 1)) (metrics library,
+/// so the engine's `ksd2_imq_iid` line is exactly that function's value).
 void compute_baseline(ReferenceBundle& bundle, const MetricSettings& metrics, std::uint64_t seed) {
   bundle.seed = seed;
   bundle.metrics = metrics;
   const int n = metrics.ksd_samples;
   Rng rng(derive_seed(seed, 0));
   bundle.reference->sample(n, rng, bundle.reference_samples);
-  std::vector<double> values;
-  Points draw, scores;
-  for (int k = 0; k < metrics.iid_draws; ++k) {
-    Rng draw_rng(derive_seed(seed, std::uint64_t(k) + 1));
-    bundle.reference->sample(n, draw_rng, draw);
-    bundle.target->evaluate(draw, nullptr, &scores, nullptr);
-    values.push_back(ksd2_imq(draw, scores));
-  }
-  double mean = 0;
-  for (double v : values) mean += v;
-  mean /= double(values.size());
-  double var = 0;
-  for (double v : values) var += (v - mean) * (v - mean);
-  bundle.iid_mean = mean;
-  bundle.iid_std = values.size() > 1 ? std::sqrt(var / double(values.size() - 1)) : 0.0;
+  const IidBaseline baseline =
+      ksd2_imq_iid_baseline(*bundle.reference, n, metrics.iid_draws, derive_seed(seed, 1));
+  bundle.iid_mean = baseline.mean;
+  bundle.iid_std = baseline.stddev;
 }
 
 ReferenceBundle compute_bundle(const TargetSpec& spec, std::shared_ptr<const Target> target,

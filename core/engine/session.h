@@ -67,8 +67,10 @@ struct SessionOptions {
   int max_curve_points = 4096;
   /// Cells per side of the grid reference.
   int reference_resolution = 512;
-  /// Extra seed for the reference draws (energy-distance reference set, i.i.d. baseline); mixed
-  /// with the scenario seed.
+  /// Extra seed for the reference draws, mixed with the scenario seed: with
+  /// r = derive_seed(scenario.seed, reference_seed_stream), the energy-distance reference set is
+  /// drawn with Rng(derive_seed(r, 0)) and Snapshot::ksd2_iid_mean/std are
+  /// ksd2_imq_iid_baseline(reference, ksd_samples, iid_draws, derive_seed(r, 1)).
   std::uint64_t reference_seed_stream = 0x5eed;
   /// Where method kinds come from (default: the sampler registry); tests plug in toy samplers.
   MethodCatalog methods = MethodCatalog::registry();

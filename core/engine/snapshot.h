@@ -77,12 +77,16 @@ struct RunSnapshot {
   std::shared_ptr<const Points> evaluation_samples;
 
   /// Metric name → curve. Names: ksd2_imq, ksd2_imq_iid, energy_distance, mode_tv, modes_missed,
-  /// and the sampler's statistics (loss, accept_local, accept_global, step_size, ...).
+  /// and the sampler's statistics (loss, accept_local, accept_global, step_size, ...). Each value
+  /// is the core/metrics function of the pass's evaluation samples: ksd2_imq (ksd.h),
+  /// energy_distance (energy_distance.h) against the reference set, mode_coverage (mode_coverage.h)
+  /// total_variation and modes_missed.
   std::map<std::string, std::shared_ptr<const Curve>> curves;
   /// The latest value of every curve above, in name order.
   std::vector<std::pair<std::string, double>> latest;
   /// Fraction of the latest evaluation samples in each mode region (index = region id of the
-  /// reference the pass used); empty before the first pass or when mode coverage is off.
+  /// reference the pass used; ModeCoverage::sample_fraction); empty before the first pass or when
+  /// mode coverage is off.
   std::vector<double> mode_fractions;
   /// The last error about this run (a rejected command, a failed step); "" when none.
   std::string last_error;
@@ -129,7 +133,8 @@ struct Snapshot {
   /// not finite); "" when fine. Runs do not advance without a reference.
   std::string reference_error;
   /// KSD² (IMQ, V-statistic) of i.i.d. reference samples at n = ksd_samples: mean and standard
-  /// deviation over MetricSettings::iid_draws draws; NaN until computed.
+  /// deviation over MetricSettings::iid_draws draws (ksd2_imq_iid_baseline, core/metrics/
+  /// iid_baseline.h; seed: SessionOptions::reference_seed_stream); NaN until computed.
   double ksd2_iid_mean = 0, ksd2_iid_std = 0;
 
   std::vector<RunSnapshot> runs;  ///< in run order (scenario order, added runs at the end)

@@ -10,6 +10,9 @@
 #include <random>
 #include <thread>
 
+#include "core/metrics/iid_baseline.h"
+#include "core/metrics/ksd.h"
+#include "core/metrics/mode_coverage.h"
 #include "engine/toy_sampler.h"
 
 namespace ss {
@@ -87,6 +90,37 @@ TEST(Session, RunsToBudgetWithMetricCadence) {
     double total = 0;
     for (double f : r.mode_fractions) total += f;
     EXPECT_NEAR(total, 1.0, 1e-12);
+  }
+}
+
+// The engine has no metric code of its own: its curves and baseline are the core/metrics
+// functions evaluated on the same inputs (the published evaluation samples, the published
+// reference and the seed documented at SessionOptions::reference_seed_stream). Exact equality:
+// same inputs, same deterministic functions.
+TEST(Session, MetricValuesAreTheMetricsLibraryFunctions) {
+  const Scenario sc = walker_scenario(2, 40);
+  const SessionOptions o = test_options();
+  Session s(sc, o);
+  auto snap = run_to_end(s);
+  ASSERT_TRUE(snap->reference);
+
+  const std::uint64_t r = derive_seed(sc.seed, o.reference_seed_stream);
+  const IidBaseline baseline = ksd2_imq_iid_baseline(*snap->reference, sc.metrics.ksd_samples,
+                                                     sc.metrics.iid_draws, derive_seed(r, 1));
+  EXPECT_EQ(snap->ksd2_iid_mean, baseline.mean);
+  EXPECT_EQ(snap->ksd2_iid_std, baseline.stddev);
+
+  for (const auto& run : snap->runs) {
+    ASSERT_TRUE(run.evaluation_samples);
+    const Points& x = *run.evaluation_samples;
+    const ModeCoverage coverage = mode_coverage(*snap->reference, x);
+    EXPECT_EQ(run.curves.at("mode_tv")->back().value, coverage.total_variation);
+    EXPECT_EQ(run.curves.at("modes_missed")->back().value, double(coverage.modes_missed));
+    EXPECT_EQ(run.mode_fractions, coverage.sample_fraction);
+    Points scores;
+    snap->target->evaluate(x, nullptr, &scores, nullptr);
+    EXPECT_EQ(run.curves.at("ksd2_imq")->back().value, ksd2_imq(x, scores));
+    EXPECT_EQ(run.curves.at("ksd2_imq_iid")->back().value, baseline.mean);
   }
 }
 
