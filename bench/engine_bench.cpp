@@ -1,16 +1,29 @@
 // Engine overhead at the default scenario (assets/scenarios/default.json: Donut with DFT, SVGD and
-// flowMC) with the GUI's session options: the worker's busy time minus time inside sampler steps,
-// metric passes and grid-reference computation, as a fraction of sampler time (target ≤ 5 %), and
-// the longest single snapshot publication (target ≤ 1 ms). Counters:
-//   overhead_pct      100 · overhead / sampler time
-//   max_publish_ms    worst publication
-//   mean_publish_us   mean publication
-//   publications      snapshots published during the run
+// flowMC) with the GUI's session options, against the two goals of the engine:
+//
+//   overhead_pct       ≤ 5    100 · (worker time not in Sampler::step(), not in metric passes and
+//                             not in the one-off grid reference) / (time in Sampler::step()).
+//                             Wall time of the worker thread (WorkerTiming::overhead_seconds).
+//   publish_max_ms     ≤ 1    the longest time the worker spent in one publication (building a
+//                             snapshot and swapping it in); publish_median_ms its median.
+//
+// The same quantities in worker-thread CPU time (overhead_cpu_pct, publish_cpu_max_ms,
+// publish_cpu_median_ms) are not inflated when other processes preempt the worker, so they are
+// the numbers to trust on a loaded machine; they cover all the work when the session's arena has
+// one thread (the default on 2 cores; `threads` below is the arena size actually used). Also:
+// view_pct (the part of the overhead spent refreshing canvas views: display samples and
+// overlays), view_max_ms (longest single view refresh), publications, sampler_s, metric_s.
+//
 // The session runs every method for `iterations` iterations (argument), so the numbers cover
-// steady-state stepping with metric passes every 50 iterations and ~30 snapshots per second.
+// steady-state stepping with metric passes every 50 iterations and ≤ 30 snapshots per second.
+// The goal row is check_every_step:0 (the GUI default); check_every_step:1 shows the price of
+// SessionOptions::check_display_every_step (DFT's display pass after every step).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "core/engine/session.h"
 
@@ -21,32 +34,60 @@ std::filesystem::path default_scenario_path() {
          "default.json";
 }
 
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 void BM_EngineOverheadDefaultScenario(benchmark::State& state) {
   ss::Scenario scenario = ss::load_scenario(default_scenario_path());
   scenario.budget = {ss::BudgetKind::iterations, double(state.range(0))};
-  ss::SessionOptions options;  // GUI defaults: wall-time fairness, 30 snapshots/s
-  // range(1) == 0: no overlay refresh after the first (isolates Sampler::fill_overlay's cost).
-  if (state.range(1) == 0) options.overlay_interval = 1e9;
+  ss::SessionOptions options;  // GUI defaults: wall-time fairness, ≤ 30 snapshots/s
+  // check_every_step:1 prices SessionOptions::check_display_every_step (off in the GUI).
+  options.check_display_every_step = state.range(1) != 0;
   ss::WorkerTiming timing;
+  std::vector<ss::PublishCost> costs;
   for (auto _ : state) {
     ss::Session session(scenario, options);
     session.post(ss::cmd::Start{});
     auto snap = session.wait_finished(600);
     if (!snap->finished) state.SkipWithError("did not finish");
     timing = snap->timing;
+    costs = session.publish_costs();
   }
+  std::vector<double> wall, cpu;
+  for (const auto& c : costs) {
+    wall.push_back(c.wall_seconds);
+    cpu.push_back(c.cpu_seconds);
+  }
+  const double max_wall = wall.empty() ? 0 : *std::max_element(wall.begin(), wall.end());
+  const double max_cpu = cpu.empty() ? 0 : *std::max_element(cpu.begin(), cpu.end());
+  const int cores = int(std::thread::hardware_concurrency());
   state.counters["overhead_pct"] = 100.0 * timing.overhead_seconds() / timing.sampler_seconds;
-  state.counters["max_publish_ms"] = 1e3 * timing.max_publish_seconds;
-  state.counters["mean_publish_us"] =
-      timing.publications ? 1e6 * timing.publish_seconds / double(timing.publications) : 0.0;
+  state.counters["publish_max_ms"] = 1e3 * max_wall;
+  state.counters["publish_median_ms"] = 1e3 * median(wall);
+  state.counters["overhead_cpu_pct"] =
+      100.0 * timing.cpu_overhead_seconds() / timing.cpu_sampler_seconds;
+  state.counters["publish_cpu_max_ms"] = 1e3 * max_cpu;
+  state.counters["publish_cpu_median_ms"] = 1e3 * median(cpu);
+  state.counters["view_pct"] = 100.0 * timing.view_seconds / timing.sampler_seconds;
+  state.counters["view_max_ms"] = 1e3 * timing.max_view_seconds;
   state.counters["publications"] = double(timing.publications);
   state.counters["sampler_s"] = timing.sampler_seconds;
   state.counters["metric_s"] = timing.metric_seconds;
+  state.counters["busy_s"] = timing.busy_seconds;
+  state.counters["cpu_busy_s"] = timing.cpu_busy_seconds;
+  state.counters["cpu_sampler_s"] = timing.cpu_sampler_seconds;
+  state.counters["reference_s"] = timing.reference_seconds;
+  state.counters["cpu_reference_s"] = timing.cpu_reference_seconds;
+  state.counters["threads"] = options.threads > 0 ? options.threads : std::max(1, cores - 1);
 }
 BENCHMARK(BM_EngineOverheadDefaultScenario)
-    ->ArgNames({"iterations", "overlays"})
-    ->Args({300, 1})
+    ->ArgNames({"iterations", "check_every_step"})
     ->Args({300, 0})
+    ->Args({300, 1})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

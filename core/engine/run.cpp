@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "core/metrics/energy_distance.h"
 #include "core/metrics/ksd.h"
@@ -32,8 +33,11 @@ void Run::restart(std::unique_ptr<Sampler> sampler, std::uint64_t seed) {
   published_evaluation_.reset();
   display_cache_.reset();
   display_cache_iteration_ = -1;
+  display_time_ = -1e300;
+  display_cost_ = 0;
   overlay_cache_.reset();
   overlay_time_ = -1e300;
+  overlay_cost_ = 0;
   overlay_iteration_ = -1;
   ips_anchor_seconds_ = iterations_per_second_ = 0;
   ips_anchor_iteration_ = 0;
@@ -68,10 +72,16 @@ double Run::step(tbb::task_arena& arena) {
     last_error = status_.reason;
   } else if (sampler_->status().diverged) {
     status_ = sampler_->status();
-  } else if (!all_finite(sampler_->display_samples())) {
-    mark_diverged("sample positions became non-finite");
   }
   return seconds;
+}
+
+bool Run::check_display(tbb::task_arena& arena) {
+  if (status_.diverged) return false;
+  bool finite = true;
+  arena.execute([&] { finite = all_finite(sampler_->display_samples()); });
+  if (!finite) mark_diverged("sample positions became non-finite");
+  return !finite;
 }
 
 bool Run::budget_reached(const Budget& budget) const {
@@ -154,8 +164,79 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
   ++metric_evaluations_;
 }
 
-void Run::fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget, int display_points,
-                        double overlay_interval, double now) {
+double Run::display_overdue(double now, bool advancing, const ViewSettings& v) const {
+  if (!display_cache_) return std::numeric_limits<double>::infinity();
+  if (display_cache_iteration_ == iteration()) return -std::numeric_limits<double>::infinity();
+  if (!advancing) return std::numeric_limits<double>::max();
+  const double interval = v.view_time_fraction > 0
+                              ? std::max(v.display_interval, display_cost_ / v.view_time_fraction)
+                              : v.display_interval;
+  return now - (display_time_ + interval);
+}
+
+double Run::overlay_overdue(double now, bool advancing, const ViewSettings& v) const {
+  if (!overlay_cache_) return std::numeric_limits<double>::infinity();
+  if (overlay_iteration_ == iteration()) return -std::numeric_limits<double>::infinity();
+  if (!advancing) return std::numeric_limits<double>::max();
+  const double interval = v.view_time_fraction > 0
+                              ? std::max(v.overlay_interval, overlay_cost_ / v.view_time_fraction)
+                              : v.overlay_interval;
+  return now - (overlay_time_ + interval);
+}
+
+double Run::view_overdue(double now, bool advancing, const ViewSettings& v) const {
+  return std::max(display_overdue(now, advancing, v), overlay_overdue(now, advancing, v));
+}
+
+double Run::refresh_view(double now, bool advancing, const ViewSettings& v, tbb::task_arena& arena,
+                         bool& diverged_now) {
+  diverged_now = false;
+  const double display_due = display_overdue(now, advancing, v);
+  const double overlay_due = overlay_overdue(now, advancing, v);
+  if (display_due < 0 && overlay_due < 0) return 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (display_due >= overlay_due) {
+    std::shared_ptr<Points> view;
+    bool finite = true;
+    arena.execute([&] {
+      const Points& all = sampler_->display_samples();
+      finite = all_finite(all);
+      const Eigen::Index cap = std::max(1, v.display_points);
+      if (all.rows() <= cap) {
+        view = std::make_shared<Points>(all);
+      } else {
+        view = std::make_shared<Points>(cap, 2);
+        for (Eigen::Index i = 0; i < cap; ++i) view->row(i) = all.row(i * all.rows() / cap);
+      }
+    });
+    display_cache_ = std::move(view);
+    display_cache_iteration_ = iteration();
+    display_time_ = now;
+    display_cost_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!finite && !status_.diverged) {
+      mark_diverged("sample positions became non-finite");
+      diverged_now = true;
+    }
+    return display_cost_;
+  }
+  auto overlay = std::make_shared<SamplerOverlay>();
+  arena.execute([&] {
+    try {
+      sampler_->fill_overlay(*overlay);
+    } catch (const std::exception& e) {
+      last_error = std::string("overlay failed: ") + e.what();
+    }
+  });
+  overlay_cache_ = std::move(overlay);
+  overlay_time_ = now;
+  overlay_iteration_ = iteration();
+  overlay_cost_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return overlay_cost_;
+}
+
+void Run::fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget) {
+  static const auto kNoPoints = std::make_shared<const Points>(0, 2);
+  static const auto kNoOverlay = std::make_shared<const SamplerOverlay>();
   out.id = id_;
   out.label = config_.label;
   out.kind = config_.kind;
@@ -182,43 +263,20 @@ void Run::fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget, 
   }
   out.iterations_per_second = iterations_per_second_;
 
-  if (!display_cache_ || display_cache_iteration_ != iteration()) {
-    const Points& all = sampler_->display_samples();
-    const Eigen::Index cap = std::max(1, display_points);
-    if (all.rows() <= cap) {
-      display_cache_ = std::make_shared<const Points>(all);
-    } else {
-      auto subset = std::make_shared<Points>(cap, 2);
-      for (Eigen::Index i = 0; i < cap; ++i) subset->row(i) = all.row(i * all.rows() / cap);
-      display_cache_ = std::move(subset);
-    }
-    display_cache_iteration_ = iteration();
-  }
-  out.display_samples = display_cache_;
-
-  if (!overlay_cache_ ||
-      (overlay_iteration_ != iteration() && now - overlay_time_ >= overlay_interval)) {
-    auto overlay = std::make_shared<SamplerOverlay>();
-    try {
-      sampler_->fill_overlay(*overlay);
-    } catch (const std::exception& e) {
-      last_error = std::string("overlay failed: ") + e.what();
-    }
-    overlay_cache_ = std::move(overlay);
-    overlay_time_ = now;
-    overlay_iteration_ = iteration();
-  }
-  out.overlay = overlay_cache_;
+  out.display_samples = display_cache_ ? display_cache_ : kNoPoints;
+  out.display_iteration = display_cache_ ? display_cache_iteration_ : -1;
+  out.overlay = overlay_cache_ ? overlay_cache_ : kNoOverlay;
   out.evaluation_samples = published_evaluation_;
 
   out.curves.clear();
   out.latest.clear();
+  out.latest.reserve(curves_.size());
   for (auto& [name, data] : curves_) {
     if (data.dirty || !data.published) {
       data.published = std::make_shared<const Curve>(data.points);
       data.dirty = false;
     }
-    out.curves.emplace(name, data.published);
+    out.curves.emplace_hint(out.curves.end(), name, data.published);
     if (!data.points.empty()) out.latest.emplace_back(name, data.points.back().value);
   }
   out.mode_fractions = mode_fractions_;

@@ -28,6 +28,14 @@ struct MetricContext {
   int max_curve_points = 0;                   ///< see SessionOptions::max_curve_points
 };
 
+/// When a run's canvas views (display samples, overlay) are refreshed (see Run::refresh_view).
+struct ViewSettings {
+  int display_points = 4000;         ///< cap on display rows (evenly strided subset above it)
+  double display_interval = 0;       ///< minimum seconds between display refreshes while running
+  double overlay_interval = 0;       ///< minimum seconds between overlay refreshes while running
+  double view_time_fraction = 0.02;  ///< a view's refreshes take at most this share of wall time
+};
+
 class Run {
  public:
   Run(RunId id, MethodConfig config, std::uint64_t seed, std::unique_ptr<Sampler> sampler);
@@ -48,8 +56,12 @@ class Run {
   void restart(std::unique_ptr<Sampler> sampler, std::uint64_t seed);
 
   /// One sampler step inside `arena`, timed. Afterwards the run is diverged if the sampler says
-  /// so, if step() threw, or if any display sample is non-finite. Returns the step's wall seconds.
+  /// so or if step() threw. Returns the step's wall seconds.
   double step(tbb::task_arena& arena);
+  /// Marks the run diverged (and returns true) if any display sample is non-finite. Forces a
+  /// lazily computed display set (a neural sampler's generator pass); used after every step when
+  /// SessionOptions::check_display_every_step is set.
+  bool check_display(tbb::task_arena& arena);
 
   bool diverged() const { return status_.diverged; }
   const SamplerStatus& status() const { return status_; }
@@ -72,10 +84,23 @@ class Run {
   /// diverged (no point is recorded then). Runs inside `arena`.
   void metric_pass(const MetricContext& context, tbb::task_arena& arena);
 
-  /// Builds this run's part of a snapshot, reusing cached pieces that did not change. `now` is a
-  /// steady-clock time in seconds (for the overlay refresh interval).
-  void fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget, int display_points,
-                     double overlay_interval, double now);
+  /// How overdue the more overdue of this run's two canvas views is at steady-clock time `now`
+  /// (seconds; negative or −inf: nothing due). A view is due when it was never made, or when the
+  /// iteration changed since its last refresh and, if `advancing` (the run is being stepped), at
+  /// least its interval has passed: display max(display_interval, cost / view_time_fraction),
+  /// overlay max(overlay_interval, cost / view_time_fraction), cost = wall seconds of that view's
+  /// previous refresh. So a running run's views lag its state by at most one interval and take
+  /// at most view_time_fraction of wall time each; a stopped run's views are due at once.
+  double view_overdue(double now, bool advancing, const ViewSettings& settings) const;
+  /// Refreshes the more overdue view (display: a copy of Sampler::display_samples(), strided down
+  /// to display_points rows; overlay: Sampler::fill_overlay) inside `arena`. A non-finite display
+  /// sample marks the run diverged (returns true in `diverged_now`). Returns wall seconds spent.
+  double refresh_view(double now, bool advancing, const ViewSettings& settings,
+                      tbb::task_arena& arena, bool& diverged_now);
+
+  /// Builds this run's part of a snapshot from the cached views and curves (no sampler work; the
+  /// views are whatever refresh_view made last, empty before the first refresh).
+  void fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget);
 
   // Scheduling state, owned by the session's scheduler.
   double virtual_time = 0;                 ///< wall seconds or gradient evals consumed (fairness)
@@ -106,12 +131,15 @@ class Run {
   Points evaluation_samples_, evaluation_scores_;
   std::shared_ptr<const Points> published_evaluation_;
 
-  // Snapshot caches.
+  // Snapshot caches (the canvas views) and when/at what cost they were made.
   std::shared_ptr<const Points> display_cache_;
   std::int64_t display_cache_iteration_ = -1;
+  double display_time_ = -1e300, display_cost_ = 0;
   std::shared_ptr<const SamplerOverlay> overlay_cache_;
-  double overlay_time_ = -1e300;
+  double overlay_time_ = -1e300, overlay_cost_ = 0;
   std::int64_t overlay_iteration_ = -1;
+  double display_overdue(double now, bool advancing, const ViewSettings& settings) const;
+  double overlay_overdue(double now, bool advancing, const ViewSettings& settings) const;
   double ips_anchor_seconds_ = 0, iterations_per_second_ = 0;
   std::int64_t ips_anchor_iteration_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "core/engine/session.h"
 
 #include <tbb/task_arena.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -24,7 +25,35 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+/// CPU time of the calling thread, seconds.
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
+constexpr std::size_t kMaxPublishCosts = 65536;
+
+// ThreadSanitizer builds (SS_SANITIZE=thread, the tsan preset) give every engine arena one
+// thread. Debian's libtbb is not instrumented, so TSan cannot see the synchronization inside TBB's
+// work stealing and reports the task objects and loop bodies it hands between threads as races
+// (tests_engine: 222 such reports, every one with TBB scheduler frames). With one thread per arena
+// TBB runs each parallel loop on the calling thread, so what TSan checks is exactly the engine's
+// own concurrency: worker, client threads and the reference computation of a target change.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kThreadSanitizer = true;
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+
 int arena_threads(int requested) {
+  if (kThreadSanitizer) return 1;
   if (requested > 0) return requested;
   const int cores = int(std::thread::hardware_concurrency());
   return std::max(1, cores - 1);
@@ -111,6 +140,9 @@ struct Session::Worker {
   double start_time = 0, waited_seconds = 0;
   double load_window_start = 0, load_window_busy = 0, load_fraction = 0;
 
+  bool on_worker = false;  // build() runs on the worker thread (false: the constructor's build)
+  double cpu_start = 0;    // worker-thread CPU time when the worker started
+
   std::uint64_t version = 0;
   std::uint64_t applied_commands = 0;
   double last_publish = -1e300;
@@ -196,9 +228,10 @@ struct Session::Worker {
     return c;
   }
   void metric_pass(Run& r) {
-    const double t0 = now_seconds();
+    const double t0 = now_seconds(), c0 = thread_cpu_seconds();
     r.metric_pass(metric_context(), arena);
     timing.metric_seconds += now_seconds() - t0;
+    timing.cpu_metric_seconds += thread_cpu_seconds() - c0;
     if (r.diverged())
       message(SessionMessage::Level::warning, r.config().label + " diverged: " + r.status().reason);
     dirty = true;
@@ -207,13 +240,14 @@ struct Session::Worker {
   /// settings changed). Runs on the worker; counted as metric time.
   void recompute_baseline() {
     if (!bundle.reference) return;
-    const double t0 = now_seconds();
+    const double t0 = now_seconds(), c0 = thread_cpu_seconds();
     try {
       arena.execute([&] { compute_baseline(bundle, scenario.metrics, reference_seed()); });
     } catch (const std::exception& e) {
       error(std::string("i.i.d. baseline failed: ") + e.what());
     }
     timing.metric_seconds += now_seconds() - t0;
+    timing.cpu_metric_seconds += thread_cpu_seconds() - c0;
     dirty = true;
   }
   void launch_reference(const TargetSpec& spec, std::shared_ptr<const Target> target) {
@@ -454,7 +488,7 @@ struct Session::Worker {
   }
   /// Computes the reference of the current target on the worker (start, LoadScenario).
   void compute_reference_now() {
-    const double t0 = now_seconds();
+    const double t0 = now_seconds(), c0 = thread_cpu_seconds();
     try {
       arena.execute([&] {
         bundle = compute_bundle(bundle.spec, bundle.target, options.reference_resolution,
@@ -467,6 +501,7 @@ struct Session::Worker {
       error(reference_error);
     }
     timing.reference_seconds += now_seconds() - t0;
+    timing.cpu_reference_seconds += thread_cpu_seconds() - c0;
     dirty = true;
   }
 
@@ -498,8 +533,11 @@ struct Session::Worker {
   }
   void advance(Run& r) {
     const std::uint64_t evals_before = r.gradient_evals();
+    const double c0 = thread_cpu_seconds();
     const double seconds = r.step(arena);
+    timing.cpu_sampler_seconds += thread_cpu_seconds() - c0;
     timing.sampler_seconds += seconds;
+    if (options.check_display_every_step) r.check_display(arena);  // overhead, not sampler time
     if (options.scheduling == Scheduling::gradient_evals)
       r.virtual_time += double(std::max<std::uint64_t>(1, r.gradient_evals() - evals_before));
     else
@@ -514,6 +552,55 @@ struct Session::Worker {
       metric_pass(r);
     }
     dirty = true;
+  }
+
+  // -- canvas views ------------------------------------------------------------------------------
+  ViewSettings view_settings() const {
+    ViewSettings v;
+    v.display_points = options.display_points;
+    v.display_interval = options.display_interval;
+    v.overlay_interval = options.overlay_interval;
+    v.view_time_fraction = options.view_time_fraction;
+    return v;
+  }
+  void refresh_view(Run& r, double now, bool advancing, const ViewSettings& v) {
+    const double c0 = thread_cpu_seconds();
+    bool diverged_now = false;
+    const double seconds = r.refresh_view(now, advancing, v, arena, diverged_now);
+    timing.cpu_view_seconds += thread_cpu_seconds() - c0;
+    timing.view_seconds += seconds;
+    timing.max_view_seconds = std::max(timing.max_view_seconds, seconds);
+    ++timing.view_refreshes;
+    if (diverged_now) {
+      r.step_until.reset();
+      message(SessionMessage::Level::warning, r.config().label + " diverged at iteration " +
+                                                  std::to_string(r.status().iteration) + ": " +
+                                                  r.status().reason);
+    }
+    dirty = true;
+  }
+  /// Refreshes canvas views (Run::view_overdue): every due view of a run that is not being
+  /// stepped and every view never made yet; of the runs being stepped, only the single most
+  /// overdue view (so the worker does one bounded piece of display work between two steps).
+  void refresh_views(double now) {
+    const ViewSettings v = view_settings();
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    Run* most = nullptr;
+    double most_overdue = 0;
+    for (auto& r : runs) {
+      const bool advancing = eligible(*r);
+      // A loop: a run can have two due views (display and overlay).
+      for (int k = 0; k < 2; ++k) {
+        const double overdue = r->view_overdue(now, advancing, v);
+        if (overdue < 0) break;
+        if (advancing && overdue < kInf) {
+          if (!most || overdue > most_overdue) most = r.get(), most_overdue = overdue;
+          break;
+        }
+        refresh_view(*r, now, advancing, v);
+      }
+    }
+    if (most) refresh_view(*most, now, true, v);
   }
 
   // -- publication -------------------------------------------------------------------------------
@@ -536,8 +623,7 @@ struct Session::Worker {
     snap->ksd2_iid_std = reference_ready ? bundle.iid_std : kNaN;
     snap->runs.resize(runs.size());
     for (size_t i = 0; i < runs.size(); ++i)
-      runs[i]->fill_snapshot(snap->runs[i], state_of(*runs[i]), scenario.budget,
-                             options.display_points, options.overlay_interval, now);
+      runs[i]->fill_snapshot(snap->runs[i], state_of(*runs[i]), scenario.budget);
     snap->messages.assign(messages.begin(), messages.end());
     // Load over a window of at least 0.5 s.
     const double busy = (now - start_time) - waited_seconds;
@@ -548,6 +634,7 @@ struct Session::Worker {
     }
     snap->worker_load = load_fraction;
     timing.busy_seconds = busy;
+    if (on_worker) timing.cpu_busy_seconds = thread_cpu_seconds() - cpu_start;
     snap->timing = timing;
     return snap;
   }
@@ -568,6 +655,7 @@ Session::Session(Scenario scenario, SessionOptions options) : options_(std::move
   }
   // Timing starts after the samplers are built: construction is setup, not engine overhead.
   w.start_time = w.load_window_start = now_seconds();
+  w.refresh_views(now_seconds());
   snapshot_ = w.build(now_seconds());
   thread_ = std::thread([this] { worker_main(); });
 }
@@ -597,6 +685,16 @@ std::shared_ptr<const Snapshot> Session::snapshot() const {
 
 Scenario Session::scenario() const {
   return *snapshot()->scenario;
+}
+
+std::vector<PublishCost> Session::publish_costs() const {
+  std::lock_guard<std::mutex> lock(cost_mutex_);
+  if (publish_costs_.size() < kMaxPublishCosts) return publish_costs_;
+  std::vector<PublishCost> out(publish_costs_.begin() + std::ptrdiff_t(publish_cost_next_),
+                               publish_costs_.end());
+  out.insert(out.end(), publish_costs_.begin(),
+             publish_costs_.begin() + std::ptrdiff_t(publish_cost_next_));
+  return out;
 }
 
 std::shared_ptr<const Snapshot> Session::sync() {
@@ -634,24 +732,42 @@ std::shared_ptr<const Snapshot> Session::wait_finished(double timeout_seconds) {
 
 void Session::worker_main() {
   Worker& w = *worker_;
+  w.on_worker = true;
+  w.cpu_start = thread_cpu_seconds();
+  {
+    std::lock_guard<std::mutex> lock(cost_mutex_);
+    publish_costs_.reserve(4096);
+  }
+  // Build the snapshot with no lock held, swap one pointer under the lock, and let the previous
+  // snapshot go (if no reader holds it, that frees it) after the lock is released.
   auto publish = [&](double now) {
-    const double t0 = now_seconds();
-    auto snap = w.build(now);
+    const double t0 = now_seconds(), c0 = thread_cpu_seconds();
+    std::shared_ptr<const Snapshot> snap = w.build(now);
     {
       std::lock_guard<std::mutex> lock(snapshot_mutex_);
-      snapshot_ = std::move(snap);
+      snapshot_.swap(snap);
       published_commands_ = w.applied_commands;
     }
     published_cv_.notify_all();
-    const double spent = now_seconds() - t0;
+    snap.reset();
+    const double spent = now_seconds() - t0, cpu = thread_cpu_seconds() - c0;
     w.timing.publish_seconds += spent;
     w.timing.max_publish_seconds = std::max(w.timing.max_publish_seconds, spent);
+    w.timing.cpu_publish_seconds += cpu;
+    w.timing.max_publish_cpu_seconds = std::max(w.timing.max_publish_cpu_seconds, cpu);
     ++w.timing.publications;
     w.last_publish = now;
     w.dirty = false;
+    std::lock_guard<std::mutex> lock(cost_mutex_);
+    if (publish_costs_.size() < kMaxPublishCosts)
+      publish_costs_.push_back({spent, cpu});
+    else
+      publish_costs_[publish_cost_next_] = {spent, cpu};
+    publish_cost_next_ = (publish_cost_next_ + 1) % kMaxPublishCosts;
   };
 
   w.compute_reference_now();
+  w.refresh_views(now_seconds());
   publish(now_seconds());
 
   std::vector<Command> commands;
@@ -687,6 +803,10 @@ void Session::worker_main() {
         w.message(SessionMessage::Level::info, "all runs reached their budget");
       w.finished_announced = true;
     }
+
+    // Canvas views: one bounded refresh between two steps while runs advance, all due ones
+    // otherwise (Worker::refresh_views).
+    w.refresh_views(now_seconds());
 
     const double now = now_seconds();
     if (w.dirty && now - w.last_publish >= options_.snapshot_interval) publish(now);

@@ -10,11 +10,16 @@
 // Worker loop: take queued commands and apply them; pick the next run (SessionOptions::scheduling)
 // and call its step() inside a tbb::task_arena of SessionOptions::threads threads; when the run's
 // iteration hits a multiple of MetricSettings::every (and at iteration 0 and when its budget is
-// reached) run a metric pass, timed separately; publish a snapshot when at least
-// snapshot_interval has passed since the last one (so ≤ 1/snapshot_interval per second, and one
-// after every step that ends later than that: ~every 33 ms while running, step length permitting).
-// Publication builds the new snapshot from per-run caches (unchanged curves, overlays and sample
-// sets are shared, not copied) and swaps one pointer under a mutex held only for the swap.
+// reached) run a metric pass, timed separately; refresh canvas views (display samples, overlays:
+// at most one view of a running run between two steps, each view rate-limited by display_interval
+// / overlay_interval and by its own cost via view_time_fraction; a stopped run's views at once);
+// publish a snapshot when at least snapshot_interval has passed since the last one (so
+// ≤ 1/snapshot_interval per second, and one after every step that ends later than that: ~every
+// 33 ms while running, step length permitting). Publication runs no sampler code: it assembles the
+// new snapshot from per-run caches (unchanged curves, views and sample sets are shared, not
+// copied), with no lock held, then swaps one pointer under a mutex held only for the swap; the
+// previous snapshot is released after the mutex. WorkerTiming (in every snapshot) and
+// publish_costs() account for all of this.
 //
 // Seeds: run r is seeded with derive_seed(scenario.seed, fnv1a64(label of r)), so a run's
 // trajectory depends only on the scenario seed, its label, kind and params — not on the other
@@ -22,10 +27,10 @@
 // and use seeded reference draws, so with a budget in iterations or gradient evaluations every
 // curve value and sample set is reproducible (only the wall-time axis varies).
 //
-// Divergence: after each step the run's display samples are checked for non-finite values (and
-// the sampler's own status is read); a step that throws, or a metric pass that finds non-finite
-// evaluation samples, also marks the run diverged with a reason. A diverged run stops; the others
-// go on.
+// Divergence: after each step the sampler's own status is read (every built-in sampler checks its
+// state each step) and a step that throws marks the run diverged; non-finite display samples (at
+// each view refresh, or after every step with check_display_every_step) and non-finite evaluation
+// samples at a metric pass do too. A diverged run stops with a reason; the others go on.
 #pragma once
 
 #include <condition_variable>
@@ -33,6 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/engine/commands.h"
 #include "core/engine/snapshot.h"
@@ -52,14 +58,30 @@ enum class Scheduling {
 };
 
 struct SessionOptions {
-  /// Threads for inner loops (TBB arena); 0 = max(1, hardware cores − 1).
+  /// Threads for inner loops (TBB arena); 0 = max(1, hardware cores − 1). Always 1 in a
+  /// ThreadSanitizer build (see session.cpp: libtbb is not instrumented).
   int threads = 0;
   Scheduling scheduling = Scheduling::wall_time;
   /// Minimum time between two publications, seconds (1/30: at most 30 snapshots per second).
   double snapshot_interval = 1.0 / 30.0;
-  /// Minimum time between two overlay refreshes of one run (fill_overlay can cost more than a
-  /// copy), seconds.
+  /// Minimum time between two display-sample refreshes of a run that is being stepped, seconds
+  /// (RunSnapshot::display_samples; a stopped run's display is refreshed at once).
+  double display_interval = 1.0 / 30.0;
+  /// Minimum time between two overlay refreshes of a run that is being stepped (fill_overlay can
+  /// cost more than a copy), seconds.
   double overlay_interval = 0.1;
+  /// Cap on the share of wall time one view (display or overlay) of one run may take: a view
+  /// whose last refresh took c seconds waits at least c / view_time_fraction before the next
+  /// (DFT's 1000-point generator pass: ~1.3 ms → ~15 refreshes/s). ≤ 0: no cap.
+  double view_time_fraction = 0.02;
+  /// Also check every run's display samples for non-finite values after every step. Off (the
+  /// default), the display is checked whenever it is refreshed and the evaluation samples at
+  /// every metric pass, and a sampler's own divergence report is read after every step; every
+  /// built-in sampler reports non-finite state itself in the step it happens, so their
+  /// divergence iteration is exact either way. On, a sampler that does not self-report is also
+  /// caught at the exact step, at the price of computing lazily made display sets every step
+  /// (a neural sampler's generator pass: ~25 % of a DFT step).
+  bool check_display_every_step = false;
   /// Cap on RunSnapshot::display_samples rows.
   int display_points = 4000;
   /// Curves longer than this are decimated (newest half exact, older points thinned 2:1);
@@ -105,6 +127,11 @@ class Session {
 
   const SessionOptions& options() const { return options_; }
 
+  /// The cost of each of the worker's publications so far, oldest first (the last 65 536 at
+  /// most). For benchmarks: the wall time includes preemption by other processes, the CPU time
+  /// does not.
+  std::vector<PublishCost> publish_costs() const;
+
  private:
   struct Worker;  // the worker's private state (engine.cpp)
   void worker_main();
@@ -123,6 +150,10 @@ class Session {
   std::condition_variable published_cv_;  // sync()/wait_finished() wait here
   std::shared_ptr<const Snapshot> snapshot_;
   std::uint64_t published_commands_ = 0;  // commands applied before the newest snapshot was built
+
+  mutable std::mutex cost_mutex_;           // guards publish_costs_ (worker appends, others copy)
+  std::vector<PublishCost> publish_costs_;  // ring of the last kMaxPublishCosts
+  std::size_t publish_cost_next_ = 0;
 
   std::thread thread_;
 };

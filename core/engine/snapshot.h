@@ -6,7 +6,14 @@
 //
 // Self-consistency (checked by tests/engine/session_test.cpp): versions strictly increase; run ids
 // are unique; every curve's points are in increasing iteration order and none lies beyond the
-// run's current iteration; display_samples has at most SessionOptions::display_points rows.
+// run's current iteration; display_samples has at most SessionOptions::display_points rows and
+// display_iteration ≤ iteration.
+//
+// Cost of a publication (the worker builds it between two steps): a Snapshot and its RunSnapshot
+// headers are new objects each time (strings, knob maps, curve maps of shared pointers), but no
+// sampler code runs while building it and bulky data is never copied for it: display sets and
+// overlays are made beforehand by separate, rate-limited view refreshes and shared; a curve is
+// copied only when a metric pass appended to it since the last publication.
 #pragma once
 
 #include <cstdint>
@@ -68,10 +75,17 @@ struct RunSnapshot {
   double budget_fraction = 0;           ///< progress towards the budget in [0, 1]
 
   /// The canvas points (at most SessionOptions::display_points rows; an evenly strided subset when
-  /// the sampler shows more). Never null.
+  /// the sampler shows more), as of iteration display_iteration. Never null. While the run is
+  /// being stepped the points lag its state by at most one refresh interval
+  /// (SessionOptions::display_interval, stretched for costly display sets such as a neural
+  /// sampler's generator pass so that refreshing takes ≤ view_time_fraction of the time); once the
+  /// run stops (paused, finished, diverged, disabled) the next snapshot shows its current state.
+  /// Unchanged views are the same shared object in consecutive snapshots.
   std::shared_ptr<const Points> display_samples;
-  /// Overlay drawn on the canvas; refreshed at most every SessionOptions::overlay_interval.
-  /// Never null (may be empty).
+  /// Iteration at which display_samples were taken (−1: none yet, display_samples is empty).
+  std::int64_t display_iteration = -1;
+  /// Overlay drawn on the canvas; refreshed like display_samples but at most every
+  /// SessionOptions::overlay_interval. Never null (may be empty).
   std::shared_ptr<const SamplerOverlay> overlay;
   /// The sample set of the latest metric pass (ksd_samples points); null before the first pass.
   std::shared_ptr<const Points> evaluation_samples;
@@ -101,19 +115,44 @@ struct SessionMessage {
 };
 
 /// Timing of the worker thread since the session started, for the load meter and benchmarks.
+/// Engine overhead (what the ≤ 5 % goal of the engine is about) is everything the worker does
+/// that is neither a sampler step nor a metric pass nor a grid-reference computation (a one-off
+/// setup, like building the samplers): publications, canvas view refreshes, commands, scheduling
+/// and bookkeeping.
 struct WorkerTiming {
-  double busy_seconds = 0;         ///< time not spent waiting for commands
+  double busy_seconds = 0;         ///< wall time not spent waiting for commands
   double sampler_seconds = 0;      ///< inside Sampler::step()
   double metric_seconds = 0;       ///< inside metric passes (incl. the i.i.d. baseline)
   double reference_seconds = 0;    ///< computing grid references on the worker (start, load)
   double publish_seconds = 0;      ///< building and swapping snapshots
   double max_publish_seconds = 0;  ///< the longest single publication
   std::uint64_t publications = 0;
-  /// Engine overhead: busy − sampler − metric − reference (snapshots, commands, scheduling,
-  /// bookkeeping).
+  double view_seconds = 0;      ///< refreshing canvas views (display samples, overlays)
+  double max_view_seconds = 0;  ///< the longest single view refresh
+  std::uint64_t view_refreshes = 0;
+  /// The same split in CPU time of the worker thread (CLOCK_THREAD_CPUTIME_ID), which other
+  /// processes on a busy machine do not inflate. It is the whole cost when the session's arena
+  /// has one thread (SessionOptions::threads = 1, the default on 2 cores); with more threads the
+  /// TBB workers' share of steps and metric passes is not in it.
+  double cpu_busy_seconds = 0, cpu_sampler_seconds = 0, cpu_metric_seconds = 0,
+         cpu_reference_seconds = 0, cpu_publish_seconds = 0, cpu_view_seconds = 0;
+  double max_publish_cpu_seconds = 0;  ///< the largest CPU time of one publication
+
+  /// Engine overhead in wall time: busy − sampler − metric − reference.
   double overhead_seconds() const {
     return busy_seconds - sampler_seconds - metric_seconds - reference_seconds;
   }
+  /// Engine overhead in worker-thread CPU time.
+  double cpu_overhead_seconds() const {
+    return cpu_busy_seconds - cpu_sampler_seconds - cpu_metric_seconds - cpu_reference_seconds;
+  }
+};
+
+/// The cost of one publication (building a snapshot and swapping it in), see
+/// Session::publish_costs().
+struct PublishCost {
+  double wall_seconds = 0;
+  double cpu_seconds = 0;  ///< worker-thread CPU time
 };
 
 struct Snapshot {

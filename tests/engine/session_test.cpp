@@ -4,6 +4,7 @@
 #include "core/engine/session.h"
 
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 
 #include <atomic>
 #include <cmath>
@@ -59,6 +60,43 @@ void expect_same_curves(const RunSnapshot& a, const RunSnapshot& b) {
   }
 }
 
+// Consistency of one snapshot on its own.
+void check_snapshot(const Snapshot& s, int display_cap) {
+  std::set<RunId> ids;
+  for (const auto& r : s.runs) {
+    ASSERT_TRUE(ids.insert(r.id).second) << "duplicate run id";
+    ASSERT_TRUE(r.display_samples);
+    ASSERT_TRUE(r.overlay);
+    ASSERT_LE(r.display_samples->rows(), display_cap);
+    // Views exist from the first snapshot of a run on, never run ahead of it, and are current
+    // once it stops.
+    ASSERT_GE(r.display_iteration, 0);
+    ASSERT_LE(r.display_iteration, r.iteration);
+    if (r.state != RunState::running) {
+      ASSERT_EQ(r.display_iteration, r.iteration) << r.label;
+    }
+    for (const auto& [name, curve] : r.curves) {
+      ASSERT_TRUE(curve);
+      for (size_t k = 0; k < curve->size(); ++k) {
+        ASSERT_LE((*curve)[k].iteration, r.iteration) << name;
+        if (k) {
+          ASSERT_LT((*curve)[k - 1].iteration, (*curve)[k].iteration) << name;
+        }
+      }
+    }
+    ASSERT_GE(r.budget_fraction, 0.0);
+    ASSERT_LE(r.budget_fraction, 1.0);
+    if (r.state == RunState::diverged) {
+      ASSERT_TRUE(r.status.diverged);
+    }
+  }
+  ASSERT_TRUE(s.scenario);
+  ASSERT_TRUE(s.target);
+  ASSERT_EQ(s.scenario->methods.size(), s.runs.size());
+  for (size_t i = 0; i < s.runs.size(); ++i)
+    ASSERT_EQ(s.scenario->methods[i].label, s.runs[i].label);
+}
+
 TEST(Session, RunsToBudgetWithMetricCadence) {
   Session s(walker_scenario(2, 100), test_options());
   auto snap = run_to_end(s);
@@ -81,7 +119,9 @@ TEST(Session, RunsToBudgetWithMetricCadence) {
       for (size_t k = 0; k < c.size(); ++k) {
         EXPECT_EQ(c[k].iteration, std::int64_t(10 * k));
         EXPECT_EQ(c[k].gradient_evals, std::uint64_t(10 * k * 32));
-        if (k) EXPECT_GE(c[k].sampler_seconds, c[k - 1].sampler_seconds);
+        if (k) {
+          EXPECT_GE(c[k].sampler_seconds, c[k - 1].sampler_seconds);
+        }
       }
     }
     ASSERT_TRUE(r.evaluation_samples);
@@ -91,37 +131,44 @@ TEST(Session, RunsToBudgetWithMetricCadence) {
     for (double f : r.mode_fractions) total += f;
     EXPECT_NEAR(total, 1.0, 1e-12);
   }
+  check_snapshot(*snap, test_options().display_points);
 }
 
 // The engine has no metric code of its own: its curves and baseline are the core/metrics
 // functions evaluated on the same inputs (the published evaluation samples, the published
 // reference and the seed documented at SessionOptions::reference_seed_stream). Exact equality:
 // same inputs, same deterministic functions.
+void expect_library_values(const Scenario& sc, const SessionOptions& o, const Snapshot& snap) {
+  const std::uint64_t r = derive_seed(sc.seed, o.reference_seed_stream);
+  const IidBaseline baseline = ksd2_imq_iid_baseline(*snap.reference, sc.metrics.ksd_samples,
+                                                     sc.metrics.iid_draws, derive_seed(r, 1));
+  EXPECT_EQ(snap.ksd2_iid_mean, baseline.mean);
+  EXPECT_EQ(snap.ksd2_iid_std, baseline.stddev);
+
+  for (const auto& run : snap.runs) {
+    ASSERT_TRUE(run.evaluation_samples);
+    const Points& x = *run.evaluation_samples;
+    const ModeCoverage coverage = mode_coverage(*snap.reference, x);
+    EXPECT_EQ(run.curves.at("mode_tv")->back().value, coverage.total_variation);
+    EXPECT_EQ(run.curves.at("modes_missed")->back().value, double(coverage.modes_missed));
+    EXPECT_EQ(run.mode_fractions, coverage.sample_fraction);
+    Points scores;
+    snap.target->evaluate(x, nullptr, &scores, nullptr);
+    EXPECT_EQ(run.curves.at("ksd2_imq")->back().value, ksd2_imq(x, scores));
+    EXPECT_EQ(run.curves.at("ksd2_imq_iid")->back().value, baseline.mean);
+  }
+}
+
 TEST(Session, MetricValuesAreTheMetricsLibraryFunctions) {
   const Scenario sc = walker_scenario(2, 40);
   const SessionOptions o = test_options();
   Session s(sc, o);
   auto snap = run_to_end(s);
   ASSERT_TRUE(snap->reference);
-
-  const std::uint64_t r = derive_seed(sc.seed, o.reference_seed_stream);
-  const IidBaseline baseline = ksd2_imq_iid_baseline(*snap->reference, sc.metrics.ksd_samples,
-                                                     sc.metrics.iid_draws, derive_seed(r, 1));
-  EXPECT_EQ(snap->ksd2_iid_mean, baseline.mean);
-  EXPECT_EQ(snap->ksd2_iid_std, baseline.stddev);
-
-  for (const auto& run : snap->runs) {
-    ASSERT_TRUE(run.evaluation_samples);
-    const Points& x = *run.evaluation_samples;
-    const ModeCoverage coverage = mode_coverage(*snap->reference, x);
-    EXPECT_EQ(run.curves.at("mode_tv")->back().value, coverage.total_variation);
-    EXPECT_EQ(run.curves.at("modes_missed")->back().value, double(coverage.modes_missed));
-    EXPECT_EQ(run.mode_fractions, coverage.sample_fraction);
-    Points scores;
-    snap->target->evaluate(x, nullptr, &scores, nullptr);
-    EXPECT_EQ(run.curves.at("ksd2_imq")->back().value, ksd2_imq(x, scores));
-    EXPECT_EQ(run.curves.at("ksd2_imq_iid")->back().value, baseline.mean);
-  }
+  // The metric functions give the same values for any thread count; one thread keeps TBB's
+  // uninstrumented work stealing out of the ThreadSanitizer pass (see session.cpp).
+  tbb::task_arena one_thread(1);
+  one_thread.execute([&] { expect_library_values(sc, o, *snap); });
 }
 
 TEST(Session, SameSeedSameResultsAcrossThreadsAndScheduling) {
@@ -225,7 +272,11 @@ TEST(Session, DivergenceStopsOneRunOnly) {
   Scenario sc = walker_scenario(3, 50);
   sc.methods[0].params["explode_at"] = 15;
   sc.methods[1].params["throw_at"] = 7;
-  Session s(sc, test_options(1, Scheduling::round_robin));
+  SessionOptions o = test_options(1, Scheduling::round_robin);
+  // The walker does not report its NaN positions itself: only the per-step display check sees
+  // them at the exact step (the default check is in DivergenceWithoutPerStepCheck below).
+  o.check_display_every_step = true;
+  Session s(sc, o);
   auto snap = run_to_end(s);
   const RunSnapshot& exploded = snap->runs[0];
   EXPECT_EQ(exploded.state, RunState::diverged);
@@ -238,6 +289,27 @@ TEST(Session, DivergenceStopsOneRunOnly) {
   EXPECT_NE(threw.status.reason.find("walker failed on purpose"), std::string::npos);
   EXPECT_EQ(snap->runs[2].state, RunState::finished);
   EXPECT_EQ(snap->runs[2].iteration, 50);
+}
+
+// Default options: the display is checked when it is refreshed and the evaluation samples at each
+// metric pass (every 10 iterations here), so a sampler that does not report its own NaN positions
+// is stopped between the step that made them (15) and the next metric pass (20), not later.
+TEST(Session, DivergenceWithoutPerStepCheck) {
+  Scenario sc = walker_scenario(2, 50);
+  sc.methods[0].params["explode_at"] = 15;
+  SessionOptions o = test_options(1, Scheduling::round_robin);
+  ASSERT_FALSE(o.check_display_every_step);
+  Session s(sc, o);
+  auto snap = run_to_end(s);
+  const RunSnapshot& exploded = snap->runs[0];
+  EXPECT_EQ(exploded.state, RunState::diverged);
+  EXPECT_GE(exploded.status.iteration, 15);
+  EXPECT_LE(exploded.status.iteration, 20);
+  EXPECT_EQ(exploded.iteration, exploded.status.iteration);
+  EXPECT_NE(exploded.status.reason.find("non-finite"), std::string::npos);
+  EXPECT_EQ(snap->runs[1].state, RunState::finished);
+  EXPECT_EQ(snap->runs[1].iteration, 50);
+  check_snapshot(*snap, o.display_points);
 }
 
 TEST(Session, ParametersAreValidatedAndNeedsResetKnobsRestart) {
@@ -370,32 +442,6 @@ TEST(Session, RejectsInvalidScenarioUpFront) {
   Scenario sc = walker_scenario(1, 10);
   sc.methods[0].params["particles"] = -1;
   EXPECT_THROW(Session(sc, test_options()), ScenarioError);
-}
-
-// Consistency of one snapshot on its own.
-void check_snapshot(const Snapshot& s, int display_cap) {
-  std::set<RunId> ids;
-  for (const auto& r : s.runs) {
-    ASSERT_TRUE(ids.insert(r.id).second) << "duplicate run id";
-    ASSERT_TRUE(r.display_samples);
-    ASSERT_TRUE(r.overlay);
-    ASSERT_LE(r.display_samples->rows(), display_cap);
-    for (const auto& [name, curve] : r.curves) {
-      ASSERT_TRUE(curve);
-      for (size_t k = 0; k < curve->size(); ++k) {
-        ASSERT_LE((*curve)[k].iteration, r.iteration) << name;
-        if (k) ASSERT_LT((*curve)[k - 1].iteration, (*curve)[k].iteration) << name;
-      }
-    }
-    ASSERT_GE(r.budget_fraction, 0.0);
-    ASSERT_LE(r.budget_fraction, 1.0);
-    if (r.state == RunState::diverged) ASSERT_TRUE(r.status.diverged);
-  }
-  ASSERT_TRUE(s.scenario);
-  ASSERT_TRUE(s.target);
-  ASSERT_EQ(s.scenario->methods.size(), s.runs.size());
-  for (size_t i = 0; i < s.runs.size(); ++i)
-    ASSERT_EQ(s.scenario->methods[i].label, s.runs[i].label);
 }
 
 TEST(Session, TenThousandRandomCommandsFromTwoThreads) {
