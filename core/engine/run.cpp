@@ -119,8 +119,9 @@ bool Run::metric_due(const MetricSettings& settings, const Budget& budget) const
 
 void Run::record(const std::string& name, double value, int max_curve_points) {
   CurveData& c = curves_[name];
-  append_decimated(c.points, {iteration(), gradient_evals(), sampler_seconds_, value},
-                   max_curve_points);
+  if (append_decimated(c.points, {iteration(), gradient_evals(), sampler_seconds_, value},
+                       max_curve_points))
+    c.publisher.invalidate();
   c.dirty = true;
 }
 
@@ -273,7 +274,7 @@ void Run::fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget) 
   out.latest.reserve(curves_.size());
   for (auto& [name, data] : curves_) {
     if (data.dirty || !data.published) {
-      data.published = std::make_shared<const Curve>(data.points);
+      data.published = std::make_shared<const Curve>(data.publisher.publish(data.points));
       data.dirty = false;
     }
     out.curves.emplace_hint(out.curves.end(), name, data.published);

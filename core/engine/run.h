@@ -110,7 +110,8 @@ class Run {
 
  private:
   struct CurveData {
-    Curve points;
+    CurvePoints points;
+    CurvePublisher publisher;                // shares full chunks between publications
     std::shared_ptr<const Curve> published;  // null or stale when dirty
     bool dirty = true;
   };

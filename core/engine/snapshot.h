@@ -16,7 +16,9 @@
 // copied only when a metric pass appended to it since the last publication.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,9 +43,75 @@ struct CurvePoint {
   double value = 0;
 };
 
-/// A metric curve: points in increasing iteration order. On long runs old points are decimated
-/// (see SessionOptions::max_curve_points): the newest half stays exact, older points are thinned.
-using Curve = std::vector<CurvePoint>;
+/// A metric curve as the worker grows it: points in increasing iteration order (see curves.h).
+using CurvePoints = std::vector<CurvePoint>;
+
+/// A published metric curve: points in increasing iteration order, read-only. On long runs old
+/// points are decimated (see SessionOptions::max_curve_points): the newest half stays exact, older
+/// points are thinned.
+///
+/// Storage: immutable chunks of kChunk points (every chunk full except the last) shared through
+/// shared_ptr, so a snapshot published after one more point shares every full chunk with the
+/// previous one and copies at most kChunk points (until a decimation rewrites the old points).
+/// The interface is the read-only part of std::vector: size, empty, operator[] (O(1)), front,
+/// back, and forward iteration.
+class Curve {
+ public:
+  static constexpr std::size_t kChunk = 256;
+  using Chunk = std::vector<CurvePoint>;
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = CurvePoint;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const CurvePoint*;
+    using reference = const CurvePoint&;
+    const_iterator() = default;
+    const_iterator(const Curve* curve, std::size_t index) : curve_(curve), index_(index) {}
+    reference operator*() const { return (*curve_)[index_]; }
+    pointer operator->() const { return &(*curve_)[index_]; }
+    const_iterator& operator++() {
+      ++index_;
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const_iterator old = *this;
+      ++index_;
+      return old;
+    }
+    bool operator==(const const_iterator& o) const { return index_ == o.index_; }
+    bool operator!=(const const_iterator& o) const { return index_ != o.index_; }
+
+   private:
+    const Curve* curve_ = nullptr;
+    std::size_t index_ = 0;
+  };
+  using iterator = const_iterator;
+  using value_type = CurvePoint;
+
+  Curve() = default;
+  /// A curve made of `chunks`; every chunk but the last must hold exactly kChunk points and none
+  /// may be null or empty (throws std::invalid_argument otherwise).
+  explicit Curve(std::vector<std::shared_ptr<const Chunk>> chunks);
+  /// A curve holding a copy of `points` (chunked).
+  static Curve from_points(const CurvePoints& points);
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  /// Point i (0 ≤ i < size(), unchecked).
+  const CurvePoint& operator[](std::size_t i) const { return (*chunks_[i / kChunk])[i % kChunk]; }
+  const CurvePoint& front() const { return (*this)[0]; }
+  const CurvePoint& back() const { return (*this)[size_ - 1]; }
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size_}; }
+  /// The shared chunks (for tests and for callers that want to detect unchanged parts).
+  const std::vector<std::shared_ptr<const Chunk>>& chunks() const { return chunks_; }
+
+ private:
+  std::vector<std::shared_ptr<const Chunk>> chunks_;
+  std::size_t size_ = 0;
+};
 
 /// What a run is doing.
 enum class RunState {

@@ -10,7 +10,7 @@ CurvePoint at(std::int64_t i) {
 }
 
 TEST(Curves, UnboundedKeepsEveryPoint) {
-  Curve c;
+  CurvePoints c;
   for (int i = 0; i < 10000; ++i) append_decimated(c, at(i), 0);
   ASSERT_EQ(c.size(), 10000u);
   EXPECT_EQ(c.back().iteration, 9999);
@@ -18,7 +18,7 @@ TEST(Curves, UnboundedKeepsEveryPoint) {
 
 TEST(Curves, BoundedStaysUnderCapKeepsNewestExactAndFirstPoint) {
   const int cap = 64;
-  Curve c;
+  CurvePoints c;
   for (int i = 0; i < 100000; ++i) {
     append_decimated(c, at(i), cap);
     ASSERT_LE(c.size(), size_t(cap));
@@ -37,11 +37,83 @@ TEST(Curves, BoundedStaysUnderCapKeepsNewestExactAndFirstPoint) {
 }
 
 TEST(Curves, TinyCapBehavesLikeFour) {
-  Curve c;
+  CurvePoints c;
   for (int i = 0; i < 100; ++i) append_decimated(c, at(i), 1);
   EXPECT_LE(c.size(), 4u);
   EXPECT_EQ(c.front().iteration, 0);
   EXPECT_EQ(c.back().iteration, 99);
+}
+
+TEST(Curves, AppendReportsThinning) {
+  CurvePoints c;
+  for (int i = 0; i < 8; ++i) EXPECT_FALSE(append_decimated(c, at(i), 8)) << i;
+  EXPECT_TRUE(append_decimated(c, at(8), 8));  // 9 > 8 points: thinned
+  EXPECT_FALSE(append_decimated(c, at(9), 0));
+}
+
+void expect_equal(const Curve& published, const CurvePoints& points) {
+  ASSERT_EQ(published.size(), points.size());
+  ASSERT_EQ(published.empty(), points.empty());
+  for (size_t k = 0; k < points.size(); ++k) ASSERT_EQ(published[k].iteration, points[k].iteration);
+  size_t k = 0;
+  for (const CurvePoint& p : published) {
+    ASSERT_EQ(p.iteration, points[k].iteration);
+    ASSERT_EQ(p.gradient_evals, points[k].gradient_evals);
+    ASSERT_EQ(p.sampler_seconds, points[k].sampler_seconds);
+    ASSERT_EQ(p.value, points[k].value);
+    ++k;
+  }
+  ASSERT_EQ(k, points.size());
+  if (!points.empty()) {
+    EXPECT_EQ(published.front().iteration, points.front().iteration);
+    EXPECT_EQ(published.back().iteration, points.back().iteration);
+  }
+}
+
+TEST(Curves, PublishedCurvesEqualThePointsAndShareFullChunks) {
+  const size_t C = Curve::kChunk;
+  CurvePoints points;
+  CurvePublisher publisher;
+  expect_equal(publisher.publish(points), points);
+  Curve previous;
+  for (int i = 0; i < int(3 * C + 17); ++i) {
+    append_decimated(points, at(i), 0);
+    const Curve now = publisher.publish(points);
+    expect_equal(now, points);
+    // Every chunk before the newest partial one is the same object as in the previous curve:
+    // only the tail (< C points) was copied.
+    const size_t full_before = previous.size() / C;
+    ASSERT_GE(now.chunks().size(), full_before);
+    for (size_t k = 0; k < full_before; ++k)
+      ASSERT_EQ(now.chunks()[k].get(), previous.chunks()[k].get()) << "chunk " << k;
+    for (size_t k = 0; k + 1 < now.chunks().size(); ++k) ASSERT_EQ(now.chunks()[k]->size(), C);
+    previous = now;
+  }
+}
+
+TEST(Curves, PublishedCurvesStayEqualAcrossThinning) {
+  const int cap = int(2 * Curve::kChunk + 40);
+  CurvePoints points;
+  CurvePublisher publisher;
+  int thinnings = 0;
+  for (int i = 0; i < 5000; ++i) {
+    if (append_decimated(points, at(i), cap)) {
+      publisher.invalidate();
+      ++thinnings;
+    }
+    if (i % 7 == 0 || i == 4999) expect_equal(publisher.publish(points), points);
+  }
+  EXPECT_GT(thinnings, 3);
+}
+
+TEST(Curves, RejectsMalformedChunks) {
+  auto chunk = [](size_t n) { return std::make_shared<const Curve::Chunk>(n, at(0)); };
+  EXPECT_THROW(Curve({chunk(3), chunk(3)}), std::invalid_argument);  // short chunk not last
+  EXPECT_THROW(Curve({chunk(0)}), std::invalid_argument);
+  EXPECT_THROW(Curve({nullptr}), std::invalid_argument);
+  EXPECT_THROW(Curve({chunk(Curve::kChunk + 1)}), std::invalid_argument);
+  EXPECT_EQ(Curve({chunk(Curve::kChunk), chunk(3)}).size(), Curve::kChunk + 3);
+  EXPECT_EQ(Curve::from_points(CurvePoints(600, at(1))).size(), 600u);
 }
 
 }  // namespace
