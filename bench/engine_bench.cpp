@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/engine/curves.h"
 #include "core/engine/session.h"
 
 namespace {
@@ -91,6 +92,36 @@ BENCHMARK(BM_EngineOverheadDefaultScenario)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// What a publication pays for one changed curve of n points (one point appended since the last
+// publication; 1000 publications take the curve from n to n + 1000 points): chunked sharing
+// (CurvePublisher, what the engine does) against copying the whole curve (what it did before).
+void BM_PublishChangedCurve(benchmark::State& state) {
+  const auto n = std::size_t(state.range(0));
+  const bool chunked = state.range(1) != 0;
+  ss::CurvePoints points;
+  points.reserve(n + 2000);
+  auto append = [&] {
+    const std::size_t i = points.size();
+    points.push_back({std::int64_t(i), i, 0.001 * double(i), 1.0});
+  };
+  for (std::size_t i = 0; i < n; ++i) append();
+  ss::CurvePublisher publisher;
+  auto published = std::make_shared<const ss::Curve>(publisher.publish(points));
+  for (auto _ : state) {
+    append();
+    published = std::make_shared<const ss::Curve>(chunked ? publisher.publish(points)
+                                                          : ss::Curve::from_points(points));
+    benchmark::DoNotOptimize(published.get());
+  }
+}
+BENCHMARK(BM_PublishChangedCurve)
+    ->ArgNames({"points", "chunked"})
+    ->Args({4096, 0})
+    ->Args({4096, 1})
+    ->Args({65536, 0})
+    ->Args({65536, 1})
+    ->Iterations(1000);
 
 }  // namespace
 
