@@ -12,8 +12,9 @@
 // Cost of a publication (the worker builds it between two steps): a Snapshot and its RunSnapshot
 // headers are new objects each time (strings, knob maps, curve maps of shared pointers), but no
 // sampler code runs while building it and bulky data is never copied for it: display sets and
-// overlays are made beforehand by separate, rate-limited view refreshes and shared; a curve is
-// copied only when a metric pass appended to it since the last publication.
+// overlays are made beforehand by separate, rate-limited view refreshes and shared; of a curve
+// that a metric pass appended to since the last publication only the points after its last full
+// chunk are copied (see Curve).
 #pragma once
 
 #include <cstddef>
