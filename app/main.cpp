@@ -10,6 +10,7 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <malloc.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -21,6 +22,7 @@
 
 #include "app/gfx/density_renderer.h"
 #include "app/gfx/screenshot.h"
+#include "app/plot/markers.h"
 #include "app/ui/app_state.h"
 #include "app/ui/frame_stats.h"
 #include "app/ui/script.h"
@@ -37,6 +39,49 @@ double thread_cpu_ms() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+// CPU time of the whole process (every thread: UI, engine worker, the GL driver's rasterizer
+// threads) in milliseconds.
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+// Nearest-texel sampling for ImGui's font atlas. Everything ImGui draws samples that texture (fills
+// sample its white texel); text, baked lines and marker sprites are drawn at one texel per pixel,
+// so nearest sampling looks the same while it makes each fragment about a fifth cheaper on
+// llvmpipe.
+void use_nearest_filtering(ImTextureID texture) {
+  if (!texture) return;
+  GLint last = 0;
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &last);
+  glBindTexture(GL_TEXTURE_2D, GLuint(reinterpret_cast<intptr_t>(texture)));
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glBindTexture(GL_TEXTURE_2D, GLuint(last));
+}
+
+// Input and window events since the loop last looked (GLFW callbacks; ImGui's backend chains to
+// the ones installed before it). The idle loop draws a frame only when something happened.
+int g_window_events = 0;
+void count_event(GLFWwindow*) {
+  ++g_window_events;
+}
+void install_event_counters(GLFWwindow* w) {
+  glfwSetCursorPosCallback(w, [](GLFWwindow* x, double, double) { count_event(x); });
+  glfwSetMouseButtonCallback(w, [](GLFWwindow* x, int, int, int) { count_event(x); });
+  glfwSetScrollCallback(w, [](GLFWwindow* x, double, double) { count_event(x); });
+  glfwSetKeyCallback(w, [](GLFWwindow* x, int, int, int, int) { count_event(x); });
+  glfwSetCharCallback(w, [](GLFWwindow* x, unsigned) { count_event(x); });
+  glfwSetCursorEnterCallback(w, [](GLFWwindow* x, int) { count_event(x); });
+  glfwSetWindowFocusCallback(w, [](GLFWwindow* x, int) { count_event(x); });
+  glfwSetWindowSizeCallback(w, [](GLFWwindow* x, int, int) { count_event(x); });
+  glfwSetFramebufferSizeCallback(w, [](GLFWwindow* x, int, int) { count_event(x); });
+  glfwSetWindowRefreshCallback(w, [](GLFWwindow* x) { count_event(x); });
+  glfwSetWindowIconifyCallback(w, [](GLFWwindow* x, int) { count_event(x); });
+  glfwSetDropCallback(w, [](GLFWwindow* x, int, const char**) { count_event(x); });
 }
 
 std::string env_or(const char* name, const char* fallback) {
@@ -98,6 +143,13 @@ void load_fonts(float scale) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The OpenGL backend re-specifies its vertex and index buffers every frame (glBufferData), and
+  // Mesa's software driver then frees and mallocs a buffer of a few hundred KB each time. With
+  // glibc's defaults those blocks come and go through mmap/munmap or brk and trim, so every frame
+  // page-faults its buffers in afresh (a third of the UI thread's time under llvmpipe). Keeping
+  // them on the heap and not trimming it makes the memory reused from frame to frame.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   CLI::App cli{"samplescope: compare samplers on 2-D densities, live"};
   std::string scenario_file, screenshot_file, script_file;
   int frames = 0, width = 1600, height = 1000;
@@ -157,6 +209,9 @@ int main(int argc, char** argv) {
   io.IniFilename = reproducible || cfg_dir.empty() ? nullptr : ini_path.c_str();
   apply_style(dpi);
   load_fonts(dpi);
+  if (!ss::plot::add_marker_sprites(io.Fonts))
+    std::fprintf(stderr, "samplescope: no room for marker sprites; drawing square points\n");
+  install_event_counters(window);  // before the backend, which chains to them
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
@@ -184,13 +239,46 @@ int main(int argc, char** argv) {
   if (play && app.session) app.session->post(ss::cmd::Start{});
 
   ss::ui::ScriptPlayer script(std::move(script_actions));
-  ss::ui::FrameStats stats, cpu_stats;
+  ss::ui::FrameStats stats, cpu_stats, vertex_stats;
   const auto start = Clock::now();
   auto next_frame = start;
   int frame = 0, exit_code = 0;
+  ImTextureID font_texture = nullptr;
+  // Whole-process CPU per frame over the frames FrameStats keeps (after the first second).
+  double process_cpu_start = -1, process_wall_start = 0;
+  int process_frames = 0;
   const bool scripted = !script_file.empty();
-  const bool continuous_always = reproducible || perf || frames > 0;
+  // Idle drawing: after input, a few more frames so ImGui settles (hover states, popups opening);
+  // and one frame every kIdleHeartbeat seconds so timed things (message expiry) catch up.
+  constexpr int kSettleFrames = 3;
+  constexpr double kIdleHeartbeat = 2.0;
+  int settle_frames = kSettleFrames;
+  std::uint64_t drawn_version = 0;
+  auto last_draw = Clock::now();
+  // `idle SECONDS` in a script: the loop runs as for a person (no forced frames) and the
+  // process's CPU use over that time is reported with --perf.
+  double idle_cpu_ms = 0, idle_seconds = 0;
+  int idle_frames = 0;
+  bool idle_phase = false;
+  Clock::time_point idle_start;
+  double idle_cpu_start = 0;
   while (!glfwWindowShouldClose(window) && !app.quit_requested) {
+    const bool script_idle = scripted && script.unattended();
+    if (script_idle && !idle_phase) {
+      idle_phase = true;
+      idle_start = Clock::now();
+      idle_cpu_start = process_cpu_ms();
+      idle_frames = 0;
+    }
+    if (idle_phase &&
+        (!script_idle ||
+         Clock::now() - idle_start >= std::chrono::duration<double>(script.unattended_seconds()))) {
+      idle_cpu_ms += process_cpu_ms() - idle_cpu_start;
+      idle_seconds += std::chrono::duration<double>(Clock::now() - idle_start).count();
+      idle_phase = false;
+      script.finish_unattended();
+    }
+    const bool continuous_always = (reproducible || perf || frames > 0) && !idle_phase;
     // Idle-aware waiting: asleep when iconified, event-driven when nothing moves, capped at 60 Hz.
     if (glfwGetWindowAttrib(window, GLFW_ICONIFIED) && !continuous_always) {
       glfwWaitEventsTimeout(1.0);
@@ -205,27 +293,51 @@ int main(int argc, char** argv) {
         glfwPollEvents();
     } else {
       glfwWaitEventsTimeout(0.25);
+      // Draw only when something changed: input, a new engine snapshot, a blinking text cursor.
+      const bool new_snapshot = app.session && app.session->snapshot()->version != drawn_version;
+      const bool due = Clock::now() - last_draw >= std::chrono::duration<double>(kIdleHeartbeat);
+      if (g_window_events == 0 && settle_frames == 0 && !new_snapshot && !io.WantTextInput && !due)
+        continue;
     }
+    if (g_window_events > 0) settle_frames = kSettleFrames + 1;
+    if (settle_frames > 0) --settle_frames;
+    g_window_events = 0;
+    last_draw = Clock::now();
+    if (idle_phase) ++idle_frames;
     const auto t0 = Clock::now();
     const double cpu0 = thread_cpu_ms();
+    if (process_cpu_start < 0 && std::chrono::duration<double>(t0 - start).count() >= 1.0) {
+      process_cpu_start = process_cpu_ms();
+      process_wall_start = std::chrono::duration<double>(t0 - start).count();
+    }
+    if (process_cpu_start >= 0 && !idle_phase) ++process_frames;
     next_frame = t0 + std::chrono::microseconds(16667);
 
     ImGui_ImplOpenGL3_NewFrame();
+    if (io.Fonts->TexID != font_texture) {  // created by the backend's first NewFrame
+      font_texture = io.Fonts->TexID;
+      use_nearest_filtering(font_texture);
+    }
     ImGui_ImplGlfw_NewFrame();
     if (scripted) script.feed_input(app, io);
     ImGui::NewFrame();
     ss::ui::begin_frame(app);
+    if (app.snap) drawn_version = app.snap->version;
     if (app.renderer) app.renderer->begin_frame();
     ss::ui::draw_app(app, io.DisplaySize);
     ImGui::Render();
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
     glViewport(0, 0, fb_w, fb_h);
-    glClearColor(0.08f, 0.08f, 0.1f, 1.0f);
+    const ImVec4 clear = ss::ui::window_clear_color();
+    glClearColor(clear.x, clear.y, clear.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
     const float fb_scale = io.DisplaySize.x > 0 ? fb_w / io.DisplaySize.x : 1.0f;
+    // A frame that writes a PNG (glReadPixels + encoding, ~0.2 s) is an export, not an
+    // interactive frame: it is left out of the --perf statistics.
+    bool exported = !app.png_requests.empty();
     for (const ss::ui::PngRequest& req : app.png_requests) {
       ss::gfx::PixelRect rect;
       if (!req.rect_name.empty()) {
@@ -244,6 +356,7 @@ int main(int argc, char** argv) {
     }
     app.png_requests.clear();
     if (!screenshot_file.empty() && frame + 1 >= frames) {
+      exported = true;
       const std::string err = ss::gfx::save_framebuffer_png(screenshot_file, fb_w, fb_h, fb_scale);
       if (!err.empty()) {
         std::fprintf(stderr, "samplescope: %s\n", err.c_str());
@@ -255,8 +368,12 @@ int main(int argc, char** argv) {
 
     const auto t1 = Clock::now();
     app.frame_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
-    stats.add(app.frame_ms, std::chrono::duration<double>(t0 - start).count());
-    cpu_stats.add(thread_cpu_ms() - cpu0, std::chrono::duration<double>(t0 - start).count());
+    if (!exported && !idle_phase) {
+      const double since_start = std::chrono::duration<double>(t0 - start).count();
+      stats.add(app.frame_ms, since_start);
+      cpu_stats.add(thread_cpu_ms() - cpu0, since_start);
+      vertex_stats.add(io.MetricsRenderVertices, since_start);
+    }
     ++frame;
     if (scripted) {
       script.after_frame(app);
@@ -277,6 +394,18 @@ int main(int argc, char** argv) {
     std::printf("%s\n", stats.summary().c_str());
     std::string cpu = cpu_stats.summary();  // same statistics of the UI thread's CPU time
     std::printf("ui_thread_cpu_%s\n", cpu.c_str());
+    if (idle_seconds > 0)
+      std::printf("idle_cpu percent_of_one_core=%.2f seconds=%.1f frames=%d\n",
+                  100.0 * idle_cpu_ms / (1e3 * idle_seconds), idle_seconds, idle_frames);
+    if (process_frames > 0) {  // the idle phases left out
+      const double cpu = process_cpu_ms() - process_cpu_start - idle_cpu_ms;
+      const double wall = std::chrono::duration<double>(Clock::now() - start).count() -
+                          process_wall_start - idle_seconds;
+      std::printf("process_cpu ms_per_frame=%.2f cores=%.2f frames=%d\n", cpu / process_frames,
+                  wall > 0 ? cpu / (1e3 * wall) : 0.0, process_frames);
+    }
+    std::printf("draw_vertices p50=%.0f p95=%.0f max=%.0f\n", vertex_stats.quantile(0.5),
+                vertex_stats.quantile(0.95), vertex_stats.max());
   }
 
   // Stop the worker first, then the GL objects, then ImGui and the window.
@@ -285,6 +414,7 @@ int main(int argc, char** argv) {
   renderer.reset();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
+  ss::plot::reset_marker_sprites();
   ImGui::DestroyContext();
   glfwDestroyWindow(window);
   glfwTerminate();

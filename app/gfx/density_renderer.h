@@ -27,6 +27,9 @@ struct HeatmapStyle {
   int contours = 0;  ///< number of iso-lines (mode 1: 0 means 6)
   float alpha = 1;
   ImVec4 line_color = ImVec4(1, 1, 1, 0.8f);
+  /// draw_cached() only: colour of the image outside the grid's box. An opaque one lets the
+  /// caller skip its own background fill under the image (one blended layer less per canvas).
+  ImVec4 background = ImVec4(0, 0, 0, 0);
 };
 
 /// Names of the colour maps in `HeatmapStyle::colormap` order.
@@ -58,8 +61,9 @@ class DensityRenderer {
   /// [canvas_min, canvas_max] and adds that image to `dl`; the image is re-rendered only when the
   /// grid, the style, the canvas size or the box's place in it change. Canvases that share a view
   /// share `cache_key` (one render serves them all), which keeps the per-frame cost of heat maps
-  /// to one textured quad each even on a software rasterizer. `fb_scale` = framebuffer pixels per
-  /// display pixel.
+  /// to one textured quad each even on a software rasterizer. With a transparent
+  /// `style.background` only the part of the image over the box is drawn. `fb_scale` =
+  /// framebuffer pixels per display pixel.
   void draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec2 canvas_min, ImVec2 canvas_max,
                    ImVec2 top_left, ImVec2 bottom_right, const HeatmapStyle& style, float fb_scale);
   /// Forgets the previous frame's queued draws (call once per frame before drawing).

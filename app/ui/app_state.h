@@ -139,6 +139,10 @@ Scenario builtin_default_scenario();
 /// Handles the keyboard shortcuts. Works headless (no renderer).
 void draw_app(AppState& app, ImVec2 size);
 
+/// Colour the main loop clears the frame to before rendering: the window background of the style
+/// (the fixed regions draw no background of their own).
+ImVec4 window_clear_color();
+
 /// Colour of run i on every plot and canvas.
 inline ImU32 run_color(int i, float alpha = 1.0f) {
   return plot::series_color(i, alpha);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "app/gfx/density_renderer.h"
+#include "app/plot/markers.h"
 #include "app/ui/settings.h"
 #include "core/io/files.h"
 
@@ -16,17 +17,33 @@ namespace {
 
 constexpr int kReferenceSlot = 0;
 constexpr int kOverlaySlotBase = 1000;  // + run id: flow-density field of that run
+constexpr ImU32 kCanvasBackground = IM_COL32(12, 12, 18, 255);
 constexpr double kPostInterval = 0.12;  // seconds between ChangeTarget posts while dragging
 
+// The true score at a run's arrow origins, scaled together with the learned field: computed once
+// per (target, overlay) pair, not every frame.
+struct ScoreArrows {
+  // Held (not just compared by address) so that a freed object's address cannot come back as a
+  // false cache hit.
+  std::shared_ptr<const Target> target;
+  std::shared_ptr<const SamplerOverlay> overlay;
+  std::vector<Vec2> truth;
+  double vmax = 1e-12;  // largest finite arrow length of either field
+};
+
 // Upload bookkeeping: a version per grid so textures are re-uploaded only when the data changes.
+// The grids' owners are held, so an address is never reused while it is in here.
 struct UploadCache {
-  const GridReference* reference = nullptr;
+  std::shared_ptr<const GridReference> reference;
   std::uint64_t reference_version = 0;
   float reference_max = 1;
-  std::map<RunId, std::pair<const SamplerOverlay*, std::uint64_t>> overlays;
+  std::map<RunId, std::pair<std::shared_ptr<const SamplerOverlay>, std::uint64_t>> overlays;
   std::map<RunId, float> overlay_max;
   std::uint64_t counter = 0;
   std::vector<float> buffer;
+  std::vector<ImVec2> centers;  // screen positions of one canvas's points (reused every frame)
+  std::vector<ImVec2> line;     // one trail on screen (reused)
+  std::map<RunId, ScoreArrows> arrows;
 };
 
 UploadCache& cache() {
@@ -34,27 +51,30 @@ UploadCache& cache() {
   return c;
 }
 
-void upload_reference(AppState& app, const GridReference& ref) {
+void upload_reference(AppState& app, const std::shared_ptr<const GridReference>& ref_ptr) {
   UploadCache& c = cache();
-  if (!app.renderer || c.reference == &ref) return;
+  if (!app.renderer || c.reference == ref_ptr) return;
+  const GridReference& ref = *ref_ptr;
   const auto& m = ref.cell_masses();
   c.buffer.assign(m.begin(), m.end());
   double mx = 0;
   for (double v : m) mx = std::max(mx, v);
   c.reference_max = float(mx > 0 ? mx : 1);
-  c.reference = &ref;
+  c.reference = ref_ptr;
   c.reference_version = ++c.counter;
   app.renderer->upload(kReferenceSlot, c.reference_version, c.buffer.data(), ref.nx(), ref.ny());
 }
 
-bool upload_overlay_field(AppState& app, RunId id, const SamplerOverlay& ov) {
+bool upload_overlay_field(AppState& app, RunId id,
+                          const std::shared_ptr<const SamplerOverlay>& ov_ptr) {
+  const SamplerOverlay& ov = *ov_ptr;
   if (!app.renderer || ov.field.empty() || ov.field_n <= 0 ||
       int(ov.field.size()) != ov.field_n * ov.field_n)
     return false;
   UploadCache& c = cache();
   auto& entry = c.overlays[id];
-  if (entry.first != &ov) {
-    entry = {&ov, ++c.counter};
+  if (entry.first != ov_ptr) {
+    entry = {ov_ptr, ++c.counter};
     float mx = -INFINITY;
     for (float v : ov.field)
       if (std::isfinite(v)) mx = std::max(mx, v);
@@ -63,6 +83,29 @@ bool upload_overlay_field(AppState& app, RunId id, const SamplerOverlay& ov) {
                          ov.field_n);
   }
   return true;
+}
+
+// The cached true-score arrows of run `id` (recomputed when the target or the overlay changes).
+const ScoreArrows& score_arrows(RunId id, const std::shared_ptr<const Target>& target_ptr,
+                                const std::shared_ptr<const SamplerOverlay>& overlay_ptr) {
+  ScoreArrows& sa = cache().arrows[id];
+  if (sa.target == target_ptr && sa.overlay == overlay_ptr) return sa;
+  sa.target = target_ptr;
+  sa.overlay = overlay_ptr;
+  const Target& target = *target_ptr;
+  const SamplerOverlay& ov = *overlay_ptr;
+  const Eigen::Index n = ov.arrow_origins.rows();
+  sa.truth.resize(size_t(n));
+  sa.vmax = 1e-12;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Jet j = target.jet_at(ov.arrow_origins(i, 0), ov.arrow_origins(i, 1));
+    sa.truth[size_t(i)] = Vec2(j.gx, j.gy);
+    if (std::isfinite(sa.truth[size_t(i)].norm()))
+      sa.vmax = std::max(sa.vmax, sa.truth[size_t(i)].norm());
+    const double lv = ov.arrow_vectors.row(i).norm();
+    if (std::isfinite(lv)) sa.vmax = std::max(sa.vmax, lv);
+  }
+  return sa;
 }
 
 // 1-σ ellipse of a covariance as a polyline.
@@ -210,7 +253,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
   const int rows = (n + cols - 1) / cols;
   const float cw = (w - gap * (cols - 1)) / cols, ch = (h - gap * (rows - 1)) / rows;
   if (cw < 20 || ch < 20) return;
-  if (s.reference) upload_reference(app, *s.reference);
+  if (s.reference) upload_reference(app, s.reference);
 
   const std::optional<TargetSpec> mixture = editable_mixture(app);
   const ImGuiIO& io = ImGui::GetIO();
@@ -220,6 +263,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
   hs.log_scale = app.display.log_density;
   hs.max_value = cache().reference_max;
   hs.contours = app.display.contours;
+  hs.background = ImGui::ColorConvertU32ToFloat4(kCanvasBackground);
 
   for (int k = 0; k < n; ++k) {
     const RunSnapshot* run = k < int(s.runs.size()) ? &s.runs[k] : nullptr;
@@ -240,8 +284,12 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
     const bool active = ImGui::IsItemActive();
 
     dl->PushClipRect(a, b, true);
-    dl->AddRectFilled(a, b, IM_COL32(12, 12, 18, 255));
-    if (s.reference && app.display.show_density && app.renderer) {
+    // The heat map image carries the canvas background (HeatmapStyle::background); without it
+    // the background is a plain fill.
+    const bool heat_map = s.reference && app.display.show_density && app.renderer &&
+                          app.renderer->has(kReferenceSlot);
+    if (!heat_map) dl->AddRectFilled(a, b, kCanvasBackground);
+    if (heat_map) {
       const Box& box = s.reference->box();
       app.renderer->draw_cached(dl, kReferenceSlot, kReferenceSlot, a, b,
                                 t.to_screen(box.xmin, box.ymax), t.to_screen(box.xmax, box.ymin),
@@ -249,7 +297,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
     }
     if (run && app.display.show_overlays && run->overlay) {
       const SamplerOverlay& ov = *run->overlay;
-      if (upload_overlay_field(app, run->id, ov)) {
+      if (upload_overlay_field(app, run->id, run->overlay)) {
         gfx::HeatmapStyle fs;
         fs.mode = 1;
         fs.max_value = cache().overlay_max[run->id];
@@ -262,27 +310,33 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
                                   t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs,
                                   io.DisplayFramebufferScale.x);
       }
+      // Trails as 1-pixel lines: ImGui draws those from its baked line texture, two vertices
+      // per point (thicker or fractional widths cost two to three times as many).
+      std::vector<ImVec2>& line = cache().line;
       for (const Points& trail : ov.trails) {
-        std::vector<ImVec2> line;
-        line.reserve(size_t(trail.rows()));
+        line.clear();
         for (Eigen::Index i = 0; i < trail.rows(); ++i)
           line.push_back(t.to_screen(trail(i, 0), trail(i, 1)));
         if (line.size() >= 2)
-          dl->AddPolyline(line.data(), int(line.size()), IM_COL32(255, 255, 255, 150), 0, 1.2f);
+          dl->AddPolyline(line.data(), int(line.size()), IM_COL32(255, 255, 255, 150), 0,
+                          std::max(1.0f, std::round(app.dpi_scale)));
       }
     }
     if (run && app.display.show_samples && run->display_samples) {
       const Points& p = *run->display_samples;
-      const float ps = 0.5f * app.display.point_size * app.dpi_scale;
-      const ImU32 col = run_color(k, 0.9f);
-      const ImU32 edge = IM_COL32(0, 0, 0, 160);
+      // One sprite quad per point (app/plot/markers.h); points outside the canvas are culled.
+      const float diameter = (app.display.point_size + 1.0f) * app.dpi_scale;
+      const float margin = diameter;
+      std::vector<ImVec2>& centers = cache().centers;
+      centers.clear();
+      centers.reserve(size_t(p.rows()));
       for (Eigen::Index i = 0; i < p.rows(); ++i) {
         const ImVec2 q = t.to_screen(p(i, 0), p(i, 1));
-        if (q.x < a.x - ps || q.x > b.x + ps || q.y < a.y - ps || q.y > b.y + ps) continue;
-        dl->AddRectFilled(ImVec2(q.x - ps - 0.5f, q.y - ps - 0.5f),
-                          ImVec2(q.x + ps + 0.5f, q.y + ps + 0.5f), edge);
-        dl->AddRectFilled(ImVec2(q.x - ps, q.y - ps), ImVec2(q.x + ps, q.y + ps), col);
+        if (q.x < a.x - margin || q.x > b.x + margin || q.y < a.y - margin || q.y > b.y + margin)
+          continue;
+        centers.push_back(q);
       }
+      plot::draw_markers(dl, centers, diameter, run_color(k, 0.95f));
       if (app.display.show_marginals && s.reference)
         draw_marginals(app, dl, t, *s.reference, p, run_color(k, 0.55f));
     }
@@ -292,24 +346,18 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
       if (ov.arrow_origins.rows() > 0 && ov.arrow_origins.rows() == ov.arrow_vectors.rows() &&
           s.target) {
         const double len = 0.04 * app.view.half_extent * 2;
-        double vmax = 1e-12;
-        std::vector<Vec2> truth(size_t(ov.arrow_origins.rows()));
-        for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
-          const Jet j = s.target->jet_at(ov.arrow_origins(i, 0), ov.arrow_origins(i, 1));
-          truth[i] = Vec2(j.gx, j.gy);
-          if (std::isfinite(truth[i].norm())) vmax = std::max(vmax, truth[i].norm());
-          vmax = std::max(vmax, ov.arrow_vectors.row(i).norm());
-        }
+        const ScoreArrows& sa = score_arrows(run->id, s.target, run->overlay);
+        const float thin = std::max(1.0f, std::round(app.dpi_scale));
         for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
           const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
           const ImVec2 o = t.to_screen(x, y);
-          const Vec2 tv = truth[i] / vmax * len * 2;
-          const Vec2 lv = Vec2(ov.arrow_vectors(i, 0), ov.arrow_vectors(i, 1)) / vmax * len * 2;
+          const Vec2 tv = sa.truth[size_t(i)] / sa.vmax * len * 2;
+          const Vec2 lv = Vec2(ov.arrow_vectors(i, 0), ov.arrow_vectors(i, 1)) / sa.vmax * len * 2;
           if (std::isfinite(tv.norm()))
             draw_arrow(dl, o, t.to_screen(x + tv.x(), y + tv.y()), IM_COL32(255, 255, 255, 170),
-                       1.0f);
+                       thin);
           if (std::isfinite(lv.norm()))
-            draw_arrow(dl, o, t.to_screen(x + lv.x(), y + lv.y()), run_color(k), 1.6f);
+            draw_arrow(dl, o, t.to_screen(x + lv.x(), y + lv.y()), run_color(k), 2 * thin);
         }
       }
       if (ov.kernel_bandwidth > 0 && std::isfinite(ov.kernel_bandwidth)) {

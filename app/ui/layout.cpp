@@ -31,12 +31,20 @@ void handle_shortcuts(AppState& app) {
   if (ImGui::IsKeyPressed('R', false)) reset_runs(app);
 }
 
-constexpr ImGuiWindowFlags kRegion = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize |
-                                     ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoCollapse |
-                                     ImGuiWindowFlags_NoSavedSettings |
-                                     ImGuiWindowFlags_NoBringToFrontOnFocus;
+// The regions tile the whole window, so they draw no background of their own: the main loop
+// clears to window_clear_color() instead. A full-window blended fill is the most expensive thing
+// in a frame on a software rasterizer (about 1.6 million blended, textured fragments).
+constexpr ImGuiWindowFlags kRegion =
+    ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
+    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
+    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground;
 
 }  // namespace
+
+ImVec4 window_clear_color() {
+  const ImVec4 c = ImGui::GetStyleColorVec4(ImGuiCol_WindowBg);
+  return ImVec4(c.x, c.y, c.z, 1.0f);
+}
 
 void draw_app(AppState& app, ImVec2 size) {
   app.rects.clear();

@@ -21,6 +21,7 @@ struct VerbSpec {
 
 const std::map<std::string, VerbSpec>& verbs() {
   static const std::map<std::string, VerbSpec> v = {{"wait", {1, 1}},
+                                                    {"idle", {1, 1}},
                                                     {"wait_iterations", {1, 2}},
                                                     {"play", {0, 0}},
                                                     {"pause", {0, 0}},
@@ -57,7 +58,8 @@ bool to_number(const std::string& s, double& out) {
 
 // Which arguments must be numbers, per verb (indices).
 std::vector<int> numeric_args(const std::string& verb) {
-  if (verb == "wait" || verb == "wait_iterations" || verb == "step" || verb == "reseed")
+  if (verb == "wait" || verb == "wait_iterations" || verb == "step" || verb == "reseed" ||
+      verb == "idle")
     return {0, 1};
   if (verb == "budget" || verb == "target_param") return {1};
   if (verb == "param") return {2};
@@ -160,6 +162,9 @@ void ScriptPlayer::after_frame(AppState& app) {
       break;
     case Phase::key:
       break;
+    case Phase::unattended:
+      if (!unattended_over_) return;
+      break;
     case Phase::idle:
       break;
   }
@@ -171,6 +176,10 @@ void ScriptPlayer::after_frame(AppState& app) {
     if (v == "wait") {
       frames_left_ = std::max(1, int(num(a, 0)));
       phase_ = Phase::wait_frames;
+    } else if (v == "idle") {
+      unattended_seconds_ = std::max(0.0, num(a, 0));
+      unattended_over_ = false;
+      phase_ = Phase::unattended;
     } else if (v == "wait_iterations") {
       target_iteration_ = std::int64_t(num(a, 0));
       deadline_ = now + num(a, 1, 120);

@@ -5,6 +5,9 @@
 // coordinates on a canvas; CANVAS is a method label (use quotes-free labels) or `first`.
 //
 //   wait N                      render N frames
+//   idle SECONDS                let the loop run as it does for a person (no forced frames: it
+//                               draws only on input or engine changes) for SECONDS of wall time;
+//                               with --perf the process's CPU use over that time is printed
 //   wait_iterations N [SECONDS] wait until every enabled run reached iteration N (default limit
 //                               120 s; an error when the limit passes)
 //   play | pause | reset        run controls
@@ -69,11 +72,16 @@ class ScriptPlayer {
   void after_frame(AppState& app);
 
   bool done() const { return next_ >= actions_.size() && phase_ == Phase::idle; }
+  /// True during an `idle SECONDS` action: the main loop stops forcing frames.
+  bool unattended() const { return phase_ == Phase::unattended && !unattended_over_; }
+  double unattended_seconds() const { return unattended_seconds_; }
+  /// Called by the main loop when the idle time has passed; the next frame moves on.
+  void finish_unattended() { unattended_over_ = true; }
   /// Number of actions that failed at run time.
   int failures() const { return failures_; }
 
  private:
-  enum class Phase { idle, wait_frames, wait_iterations, drag, key };
+  enum class Phase { idle, wait_frames, wait_iterations, drag, key, unattended };
   void fail(AppState& app, const ScriptAction& a, const std::string& why);
   bool canvas_rect(AppState& app, const std::string& name, plot::ScreenRect& out) const;
 
@@ -89,6 +97,8 @@ class ScriptPlayer {
   double x0_ = 0, y0_ = 0, x1_ = 0, y1_ = 0;
   int drag_frame_ = 0, drag_frames_ = 0;
   int key_ = 0;
+  double unattended_seconds_ = 0;
+  bool unattended_over_ = false;
 };
 
 }  // namespace ss::ui

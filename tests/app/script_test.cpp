@@ -35,6 +35,29 @@ TEST(Script, RejectsBadArgumentCountsAndNumbers) {
   EXPECT_THROW(parse_script("drag first 1 2 3\n", "t"), ScriptError);
   EXPECT_THROW(parse_script("show samples maybe\n", "t"), ScriptError);
   EXPECT_NO_THROW(parse_script("param SVGD step_size 0.05\n", "t"));
+  EXPECT_NO_THROW(parse_script("pause\nidle 20\n", "t"));
+  EXPECT_THROW(parse_script("idle\n", "t"), ScriptError);
+  EXPECT_THROW(parse_script("idle soon\n", "t"), ScriptError);
+}
+
+// `idle SECONDS` hands the loop over until the main loop says the time is up; then the next
+// frame moves on to the following actions.
+TEST(Script, IdleWaitsUntilTheLoopFinishesIt) {
+  AppState app;
+  ScriptPlayer player(parse_script("idle 5\nwait 1\n", "t"));
+  ImGui::CreateContext();
+  player.after_frame(app);
+  EXPECT_TRUE(player.unattended());
+  EXPECT_DOUBLE_EQ(player.unattended_seconds(), 5.0);
+  player.after_frame(app);  // frames drawn meanwhile do not end it
+  EXPECT_TRUE(player.unattended());
+  player.finish_unattended();
+  EXPECT_FALSE(player.unattended());
+  player.after_frame(app);  // starts `wait 1`
+  EXPECT_FALSE(player.done());
+  player.after_frame(app);
+  EXPECT_TRUE(player.done());
+  ImGui::DestroyContext();
 }
 
 TEST(FrameStats, QuantilesSkipTheFirstSecond) {
