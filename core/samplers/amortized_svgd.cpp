@@ -21,7 +21,7 @@ AmortizedSvgdSampler::AmortizedSvgdSampler(std::shared_ptr<const Target> target)
 
 const ParamTable& AmortizedSvgdSampler::table() {
   static const ParamTable t = [] {
-    ParamTable t = generator_param_defs(1e-3, 512);
+    ParamTable t = generator_param_defs(5e-4, 512, 2000, 0.1);
     t.push_back({"bandwidth",
                  0,
                  0,

@@ -24,8 +24,8 @@ DenoisingFisherSampler::DenoisingFisherSampler(std::shared_ptr<const Target> tar
 
 const ParamTable& DenoisingFisherSampler::table() {
   static const ParamTable t = [] {
-    ParamTable t = generator_param_defs(1e-3, 512);
-    for (auto& d : score_net_param_defs(0.05, 0.5, 2000)) t.push_back(d);
+    ParamTable t = generator_param_defs(5e-4, 512, 3000, 0.04);
+    for (auto& d : score_net_param_defs(0.05, 0.5, 2000, 5)) t.push_back(d);
     t.push_back({"variant",
                  0,
                  0,
@@ -34,14 +34,6 @@ const ParamTable& DenoisingFisherSampler::table() {
                  "biased; for comparison)",
                  false,
                  {"full", "partial"}});
-    t.push_back({"antithetic",
-                 1,
-                 0,
-                 0,
-                 "generator batch in antithetic pairs (same z, noise +eps and -eps): cancels most "
-                 "of the 1/sigma noise in the gradient",
-                 false,
-                 {"off", "on"}});
     return t;
   }();
   return t;

@@ -22,8 +22,8 @@ KlNeuralSampler::KlNeuralSampler(std::shared_ptr<const Target> target)
 
 const ParamTable& KlNeuralSampler::table() {
   static const ParamTable t = [] {
-    ParamTable t = generator_param_defs(1e-3, 512);
-    for (auto& d : score_net_param_defs(0.05, 0.5, 2000)) t.push_back(d);
+    ParamTable t = generator_param_defs(5e-4, 512, 3000, 0.04);
+    for (auto& d : score_net_param_defs(0.05, 0.5, 2000, 5)) t.push_back(d);
     return t;
   }();
   return t;

@@ -26,7 +26,9 @@ nn::Activation neural_activation(double knob_value) {
   }
 }
 
-ParamTable generator_param_defs(double default_lr, int default_batch) {
+ParamTable generator_param_defs(double default_lr, int default_batch,
+                                int default_lr_decay_iterations,
+                                double default_lr_final_fraction) {
   const auto& acts = neural_activation_choices();
   return {
       {"latent_dim",
@@ -68,6 +70,21 @@ ParamTable generator_param_defs(double default_lr, int default_batch) {
        false,
        {},
        true},
+      {"lr_decay_iterations",
+       double(default_lr_decay_iterations),
+       0,
+       1e6,
+       "iterations over which every learning rate decays geometrically to lr_final_fraction of "
+       "its value (0 = constant learning rates)",
+       true},
+      {"lr_final_fraction",
+       default_lr_final_fraction,
+       1e-3,
+       1.0,
+       "learning-rate multiplier reached after lr_decay_iterations (and kept afterwards)",
+       false,
+       {},
+       true},
       {"grad_clip",
        10.0,
        0.0,
@@ -89,7 +106,7 @@ ParamTable generator_param_defs(double default_lr, int default_batch) {
 }
 
 ParamTable score_net_param_defs(double default_sigma, double default_sigma_start,
-                                int default_anneal_iterations) {
+                                int default_anneal_iterations, int default_score_steps) {
   const auto& acts = neural_activation_choices();
   return {
       {"score_width",
@@ -112,7 +129,7 @@ ParamTable score_net_param_defs(double default_sigma, double default_sigma_start
        false,
        {},
        true},
-      {"score_steps", 1, 1, 50, "denoising score matching steps per generator step (K_phi)", true},
+      {"score_steps", double(default_score_steps), 1, 50, "denoising score matching steps per generator step (K_phi)", true},
       {"warmup_steps", 200, 0, 20000,
        "score-network steps on the initial generator before its first update", true},
       {"sigma",
@@ -134,6 +151,14 @@ ParamTable score_net_param_defs(double default_sigma, double default_sigma_start
        true},
       {"anneal_iterations", double(default_anneal_iterations), 0, 1e6,
        "iterations of geometric annealing from sigma_start to sigma (0 = constant sigma)", true},
+      {"antithetic",
+       1,
+       0,
+       0,
+       "draw noise in antithetic pairs (same z, noise +eps and -eps) for the score network's "
+       "denoising batches and the generator batch: cancels the O(1/sigma) noise of both gradients",
+       false,
+       {"off", "on"}},
   };
 }
 
@@ -173,25 +198,12 @@ void box_affine(const Box& box, Vec2& center, Vec2& scale) {
 void ImplicitGenerator::build(int latent_dim, int width, int layers, nn::Activation activation,
                               const Box& box, double init_spread, Rng& init_rng) {
   latent_dim_ = latent_dim;
+  skip_ = init_spread;
   net_ = nn::Mlp(widths_of(latent_dim, width, layers, 2), activation);
-  net_.initialize(init_rng);
+  nn::InitOptions init;
+  init.last_layer_scale = 0.0;  // g starts as the skip alone: exactly N(c, (init_spread·s)²)
+  net_.initialize(init_rng, init);
   box_affine(box, center_, scale_);
-
-  // Calibrate the linear output layer: u' = (u − mean) · init_spread / std per output.
-  const int n = 1024;
-  nn::RowMatrix z(n, latent_dim);
-  init_rng.fill_normal(z);
-  nn::RowMatrix u = net_.forward(z);
-  const int last = net_.num_layers() - 1;
-  auto w = net_.weight(last);
-  auto b = net_.bias(last);
-  for (int o = 0; o < 2; ++o) {
-    const double mean = u.col(o).mean();
-    const double sd = std::sqrt((u.col(o).array() - mean).square().mean());
-    const double f = sd > 1e-12 ? init_spread / sd : 1.0;
-    w.row(o) *= f;
-    b[o] = (b[o] - mean) * f;
-  }
 }
 
 void ImplicitGenerator::reserve(Eigen::Index n) {
@@ -202,10 +214,11 @@ void ImplicitGenerator::reserve(Eigen::Index n) {
 void ImplicitGenerator::forward(const nn::RowMatrix& z, Points& x) {
   auto u = net_.forward(z);
   const Eigen::Index n = z.rows();
+  const Eigen::Index second = z.cols() > 1 ? 1 : 0;  // k = 1: both axes skip from z_1
   if (x.rows() != n) x.resize(n, 2);
   for (Eigen::Index i = 0; i < n; ++i) {
-    x(i, 0) = center_[0] + scale_[0] * u(i, 0);
-    x(i, 1) = center_[1] + scale_[1] * u(i, 1);
+    x(i, 0) = center_[0] + scale_[0] * (u(i, 0) + skip_ * z(i, 0));
+    x(i, 1) = center_[1] + scale_[1] * (u(i, 1) + skip_ * z(i, second));
   }
 }
 
@@ -363,10 +376,17 @@ bool NeuralSamplerBase::generator_update() {
     mark_diverged("generator gradient became non-finite");
     return false;
   }
-  generator_adam_.set_learning_rate(param("learning_rate"));
+  generator_adam_.set_learning_rate(param("learning_rate") * learning_rate_factor());
   generator_adam_.step(span);
   display_stale_ = true;
   return check_generator_finite();
+}
+
+double NeuralSamplerBase::learning_rate_factor() const {
+  // Same geometric law as the sigma annealing: factor^(it / decay) until decay, then factor.
+  if (param("lr_decay_iterations") <= 0) return 1.0;
+  return annealed_sigma(param("lr_final_fraction"), 1.0, param("lr_decay_iterations"),
+                        static_cast<double>(iteration_));
 }
 
 bool NeuralSamplerBase::check_generator_finite() {
@@ -415,7 +435,10 @@ double ScoreNetSamplerBase::current_sigma() const {
 }
 
 bool ScoreNetSamplerBase::dsm_step(double sigma) {
-  draw_batch(true);
+  if (param("antithetic") > 0)
+    draw_antithetic_batch();
+  else
+    draw_batch(true);
   generator_.forward(latent_, x0_);
   if (x_sigma_.rows() != x0_.rows()) x_sigma_.resize(x0_.rows(), 2);
   x_sigma_.noalias() = x0_ + sigma * noise_;
@@ -433,7 +456,7 @@ bool ScoreNetSamplerBase::dsm_step(double sigma) {
     mark_diverged("score-network gradient became non-finite");
     return false;
   }
-  score_adam_.set_learning_rate(param("score_learning_rate"));
+  score_adam_.set_learning_rate(param("score_learning_rate") * learning_rate_factor());
   score_adam_.step(span);
   return true;
 }

@@ -34,11 +34,13 @@ const std::vector<std::string>& neural_activation_choices();
 nn::Activation neural_activation(double knob_value);
 
 /// Knob definitions shared by the three neural samplers (generator shape, batch, optimizer,
-/// clipping, display set); each sampler appends its own.
-ParamTable generator_param_defs(double default_lr, int default_batch);
+/// clipping, learning-rate decay, display set); each sampler appends its own.
+ParamTable generator_param_defs(double default_lr, int default_batch,
+                                int default_lr_decay_iterations = 0,
+                                double default_lr_final_fraction = 0.1);
 /// Knob definitions of the score network and its DSM training (DFT and KL-NS).
 ParamTable score_net_param_defs(double default_sigma, double default_sigma_start,
-                                int default_anneal_iterations);
+                                int default_anneal_iterations, int default_score_steps = 1);
 
 /// The noise level at iteration `it` of a schedule: geometric interpolation from sigma_start to
 /// sigma over anneal_iterations (constant `sigma` when anneal_iterations ≤ 0 or it ≥ it_end):
@@ -48,8 +50,12 @@ double annealed_sigma(double sigma, double sigma_start, double anneal_iterations
 /// The implicit sampler g_θ: z ~ N(0, I_k) → MLP (k → width^layers → 2) → u, x = c + s ⊙ u.
 class ImplicitGenerator {
  public:
-  /// Builds and initializes the network from `init_rng` (He normal), then calibrates the last
-  /// layer on a batch of 1024 latent draws so that x has mean c and std init_spread·s per axis.
+  /// Builds the generator g_θ(z) = c + s ⊙ (a·(z₁, z₂) + f_θ(z)): a fixed linear skip from the
+  /// first two latent coordinates (a = init_spread; with k = 1 both axes use z₁) plus an MLP
+  /// f_θ whose hidden layers are He-initialized from `init_rng` and whose last layer starts at
+  /// zero. So the initial sampler is exactly N(c, (a·s)² I) — isotropic, centred on the view box —
+  /// instead of a random MLP's skewed image, which seeds mode collapse (a lopsided start on the
+  /// donut folds onto one arc within 25 steps). f_θ can learn to cancel the skip.
   void build(int latent_dim, int width, int layers, nn::Activation activation, const Box& box,
              double init_spread, Rng& init_rng);
 
@@ -68,6 +74,7 @@ class ImplicitGenerator {
 
  private:
   int latent_dim_ = 0;
+  double skip_ = 0;  ///< a = init_spread
   nn::Mlp net_;
   Vec2 center_ = Vec2::Zero(), scale_ = Vec2::Ones();
   nn::RowMatrix grad_u_;
@@ -117,6 +124,10 @@ class NeuralSamplerBase : public Sampler {
   void evaluation_samples(int n, Points& out) override;
   /// The generator applied to the fixed display latent batch (recomputed lazily after a step).
   const Points& display_samples() const override;
+
+  /// Multiplier of every learning rate at the current iteration: geometric decay from 1 to
+  /// `lr_final_fraction` over `lr_decay_iterations` (1 when that is 0).
+  double learning_rate_factor() const;
 
  protected:
   /// Builds the generator (and its Adam) from the knobs and the seed; called by reset().

@@ -39,12 +39,15 @@ TEST(AmortizedSvgd, NonFiniteTargetIsReportedAsDivergence) {
 namespace ss {
 namespace {
 
-// Issue 6 test (2) for amortized SVGD; same protocol and tolerance as the DFT test.
-// NOT PASSING YET (disabled, reported to the lead): measured at 600 iterations, batch 256, seed 5:
-// DFT 1.18, KL-NS 0.71, amortized SVGD 0.0127 against 2 × i.i.d. = 0.0062. The budget/defaults
-// that reach the i.i.d. line on the Gaussian still have to be found; the tolerance stays at 2×.
-TEST(AmortizedSvgdSlow, DISABLED_GaussianReachesTwiceTheIidLine) {
-  auto [ksd, iid] = testing::gaussian_ksd_after("amortized_svgd", {{"batch_size", 256}}, 600, 5);
+// Issue 6: amortized SVGD within 2× of the i.i.d. line on a 2-D Gaussian (estimators:
+// neural_test_util.h), defaults except batch 1024, 1000 iterations. Why batch 1024: the SVGD
+// direction on a batch of B points has the finite-particle fixed point of SVGD, whose variance is
+// too small by an amount that shrinks with B (measured covariance diagonal at B = 512: 0.91/0.53
+// against 1.0/0.6; at B = 1024: 0.94–1.01 / 0.55–0.6). Measured at B = 1024, seeds 5/6/7/8 (4-set
+// i.i.d. estimates): 1.98×, 1.15×, 1.66×, 1.23× — seed 5's 4-set line was the lowest of seeds
+// 0–7, hence the better-estimated line in the helper.
+TEST(AmortizedSvgdSlow, GaussianReachesTwiceTheIidLine) {
+  auto [ksd, iid] = testing::gaussian_ksd_after("amortized_svgd", {{"batch_size", 1024}}, 1000, 5);
   EXPECT_LT(ksd, 2.0 * iid) << "ksd " << ksd << " iid " << iid;
 }
 

@@ -41,14 +41,13 @@ TEST(KlNs, NonFiniteTargetIsReportedAsDivergence) {
 namespace ss {
 namespace {
 
-// Issue 6 test (2) for KL-NS; same protocol and tolerance as
-// DftSlow.GaussianReachesTwiceTheIidLine. NOT PASSING YET (disabled, reported to the lead):
-// measured at 600 iterations, batch 256, seed 5: DFT 1.18, KL-NS 0.71, amortized SVGD 0.0127
-// against 2 × i.i.d. = 0.0062. The budget/defaults that reach the i.i.d. line on the Gaussian still
-// have to be found; the tolerance stays at 2×.
-TEST(KlNsSlow, DISABLED_GaussianReachesTwiceTheIidLine) {
+// Issue 6: KL-NS within 2× of the i.i.d. line on a 2-D Gaussian (estimators: neural_test_util.h).
+// Same protocol as DFT's test: batch 256, 2000 iterations, σ annealing and learning-rate decay
+// compressed to 1500 iterations. Measured, seeds 5/6/7: 1.44×, 1.00×, 0.97×.
+TEST(KlNsSlow, GaussianReachesTwiceTheIidLine) {
   auto [ksd, iid] = testing::gaussian_ksd_after(
-      "kl_ns", {{"sigma", 0.05}, {"anneal_iterations", 0}, {"batch_size", 256}}, 600, 5);
+      "kl_ns",
+      {{"batch_size", 256}, {"anneal_iterations", 1500}, {"lr_decay_iterations", 1500}}, 2000, 5);
   EXPECT_LT(ksd, 2.0 * iid) << "ksd " << ksd << " iid " << iid;
 }
 

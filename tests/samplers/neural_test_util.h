@@ -155,9 +155,11 @@ inline void expect_divergence_reported(const std::string& kind, const ParamValue
 namespace ss::testing {
 
 /// Trains `kind` on a correlated 2-D Gaussian for `iterations` and returns (sampler KSD, i.i.d.
-/// KSD): both ksd2_imq at n = 1000, each the mean over 4 independent draws (sampler: fresh
-/// evaluation sets; i.i.d.: exact Gaussian draws), so the comparison is at equal n as the metric
-/// definition requires.
+/// KSD), both ksd2_imq at n = 1000 as the metric definition requires (equal n). The sampler side
+/// is the mean over 8 fresh evaluation sets; the i.i.d. line is the mean over 32 sets of exact
+/// Gaussian draws. Why so many: the line is an expectation, and a 4-set estimate of it scatters by
+/// ±30 % between seeds (0.0031–0.0061 around 0.0048 measured over seeds 0–7), which would make a
+/// "within 2×" threshold itself random; 32 sets bring that to about ±8 %.
 inline std::pair<double, double> gaussian_ksd_after(const std::string& kind, ParamValues params,
                                                     int iterations, std::uint64_t seed) {
   const Vec2 mean(0.5, -0.5);
@@ -166,7 +168,8 @@ inline std::pair<double, double> gaussian_ksd_after(const std::string& kind, Par
   auto s = make_sampler(kind, t, params, seed);
   for (int i = 0; i < iterations; ++i) s->step();
   EXPECT_FALSE(s->status().diverged) << s->status().reason;
-  return {mean_sampler_ksd(*s, 1000, 4), mean_gaussian_iid_ksd(*t, mean, cov, 1000, 4, seed + 17)};
+  return {mean_sampler_ksd(*s, 1000, 8),
+          mean_gaussian_iid_ksd(*t, mean, cov, 1000, 32, seed + 17)};
 }
 
 }  // namespace ss::testing
