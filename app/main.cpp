@@ -125,6 +125,9 @@ void apply_style(float scale) {
   style.ItemSpacing = ImVec2(7, 5);
   style.WindowPadding = ImVec2(8, 8);
   style.ScaleAllSizes(scale);
+  // Thick anti-aliased lines as geometry, not from the baked line texture: the font atlas is
+  // sampled nearest-texel (see use_nearest_filtering), and the baked lines need bilinear sampling.
+  style.AntiAliasedLinesUseTex = false;
 }
 
 void load_fonts(float scale) {

@@ -95,8 +95,12 @@ void draw_markers(ImDrawList* dl, std::span<const ImVec2> centers, float diamete
   }
   const SpriteTable& t = sprites();
   const int d = std::clamp(int(std::lround(diameter)), 1, kMaxMarkerSprite);
-  // The sprite's square includes one pixel of padding on each side; scale it with the marker.
-  const float h = 0.5f * float(d + 2) * (diameter / float(d));
+  // The sprite's square includes one pixel of padding on each side. Up to the largest sprite the
+  // quad is drawn at the sprite's own size on whole pixels, so each texel lands on one pixel
+  // (crisp under nearest-texel sampling); bigger markers scale the largest sprite.
+  const float side = float(d + 2) * (diameter > kMaxMarkerSprite ? diameter / float(d) : 1.0f);
+  const float h = 0.5f * side;
+  const bool snap = diameter <= kMaxMarkerSprite;
   const ImVec2 uv0 = t.uv0[d], uv1 = t.uv1[d];
   // ImDrawIdx is 16-bit: reserve in chunks that fit one index range.
   constexpr size_t kChunk = 8192;
@@ -105,7 +109,9 @@ void draw_markers(ImDrawList* dl, std::span<const ImVec2> centers, float diamete
     dl->PrimReserve(int(6 * n), int(4 * n));
     for (size_t i = start; i < start + n; ++i) {
       const ImVec2& p = centers[i];
-      dl->PrimRectUV(ImVec2(p.x - h, p.y - h), ImVec2(p.x + h, p.y + h), uv0, uv1, col);
+      const ImVec2 a = snap ? ImVec2(std::floor(p.x - h + 0.5f), std::floor(p.y - h + 0.5f))
+                            : ImVec2(p.x - h, p.y - h);
+      dl->PrimRectUV(a, ImVec2(a.x + side, a.y + side), uv0, uv1, col);
     }
   }
 }

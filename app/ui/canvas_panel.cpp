@@ -310,8 +310,8 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
                                   t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs,
                                   io.DisplayFramebufferScale.x);
       }
-      // Trails as 1-pixel lines: ImGui draws those from its baked line texture, two vertices
-      // per point (thicker or fractional widths cost two to three times as many).
+      // Trails as 1-pixel lines, ImGui's cheapest anti-aliased lines (three vertices per point;
+      // thicker or fractional widths cost more).
       std::vector<ImVec2>& line = cache().line;
       for (const Points& trail : ov.trails) {
         line.clear();
