@@ -9,8 +9,8 @@
 
 #include "core/metrics/pair_sum.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
+#include "core/common/simd_exp.h"
+#ifdef SS_HAVE_SIMD_EXP
 #define SS_KSD_AVX2 1
 #endif
 
@@ -121,40 +121,7 @@ struct RbfConstants {
 };
 
 #ifdef SS_KSD_AVX2
-// e^x for 4 lanes with x ≤ 0: x = m ln2 + r (Cody–Waite, |r| ≤ ln2/2), e^r by its Taylor series to
-// r¹³/13! (relative error < 2e-16), times 2^m built in the exponent bits. x < −708 gives 0 (the
-// true value is below 3e-308 and only ever multiplies bounded factors here).
-inline __m256d exp_nonpositive(__m256d x) {
-  const __m256d min_x = _mm256_set1_pd(-708.0);
-  const __m256d underflow = _mm256_cmp_pd(x, min_x, _CMP_LT_OQ);
-  x = _mm256_max_pd(x, min_x);
-  const __m256d magic = _mm256_set1_pd(6755399441055744.0);  // 1.5·2^52: round to integer
-  const __m256d t = _mm256_fmadd_pd(x, _mm256_set1_pd(1.4426950408889634), magic);
-  const __m256d m = _mm256_sub_pd(t, magic);
-  __m256d r = _mm256_fnmadd_pd(m, _mm256_set1_pd(6.93147180369123816490e-01), x);
-  r = _mm256_fnmadd_pd(m, _mm256_set1_pd(1.90821492927058770002e-10), r);
-  static constexpr double kInvFactorial[14] = {1.0,
-                                               1.0,
-                                               1.0 / 2,
-                                               1.0 / 6,
-                                               1.0 / 24,
-                                               1.0 / 120,
-                                               1.0 / 720,
-                                               1.0 / 5040,
-                                               1.0 / 40320,
-                                               1.0 / 362880,
-                                               1.0 / 3628800,
-                                               1.0 / 39916800,
-                                               1.0 / 479001600,
-                                               1.0 / 6227020800.0};
-  __m256d poly = _mm256_set1_pd(kInvFactorial[13]);
-  for (int k = 12; k >= 0; --k) poly = _mm256_fmadd_pd(poly, r, _mm256_set1_pd(kInvFactorial[k]));
-  // 2^m: the low bits of t hold m; add the exponent bias and shift into the exponent field.
-  const __m256i mi = _mm256_sub_epi64(_mm256_castpd_si256(t), _mm256_castpd_si256(magic));
-  const __m256i bits = _mm256_slli_epi64(_mm256_add_epi64(mi, _mm256_set1_epi64x(1023)), 52);
-  const __m256d result = _mm256_mul_pd(poly, _mm256_castsi256_pd(bits));
-  return _mm256_andnot_pd(underflow, result);
-}
+using simd::exp_nonpositive;
 
 // Sum of RBF u_ij over the pairs of one tile, 4 pairs per step (AVX2 + FMA).
 double rbf_tile(const detail::SoaPoints& p, const RbfConstants& k, int i0, int i1, int j0, int j1,

@@ -8,8 +8,8 @@
 #include <limits>
 #include <stdexcept>
 
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
+#include "core/common/simd_exp.h"
+#ifdef SS_HAVE_SIMD_EXP
 #define SS_SVGD_AVX2 1
 #endif
 
@@ -18,44 +18,8 @@ namespace ss {
 namespace {
 
 #ifdef SS_SVGD_AVX2
-// exp(x) on 4 doubles, for x ≤ 0 (the kernel's range): Cody–Waite reduction x = k·ln2 + r with
-// |r| ≤ ln2/2, a degree-12 Taylor polynomial (truncation < 2e-16 relative), and 2^k assembled in
-// the exponent bits. x < −708 (including −inf) gives exactly 0; NaN propagates. About 1–2 ulp.
-inline __m256d exp_nonpositive(__m256d x) {
-  const __m256d shifter = _mm256_set1_pd(0x1.8p52);
-  const __m256d t = _mm256_fmadd_pd(x, _mm256_set1_pd(1.4426950408889634), shifter);
-  const __m256d k = _mm256_sub_pd(t, shifter);
-  __m256d r = _mm256_fnmadd_pd(k, _mm256_set1_pd(6.93147180369123816490e-01), x);
-  r = _mm256_fnmadd_pd(k, _mm256_set1_pd(1.90821492927058770002e-10), r);
-  static constexpr double c[13] = {1.0,
-                                   1.0,
-                                   1.0 / 2,
-                                   1.0 / 6,
-                                   1.0 / 24,
-                                   1.0 / 120,
-                                   1.0 / 720,
-                                   1.0 / 5040,
-                                   1.0 / 40320,
-                                   1.0 / 362880,
-                                   1.0 / 3628800,
-                                   1.0 / 39916800,
-                                   1.0 / 479001600};
-  __m256d p = _mm256_set1_pd(c[12]);
-  for (int d = 11; d >= 0; --d) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c[d]));
-  // Low mantissa bits of t hold 2^51 + k; (that + 1023) << 52 is the bit pattern of 2^k.
-  const __m256i bits =
-      _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1023)), 52);
-  const __m256d result = _mm256_mul_pd(p, _mm256_castsi256_pd(bits));
-  const __m256d underflow = _mm256_cmp_pd(x, _mm256_set1_pd(-708.0), _CMP_LT_OQ);
-  return _mm256_andnot_pd(underflow, result);
-}
-
-// Fixed-order horizontal sum of 4 lanes.
-inline double hsum(__m256d v) {
-  alignas(32) double a[4];
-  _mm256_store_pd(a, v);
-  return (a[0] + a[1]) + (a[2] + a[3]);
-}
+using simd::exp_nonpositive;
+using simd::hsum;
 #endif
 
 constexpr int kChunk = 256;                    // j-block length of the vectorized inner loops
