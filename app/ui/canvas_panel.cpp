@@ -318,7 +318,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
         for (Eigen::Index i = 0; i < trail.rows(); ++i)
           line.push_back(t.to_screen(trail(i, 0), trail(i, 1)));
         if (line.size() >= 2)
-          dl->AddPolyline(line.data(), int(line.size()), IM_COL32(255, 255, 255, 150), 0,
+          dl->AddPolyline(line.data(), int(line.size()), IM_COL32(255, 255, 255, 100), 0,
                           std::max(1.0f, std::round(app.dpi_scale)));
       }
     }
