@@ -199,9 +199,11 @@ struct Session::Worker {
     if (!reference_ready || !r.config().enabled || r.diverged() || budget_done(r)) return false;
     return running || (r.step_until && r.iteration() < *r.step_until);
   }
+  /// A pending cmd::Step can still advance some run (a run whose budget ran out, or that was
+  /// disabled or diverged, before reaching its step target does not count).
   bool stepping() const {
     for (const auto& r : runs)
-      if (r->step_until) return true;
+      if (r->step_until && r->config().enabled && !r->diverged() && !budget_done(*r)) return true;
     return false;
   }
   bool all_done() const {
@@ -797,7 +799,8 @@ void Session::worker_main() {
 
     Run* next = w.pick();
     if (next) w.advance(*next);
-    if (!next && w.running && w.all_done()) {
+    // Pause as soon as the last run finishes, so no snapshot says finished and running at once.
+    if (w.running && w.all_done()) {
       w.running = false;
       if (!w.finished_announced)
         w.message(SessionMessage::Level::info, "all runs reached their budget");

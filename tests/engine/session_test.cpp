@@ -268,6 +268,21 @@ TEST(Session, BudgetsStopWhereTheyShould) {
   }
 }
 
+// A Step that asks for more iterations than the budget has left ends at the budget, and the
+// session then reports finished and not running (it must not wait for the unreachable target).
+TEST(Session, StepBeyondTheBudgetFinishes) {
+  Session s(walker_scenario(2, 20), test_options());
+  s.post(cmd::Step{50});
+  auto snap = s.wait_finished(60);
+  ASSERT_TRUE(snap->finished);
+  EXPECT_FALSE(snap->running);
+  for (const auto& r : snap->runs) {
+    EXPECT_EQ(r.iteration, 20);
+    EXPECT_EQ(r.state, RunState::finished);
+  }
+  check_snapshot(*snap, test_options().display_points);
+}
+
 TEST(Session, DivergenceStopsOneRunOnly) {
   Scenario sc = walker_scenario(3, 50);
   sc.methods[0].params["explode_at"] = 15;
