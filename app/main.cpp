@@ -242,7 +242,7 @@ int main(int argc, char** argv) {
   if (play && app.session) app.session->post(ss::cmd::Start{});
 
   ss::ui::ScriptPlayer script(std::move(script_actions));
-  ss::ui::FrameStats stats, cpu_stats, vertex_stats;
+  ss::ui::FrameStats stats, cpu_stats, vertex_stats, index_stats;
   const auto start = Clock::now();
   auto next_frame = start;
   int frame = 0, exit_code = 0;
@@ -376,6 +376,7 @@ int main(int argc, char** argv) {
       stats.add(app.frame_ms, since_start);
       cpu_stats.add(thread_cpu_ms() - cpu0, since_start);
       vertex_stats.add(io.MetricsRenderVertices, since_start);
+      index_stats.add(io.MetricsRenderIndices, since_start);
     }
     ++frame;
     if (scripted) {
@@ -407,8 +408,9 @@ int main(int argc, char** argv) {
       std::printf("process_cpu ms_per_frame=%.2f cores=%.2f frames=%d\n", cpu / process_frames,
                   wall > 0 ? cpu / (1e3 * wall) : 0.0, process_frames);
     }
-    std::printf("draw_vertices p50=%.0f p95=%.0f max=%.0f\n", vertex_stats.quantile(0.5),
-                vertex_stats.quantile(0.95), vertex_stats.max());
+    std::printf("draw_vertices p50=%.0f p95=%.0f max=%.0f triangles p50=%.0f p95=%.0f\n",
+                vertex_stats.quantile(0.5), vertex_stats.quantile(0.95), vertex_stats.max(),
+                index_stats.quantile(0.5) / 3, index_stats.quantile(0.95) / 3);
   }
 
   // Stop the worker first, then the GL objects, then ImGui and the window.

@@ -108,6 +108,23 @@ const ScoreArrows& score_arrows(RunId id, const std::shared_ptr<const Target>& t
   return sa;
 }
 
+// Turns ImGui's anti-aliasing off for the bulk overlay geometry drawn while it lives. An
+// anti-aliased line or triangle carries fringe triangles (2-3 times as many triangles), and on a
+// software rasterizer every triangle costs about a microsecond of setup: hundreds of arrows and
+// chain-trail segments per canvas would cost milliseconds per frame.
+struct NoAntiAliasing {
+  explicit NoAntiAliasing(ImDrawList* dl) : dl_(dl), flags_(dl->Flags) {
+    dl->Flags &= ~(ImDrawListFlags_AntiAliasedLines | ImDrawListFlags_AntiAliasedFill);
+  }
+  ~NoAntiAliasing() { dl_->Flags = flags_; }
+  NoAntiAliasing(const NoAntiAliasing&) = delete;
+  NoAntiAliasing& operator=(const NoAntiAliasing&) = delete;
+
+ private:
+  ImDrawList* dl_;
+  ImDrawListFlags flags_;
+};
+
 // 1-σ ellipse of a covariance as a polyline.
 void draw_cov_ellipse(ImDrawList* dl, const plot::CanvasTransform& t, const GaussianComponent& g,
                       ImU32 col, float thickness) {
@@ -310,8 +327,8 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
                                   t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs,
                                   io.DisplayFramebufferScale.x);
       }
-      // Trails as 1-pixel lines, ImGui's cheapest anti-aliased lines (three vertices per point;
-      // thicker or fractional widths cost more).
+      // Trails as plain 1-pixel lines: one quad per segment.
+      const NoAntiAliasing plain(dl);
       std::vector<ImVec2>& line = cache().line;
       for (const Points& trail : ov.trails) {
         line.clear();
@@ -347,6 +364,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
           s.target) {
         const double len = 0.04 * app.view.half_extent * 2;
         const ScoreArrows& sa = score_arrows(run->id, s.target, run->overlay);
+        const NoAntiAliasing plain(dl);  // 3 triangles per arrow instead of about 12
         const float thin = std::max(1.0f, std::round(app.dpi_scale));
         for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
           const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
