@@ -3,6 +3,7 @@
 #include <GLFW/glfw3.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <charconv>
 #include <map>
 #include <sstream>
@@ -135,8 +136,11 @@ void ScriptPlayer::feed_input(AppState& app, ImGuiIO& io) {
     const ImVec2 p = t.to_screen(x0_ + f * (x1_ - x0_), y0_ + f * (y1_ - y0_));
     io.MousePos = p;
     io.MouseDown[0] = drag_frame_ >= 1 && drag_frame_ <= drag_frames_ + 1;
-  } else if (phase_ == Phase::key) {
-    io.KeysDown[key_] = true;
+  } else {
+    if (phase_ == Phase::key) io.KeysDown[key_] = true;
+    // Outside drags the mouse is away: where the X server's pointer happens to sit (the middle
+    // of an Xvfb screen) must not show hover read-outs in scripted screenshots.
+    if (phase_ != Phase::unattended) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
   }
 }
 

@@ -65,7 +65,8 @@ class ScriptPlayer {
   explicit ScriptPlayer(std::vector<ScriptAction> actions) : actions_(std::move(actions)) {}
 
   /// Call between the platform backend's NewFrame and ImGui::NewFrame: overrides the mouse and
-  /// keys with the script's input for this frame (drags, key presses).
+  /// keys with the script's input for this frame (drags, key presses; otherwise the mouse is
+  /// reported away from the window, except during `idle`).
   void feed_input(AppState& app, ImGuiIO& io);
   /// Call after the frame was drawn (and its PNG requests served): runs actions until one needs
   /// more frames.
