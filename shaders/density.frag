@@ -1,7 +1,8 @@
 // Density heat map and contours, from a single-channel float texture of cell values.
 //
 // u_mode 0: heat map. The texture holds normalized cell masses m >= 0; t = m / u_max (linear) or
-//           t = 1 + log10(m / u_max) / u_decades clamped to [0, 1] (log), mapped through one of
+//           t = 1 + log10(m / u_max) / u_decades clamped to [0, 1] (log; log m interpolated
+//           between cells in log space, see log_mass), mapped through one of
 //           the colour maps below; u_contours > 0 adds that many iso-lines of t, anti-aliased
 //           with fwidth so they stay one pixel wide at any zoom.
 // u_mode 1: contours only (an overlay, e.g. the flow's log density): the texture holds a log
@@ -61,6 +62,23 @@ float contour_line(float t, int n) {
   return (t > 0.001 && t < 0.999) ? 1.0 - smoothstep(0.5, 1.5, d) : 0.0;
 }
 
+// log(m / u_max) at uv, interpolated bilinearly between the four nearest cells in log space.
+// Interpolating the masses themselves and taking the log afterwards lets the larger cell dominate
+// across a steep tail, which shows the cell grid as a staircase in the colours and contours.
+float log_mass(vec2 uv) {
+  ivec2 size = textureSize(u_texture, 0);
+  vec2 p = uv * vec2(size) - 0.5;
+  vec2 f = fract(p);
+  ivec2 i0 = clamp(ivec2(floor(p)), ivec2(0), size - 1);
+  ivec2 i1 = clamp(ivec2(floor(p)) + 1, ivec2(0), size - 1);
+  float scale = 1.0 / max(u_max, 1e-30);
+  float a = log(max(texelFetch(u_texture, ivec2(i0.x, i0.y), 0).r * scale, 1e-30));
+  float b = log(max(texelFetch(u_texture, ivec2(i1.x, i0.y), 0).r * scale, 1e-30));
+  float c = log(max(texelFetch(u_texture, ivec2(i0.x, i1.y), 0).r * scale, 1e-30));
+  float d = log(max(texelFetch(u_texture, ivec2(i1.x, i1.y), 0).r * scale, 1e-30));
+  return mix(mix(a, b, f.x), mix(c, d, f.x), f.y);
+}
+
 void main() {
   float value = texture(u_texture, v_uv).r;
   if (u_mode == 1) {
@@ -71,7 +89,7 @@ void main() {
     return;
   }
   float m = max(value, 0.0) / max(u_max, 1e-30);
-  float t = u_log == 1 ? clamp(1.0 + log(max(m, 1e-30)) / (u_decades * 2.302585093), 0.0, 1.0)
+  float t = u_log == 1 ? clamp(1.0 + log_mass(v_uv) / (u_decades * 2.302585093), 0.0, 1.0)
                        : clamp(m, 0.0, 1.0);
   vec3 c = ramp(t);
   float line = contour_line(t, u_contours);
