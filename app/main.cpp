@@ -296,6 +296,15 @@ int main(int argc, char** argv) {
         glfwWaitEventsTimeout(wait);
       else
         glfwPollEvents();
+      // For a person (not --perf, scripts or screenshots), a frame that would show the same
+      // snapshot with no input is skipped: the engine publishes at most 30 snapshots a second,
+      // so this halves the drawing while runs play and leaves the CPU to the samplers.
+      if (!continuous_always && g_window_events == 0 && settle_frames == 0 &&
+          app.png_requests.empty() && app.drag_component < 0 && !io.WantTextInput && app.session &&
+          app.session->snapshot()->version == drawn_version) {
+        glfwWaitEventsTimeout(1.0 / 240.0);
+        continue;
+      }
     } else {
       glfwWaitEventsTimeout(0.25);
       // Draw only when something changed: input, a new engine snapshot, a blinking text cursor.
