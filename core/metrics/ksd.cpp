@@ -121,7 +121,7 @@ struct RbfConstants {
 };
 
 #ifdef SS_KSD_AVX2
-using simd::exp_nonpositive;
+using simd::exp_nonpositive;  // degree 13: full double precision
 
 // Sum of RBF u_ij over the pairs of one tile, 4 pairs per step (AVX2 + FMA).
 double rbf_tile(const detail::SoaPoints& p, const RbfConstants& k, int i0, int i1, int j0, int j1,

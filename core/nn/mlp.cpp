@@ -10,6 +10,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "core/common/simd_exp.h"
 #include "core/nn/binary_io.h"
 #include "core/nn/optim.h"
 
@@ -194,6 +195,34 @@ void tiled_product(Dst&& c, const Lhs& a, const Rhs& b, bool accumulate) {
   }
 }
 
+// SiLU a = z·σ(z) in place and d = σ + a(1 − σ), with σ built from e = e^{−|z|} ∈ (0, 1]:
+// σ = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0 (no overflow for any z; NaN propagates).
+// Vectorized with simd::exp_nonpositive at degree 10 (relative error ≤ 3.1e-13, far below what
+// training or the finite-difference tests resolve; SiLU was ~14 % of an MLP training step); the
+// tail and non-AVX2 builds use the same formula with std::exp.
+void silu_in_place(double* z, double* d, Index len) {
+  Index i = 0;
+#ifdef SS_HAVE_SIMD_EXP
+  const __m256d one = _mm256_set1_pd(1.0), sign = _mm256_set1_pd(-0.0);
+  for (; i + 4 <= len; i += 4) {
+    const __m256d x = _mm256_loadu_pd(z + i);
+    const __m256d e = simd::exp_nonpositive<10>(_mm256_or_pd(x, sign));  // e^{−|x|}
+    const __m256d inv = _mm256_div_pd(one, _mm256_add_pd(one, e));
+    const __m256d negative = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ);
+    const __m256d sig = _mm256_blendv_pd(inv, _mm256_mul_pd(e, inv), negative);
+    const __m256d a = _mm256_mul_pd(x, sig);
+    _mm256_storeu_pd(z + i, a);
+    _mm256_storeu_pd(d + i, _mm256_fmadd_pd(a, _mm256_sub_pd(one, sig), sig));
+  }
+#endif
+  for (; i < len; ++i) {
+    const double x = z[i], e = std::exp(-std::abs(x)), inv = 1.0 / (1.0 + e);
+    const double sig = x < 0 ? e * inv : inv;
+    z[i] = x * sig;
+    d[i] = sig + z[i] * (1.0 - sig);
+  }
+}
+
 // a = φ(z) in place over `count` entries of z, and d = φ'(z). Works through L1-sized chunks so
 // the few array passes per activation stay in cache.
 void apply_activation(Activation act, double slope, double* z, double* d, Index count) {
@@ -203,9 +232,7 @@ void apply_activation(Activation act, double slope, double* z, double* d, Index 
     ArrMap zz(z + off, len), dd(d + off, len);
     switch (act) {
       case Activation::kSiLU:
-        dd = (1.0 + (-zz).exp()).inverse();  // σ(z)
-        zz = zz * dd;                        // a = z σ
-        dd = dd + zz * (1.0 - dd);           // σ + zσ(1 − σ)
+        silu_in_place(z + off, d + off, len);
         break;
       case Activation::kTanh:
         // tanh z = sign(z)·(1 − e^{−2|z|})/(1 + e^{−2|z|}) with Eigen's vectorized exp (its

@@ -18,7 +18,7 @@ namespace ss {
 namespace {
 
 #ifdef SS_SVGD_AVX2
-using simd::exp_nonpositive;
+using simd::exp_nonpositive;  // degree 13: full double precision
 using simd::hsum;
 #endif
 
