@@ -18,7 +18,9 @@ namespace ss {
 namespace {
 
 #ifdef SS_SVGD_AVX2
-using simd::exp_nonpositive;  // degree 13: full double precision
+// The kernel's exponentials at polynomial degree 12: truncation 2.4e-16 relative (simd_exp.h),
+// one FMA cheaper than the default 13 in the n² inner loop.
+constexpr int kExpDegree = 12;
 using simd::hsum;
 #endif
 
@@ -213,7 +215,7 @@ void symmetric_direction(SvgdKernelWorkspace& ws, Eigen::Index n, double neg_inv
           const __m256d dx = _mm256_sub_pd(vxi, _mm256_loadu_pd(&ws.xs[j]));
           const __m256d dy = _mm256_sub_pd(vyi, _mm256_loadu_pd(&ws.ys[j]));
           const __m256d d = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
-          const __m256d e = exp_nonpositive(_mm256_mul_pd(d, scale));
+          const __m256d e = simd::exp_nonpositive<kExpDegree>(_mm256_mul_pd(d, scale));
           a_gx = _mm256_fmadd_pd(e, _mm256_loadu_pd(&ws.gxs[j]), a_gx);
           a_gy = _mm256_fmadd_pd(e, _mm256_loadu_pd(&ws.gys[j]), a_gy);
           a_dx = _mm256_fmadd_pd(e, dx, a_dx);
@@ -337,7 +339,7 @@ double svgd_direction(const Points& x, const Points& g, double fixed_h2, SvgdKer
         const __m256d dx = _mm256_sub_pd(vxi, _mm256_loadu_pd(&ws.xs[j]));
         const __m256d dy = _mm256_sub_pd(vyi, _mm256_loadu_pd(&ws.ys[j]));
         const __m256d d = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
-        const __m256d e = exp_nonpositive(_mm256_mul_pd(d, scale));
+        const __m256d e = simd::exp_nonpositive<kExpDegree>(_mm256_mul_pd(d, scale));
         a_gx = _mm256_fmadd_pd(e, _mm256_loadu_pd(&ws.gxs[j]), a_gx);
         a_gy = _mm256_fmadd_pd(e, _mm256_loadu_pd(&ws.gys[j]), a_gy);
         a_dx = _mm256_fmadd_pd(e, dx, a_dx);
