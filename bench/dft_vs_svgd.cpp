@@ -236,10 +236,11 @@ int main(int argc, char** argv) {
       }
     }
     const Stat ed_line = stat_of(ed_iid);
-    std::printf("%s: i.i.d. lines at n=%d: ksd2_imq %.5g (sd %.2g), energy distance %.4g (sd %.2g)\n",
-                targets[ti].c_str(), n, line, spread, ed_line.mean, ed_line.sd);
-    summary << targets[ti] << ",iid,0," << line << "," << spread << ",1,0,0," << ed_line.mean
-            << "," << ed_line.sd << ",1\n";
+    std::printf(
+        "%s: i.i.d. lines at n=%d: ksd2_imq %.5g (sd %.2g), energy distance %.4g (sd %.2g)\n",
+        targets[ti].c_str(), n, line, spread, ed_line.mean, ed_line.sd);
+    summary << targets[ti] << ",iid,0," << line << "," << spread << ",1,0,0," << ed_line.mean << ","
+            << ed_line.sd << ",1\n";
     {
       Rng rng(7);
       Points ref;

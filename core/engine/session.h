@@ -61,6 +61,13 @@ struct SessionOptions {
   /// Threads for inner loops (TBB arena); 0 = max(1, hardware cores − 1). Always 1 in a
   /// ThreadSanitizer build (see session.cpp: libtbb is not instrumented).
   int threads = 0;
+  /// Nice increment (Linux: setpriority on the worker's thread id, added to the nice value it
+  /// inherits, capped at 19) for the worker thread,
+  /// so that an interactive front end's UI thread and its OpenGL driver's threads get the CPU
+  /// first and the samplers use what is left (the app sets 10; the headless runner leaves 0).
+  /// On machines with more cores than the arena uses, TBB's helper threads keep their priority.
+  /// Failure to change the priority is ignored (the run is unaffected, only scheduling).
+  int worker_nice = 0;
   Scheduling scheduling = Scheduling::wall_time;
   /// Minimum time between two publications, seconds (1/30: at most 30 snapshots per second).
   double snapshot_interval = 1.0 / 30.0;

@@ -27,8 +27,7 @@ nn::Activation neural_activation(double knob_value) {
 }
 
 ParamTable generator_param_defs(double default_lr, int default_batch,
-                                int default_lr_decay_iterations,
-                                double default_lr_final_fraction) {
+                                int default_lr_decay_iterations, double default_lr_final_fraction) {
   const auto& acts = neural_activation_choices();
   return {
       {"latent_dim",
@@ -70,10 +69,7 @@ ParamTable generator_param_defs(double default_lr, int default_batch,
        false,
        {},
        true},
-      {"lr_decay_iterations",
-       double(default_lr_decay_iterations),
-       0,
-       1e6,
+      {"lr_decay_iterations", double(default_lr_decay_iterations), 0, 1e6,
        "iterations over which every learning rate decays geometrically to lr_final_fraction of "
        "its value (0 = constant learning rates)",
        true},
@@ -129,7 +125,8 @@ ParamTable score_net_param_defs(double default_sigma, double default_sigma_start
        false,
        {},
        true},
-      {"score_steps", double(default_score_steps), 1, 50, "denoising score matching steps per generator step (K_phi)", true},
+      {"score_steps", double(default_score_steps), 1, 50,
+       "denoising score matching steps per generator step (K_phi)", true},
       {"warmup_steps", 200, 0, 20000,
        "score-network steps on the initial generator before its first update", true},
       {"sigma",

@@ -18,7 +18,9 @@ double lane0(__m256d v) {
   return a[0];
 }
 
-double simd_exp(double x) { return lane0(simd::exp_nonpositive(_mm256_set1_pd(x))); }
+double simd_exp(double x) {
+  return lane0(simd::exp_nonpositive(_mm256_set1_pd(x)));
+}
 
 TEST(SimdExp, MatchesStdExpToFourUlpOnTheWholeRange) {
   // 4 ulp = 8.9e-16 relative: the polynomial's truncation (< 2e-16) plus rounding in ~15 FMAs.
@@ -40,8 +42,8 @@ TEST(SimdExp, TruncatedDegreeMeetsItsStatedBound) {
   double worst = 0;
   for (int i = 0; i <= 200000; ++i) {
     const double x = -708.0 * i / 200000.0, want = std::exp(x);
-    worst = std::max(worst, std::abs(lane0(simd::exp_nonpositive<10>(_mm256_set1_pd(x))) - want) /
-                                want);
+    worst = std::max(worst,
+                     std::abs(lane0(simd::exp_nonpositive<10>(_mm256_set1_pd(x))) - want) / want);
   }
   EXPECT_LT(worst, 3.1e-13 + 1e-15);
   EXPECT_GT(worst, 1e-15) << "degree 10 should be measurably less exact than degree 13";
@@ -69,7 +71,9 @@ TEST(SimdExp, HorizontalSumInFixedOrder) {
   EXPECT_NE((a0 + a1) + (a2 + a3), ((a0 + a2) + a1) + a3);
 }
 #else
-TEST(SimdExp, NotBuiltWithoutAvx2) { GTEST_SKIP() << "this build does not target AVX2 + FMA"; }
+TEST(SimdExp, NotBuiltWithoutAvx2) {
+  GTEST_SKIP() << "this build does not target AVX2 + FMA";
+}
 #endif
 
 }  // namespace

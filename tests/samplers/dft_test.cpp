@@ -81,8 +81,8 @@ namespace {
 // generator start, plain DSM batches) it was 380× at 600 iterations.
 TEST(DftSlow, GaussianReachesTwiceTheIidLine) {
   auto [ksd, iid] = testing::gaussian_ksd_after(
-      "dft",
-      {{"batch_size", 256}, {"anneal_iterations", 1500}, {"lr_decay_iterations", 1500}}, 2000, 5);
+      "dft", {{"batch_size", 256}, {"anneal_iterations", 1500}, {"lr_decay_iterations", 1500}},
+      2000, 5);
   RecordProperty("ksd2_imq", std::to_string(ksd));
   RecordProperty("iid", std::to_string(iid));
   EXPECT_LT(ksd, 2.0 * iid) << "ksd " << ksd << " iid " << iid;

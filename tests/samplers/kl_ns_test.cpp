@@ -46,8 +46,8 @@ namespace {
 // compressed to 1500 iterations. Measured, seeds 5/6/7: 1.44×, 1.00×, 0.97×.
 TEST(KlNsSlow, GaussianReachesTwiceTheIidLine) {
   auto [ksd, iid] = testing::gaussian_ksd_after(
-      "kl_ns",
-      {{"batch_size", 256}, {"anneal_iterations", 1500}, {"lr_decay_iterations", 1500}}, 2000, 5);
+      "kl_ns", {{"batch_size", 256}, {"anneal_iterations", 1500}, {"lr_decay_iterations", 1500}},
+      2000, 5);
   EXPECT_LT(ksd, 2.0 * iid) << "ksd " << ksd << " iid " << iid;
 }
 

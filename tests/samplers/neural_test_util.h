@@ -168,8 +168,7 @@ inline std::pair<double, double> gaussian_ksd_after(const std::string& kind, Par
   auto s = make_sampler(kind, t, params, seed);
   for (int i = 0; i < iterations; ++i) s->step();
   EXPECT_FALSE(s->status().diverged) << s->status().reason;
-  return {mean_sampler_ksd(*s, 1000, 8),
-          mean_gaussian_iid_ksd(*t, mean, cov, 1000, 32, seed + 17)};
+  return {mean_sampler_ksd(*s, 1000, 8), mean_gaussian_iid_ksd(*t, mean, cov, 1000, 32, seed + 17)};
 }
 
 }  // namespace ss::testing
