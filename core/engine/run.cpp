@@ -165,24 +165,31 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
   ++metric_evaluations_;
 }
 
-double Run::display_overdue(double now, bool advancing, const ViewSettings& v) const {
-  if (!display_cache_) return std::numeric_limits<double>::infinity();
-  if (display_cache_iteration_ == iteration()) return -std::numeric_limits<double>::infinity();
+namespace {
+
+// Seconds past due of a view refresh (see Run::display_overdue): +inf when never made, −inf when
+// current, max() when the run is not advancing (make it now), else now − (last + interval) with the
+// interval stretched so the view costs at most `fraction` of wall time.
+double view_overdue_by(bool made, bool current, bool advancing, double now, double last_time,
+                       double cost, double interval, double fraction) {
+  if (!made) return std::numeric_limits<double>::infinity();
+  if (current) return -std::numeric_limits<double>::infinity();
   if (!advancing) return std::numeric_limits<double>::max();
-  const double interval = v.view_time_fraction > 0
-                              ? std::max(v.display_interval, display_cost_ / v.view_time_fraction)
-                              : v.display_interval;
-  return now - (display_time_ + interval);
+  const double wait = fraction > 0 ? std::max(interval, cost / fraction) : interval;
+  return now - (last_time + wait);
+}
+
+}  // namespace
+
+double Run::display_overdue(double now, bool advancing, const ViewSettings& v) const {
+  return view_overdue_by(bool(display_cache_), display_cache_iteration_ == iteration(), advancing,
+                         now, display_time_, display_cost_, v.display_interval,
+                         v.view_time_fraction);
 }
 
 double Run::overlay_overdue(double now, bool advancing, const ViewSettings& v) const {
-  if (!overlay_cache_) return std::numeric_limits<double>::infinity();
-  if (overlay_iteration_ == iteration()) return -std::numeric_limits<double>::infinity();
-  if (!advancing) return std::numeric_limits<double>::max();
-  const double interval = v.view_time_fraction > 0
-                              ? std::max(v.overlay_interval, overlay_cost_ / v.view_time_fraction)
-                              : v.overlay_interval;
-  return now - (overlay_time_ + interval);
+  return view_overdue_by(bool(overlay_cache_), overlay_iteration_ == iteration(), advancing, now,
+                         overlay_time_, overlay_cost_, v.overlay_interval, v.view_time_fraction);
 }
 
 double Run::view_overdue(double now, bool advancing, const ViewSettings& v) const {
