@@ -235,9 +235,7 @@ int main(int argc, char** argv) {
   std::string path_used;
   ss::Scenario scenario = initial_scenario(scenario_file, SS_ASSET_DIR, path_used, errors);
   try {
-    ss::SessionOptions options;
-    options.worker_nice = 10;  // the UI and the GL driver first; the samplers take what is left
-    app.session = std::make_unique<ss::Session>(std::move(scenario), std::move(options));
+    app.session = std::make_unique<ss::Session>(std::move(scenario));
     app.scenario_path = path_used;
   } catch (const std::exception& e) {
     errors.push_back(std::string("cannot start the engine: ") + e.what());

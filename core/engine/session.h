@@ -64,7 +64,9 @@ struct SessionOptions {
   /// Nice increment (Linux: setpriority on the worker's thread id, added to the nice value it
   /// inherits, capped at 19) for the worker thread,
   /// so that an interactive front end's UI thread and its OpenGL driver's threads get the CPU
-  /// first and the samplers use what is left (the app sets 10; the headless runner leaves 0).
+  /// first and the samplers use what is left. The app does NOT use it: under Xvfb, where nothing
+  /// caps the frame rate, the UI and llvmpipe took both cores and a worker at +10 was starved
+  /// (DFT still at iteration 1 and a target change not yet applied after 150 frames).
   /// On machines with more cores than the arena uses, TBB's helper threads keep their priority.
   /// Failure to change the priority is ignored (the run is unaffected, only scheduling).
   int worker_nice = 0;
