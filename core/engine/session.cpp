@@ -2,14 +2,8 @@
 
 #include <tbb/task_arena.h>
 #include <time.h>
-#ifdef __linux__
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <future>
@@ -741,16 +735,6 @@ std::shared_ptr<const Snapshot> Session::wait_finished(double timeout_seconds) {
 void Session::worker_main() {
   Worker& w = *worker_;
   w.on_worker = true;
-#ifdef __linux__
-  if (options_.worker_nice > 0) {
-    // Relative to the nice value inherited from the thread that made the session.
-    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
-    errno = 0;
-    const int inherited = getpriority(PRIO_PROCESS, tid);
-    if (errno == 0)
-      (void)setpriority(PRIO_PROCESS, tid, std::min(inherited + options_.worker_nice, 19));
-  }
-#endif
   w.cpu_start = thread_cpu_seconds();
   {
     std::lock_guard<std::mutex> lock(cost_mutex_);

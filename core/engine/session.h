@@ -61,15 +61,6 @@ struct SessionOptions {
   /// Threads for inner loops (TBB arena); 0 = max(1, hardware cores − 1). Always 1 in a
   /// ThreadSanitizer build (see session.cpp: libtbb is not instrumented).
   int threads = 0;
-  /// Nice increment (Linux: setpriority on the worker's thread id, added to the nice value it
-  /// inherits, capped at 19) for the worker thread,
-  /// so that an interactive front end's UI thread and its OpenGL driver's threads get the CPU
-  /// first and the samplers use what is left. The app does NOT use it: under Xvfb, where nothing
-  /// caps the frame rate, the UI and llvmpipe took both cores and a worker at +10 was starved
-  /// (DFT still at iteration 1 and a target change not yet applied after 150 frames).
-  /// On machines with more cores than the arena uses, TBB's helper threads keep their priority.
-  /// Failure to change the priority is ignored (the run is unaffected, only scheduling).
-  int worker_nice = 0;
   Scheduling scheduling = Scheduling::wall_time;
   /// Minimum time between two publications, seconds (1/30: at most 30 snapshots per second).
   double snapshot_interval = 1.0 / 30.0;

@@ -134,25 +134,6 @@ TEST(Session, RunsToBudgetWithMetricCadence) {
   check_snapshot(*snap, test_options().display_points);
 }
 
-#ifdef __linux__
-// SessionOptions::worker_nice lowers the worker thread's priority (the app uses it so the UI comes
-// first); the default leaves it alone. The walker records the nice value of the thread it ran on.
-TEST(Session, WorkerNiceAppliesToTheWorkerThreadOnly) {
-  const int base = getpriority(PRIO_PROCESS, 0);
-  if (base > 14) GTEST_SKIP() << "test process already runs at nice " << base;
-  for (int nice : {0, 5}) {
-    SessionOptions o = test_options();
-    o.worker_nice = nice;
-    Session s(walker_scenario(1, 20), o);
-    auto snap = run_to_end(s);
-    const Curve& c = *snap->runs.at(0).curves.at("thread_nice");
-    ASSERT_FALSE(c.empty());
-    EXPECT_EQ(c.back().value, double(base + nice)) << "worker_nice " << nice;
-  }
-  EXPECT_EQ(getpriority(PRIO_PROCESS, 0), base) << "the calling thread's priority changed";
-}
-#endif
-
 // The engine has no metric code of its own: its curves and baseline are the core/metrics
 // functions evaluated on the same inputs (the published evaluation samples, the published
 // reference and the seed documented at SessionOptions::reference_seed_stream). Exact equality:

@@ -1,19 +1,13 @@
 // A tiny deterministic sampler for engine tests: n particles doing unadjusted Langevin steps
 // x ← x + h·∇log p(x) + sqrt(2h)·ξ. Knobs: particles (needs_reset), step_size, explode_at (the
 // iteration at which the positions are set to NaN, to test divergence handling; 0 = never) and
-// throw_at (the iteration at which step() throws; 0 = never). Its statistics report mean_x and
-// the nice value of the thread that ran the last step (SessionOptions::worker_nice). Plus a catalog
-// that exposes it as kind "walker" so scenarios and sessions can use it.
+// throw_at (the iteration at which step() throws; 0 = never). Plus a catalog that exposes it as
+// kind "walker" so scenarios and sessions can use it.
 #pragma once
 
 #include <cmath>
 #include <limits>
 #include <stdexcept>
-#ifdef __linux__
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 #include "core/io/scenario.h"
 #include "core/samplers/sampler.h"
@@ -52,25 +46,19 @@ class WalkerSampler : public Sampler {
     counters_.score += std::uint64_t(x_.rows());
     x_ += h * score_ + std::sqrt(2 * h) * noise_;
     iteration_ = next;
-#ifdef __linux__
-    thread_nice_ = getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
-#endif
     if (param("explode_at") > 0 && iteration_ >= std::int64_t(param("explode_at")))
       x_(0, 0) = std::numeric_limits<double>::quiet_NaN();
   }
   void evaluation_samples(int n, Points& out) override {
     out = x_.topRows(std::min<Eigen::Index>(n, x_.rows()));
   }
-  const Points& display_samples() const override {
-    return x_;
-  }
+  const Points& display_samples() const override { return x_; }
   std::vector<std::pair<std::string, double>> statistics() const override {
-    return {{"mean_x", x_.rows() ? x_.col(0).mean() : 0.0}, {"thread_nice", thread_nice_}};
+    return {{"mean_x", x_.rows() ? x_.col(0).mean() : 0.0}};
   }
 
  private:
   Points x_, noise_, score_;
-  double thread_nice_ = 0;  ///< nice value of the thread that ran the last step (Linux)
 };
 
 /// A catalog with only the toy "walker" kind.
