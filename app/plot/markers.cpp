@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace ss::plot {
 
@@ -23,35 +24,46 @@ double rim_width(int d) {
   return d < 3 ? 0.0 : std::min(1.4, 0.7 + 0.05 * (d - 3));
 }
 
-// Writes the sprite of diameter d into an RGBA32 image (row stride `stride` pixels) at (x0, y0):
-// a (d + 2)² square with one transparent pixel of padding, 8 × 8 supersampled coverage.
-void bake_disc(unsigned* pixels, int stride, int x0, int y0, int d) {
+// The sprite of diameter d as a (d + 2)² square with one transparent pixel of padding, 8 × 8
+// supersampled coverage.
+std::vector<unsigned> make_disc(int d) {
   const int s = d + 2;
+  std::vector<unsigned> out(size_t(s * s));
   const double c = 0.5 * s, r_out = 0.5 * d, r_in = r_out - rim_width(d);
   constexpr int kSub = 8;
   constexpr double kRimAlpha = 0.8;
   for (int py = 0; py < s; ++py)
     for (int px = 0; px < s; ++px) {
-      int in = 0, out = 0;
+      int in = 0, outside_rim = 0;
       for (int sy = 0; sy < kSub; ++sy)
         for (int sx = 0; sx < kSub; ++sx) {
           const double dx = px + (sx + 0.5) / kSub - c, dy = py + (sy + 0.5) / kSub - c;
           const double r = std::sqrt(dx * dx + dy * dy);
-          out += r <= r_out;
+          outside_rim += r <= r_out;
           in += r <= r_in;
         }
       const double cov_in = double(in) / (kSub * kSub);
-      const double cov_rim = double(out - in) / (kSub * kSub);
+      const double cov_rim = double(outside_rim - in) / (kSub * kSub);
       const double alpha = cov_in + kRimAlpha * cov_rim;
       // Non-premultiplied colour: the white share of what covers the pixel (the rest is black).
       const double white = alpha > 0 ? cov_in / alpha : 0.0;
       const unsigned v = unsigned(std::lround(255 * std::clamp(white, 0.0, 1.0)));
       const unsigned a = unsigned(std::lround(255 * std::clamp(alpha, 0.0, 1.0)));
-      pixels[(y0 + py) * stride + (x0 + px)] = IM_COL32(v, v, v, a);
+      out[size_t(py * s + px)] = IM_COL32(v, v, v, a);
     }
+  return out;
 }
 
 }  // namespace
+
+const std::vector<unsigned>& marker_sprite(int d) {
+  static const std::vector<std::vector<unsigned>> table = [] {
+    std::vector<std::vector<unsigned>> t(kMaxMarkerSprite + 1);
+    for (int k = 1; k <= kMaxMarkerSprite; ++k) t[size_t(k)] = make_disc(k);
+    return t;
+  }();
+  return table[size_t(std::clamp(d, 1, kMaxMarkerSprite))];
+}
 
 bool add_marker_sprites(ImFontAtlas* atlas) {
   reset_marker_sprites();
@@ -70,7 +82,10 @@ bool add_marker_sprites(ImFontAtlas* atlas) {
   for (int d = 1; d <= kMaxMarkerSprite; ++d) {
     const ImFontAtlasCustomRect* r = atlas->GetCustomRectByIndex(ids[d]);
     if (!r || !r->IsPacked()) return false;
-    bake_disc(reinterpret_cast<unsigned*>(bytes), w, r->X, r->Y, d);
+    const std::vector<unsigned>& sprite = marker_sprite(d);
+    unsigned* dst = reinterpret_cast<unsigned*>(bytes);
+    for (int y = 0; y < d + 2; ++y)
+      std::copy_n(sprite.data() + y * (d + 2), d + 2, dst + (r->Y + y) * w + r->X);
     atlas->CalcCustomRectUV(r, &t.uv0[d], &t.uv1[d]);
   }
   t.atlas = atlas;

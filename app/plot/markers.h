@@ -13,11 +13,17 @@
 #include <imgui.h>
 
 #include <span>
+#include <vector>
 
 namespace ss::plot {
 
 /// Largest sprite diameter baked into the atlas, in pixels; bigger markers scale this one up.
 inline constexpr int kMaxMarkerSprite = 16;
+
+/// The disc sprite of diameter d (clamped to 1..kMaxMarkerSprite) as (d + 2)² RGBA32 pixels
+/// (IM_COL32 layout, top row first): the image add_marker_sprites() bakes into the atlas, also
+/// used by the software canvas layer (app/plot/raster.h) so both draw identical markers.
+const std::vector<unsigned>& marker_sprite(int d);
 
 /// Adds disc sprites of diameters 1..kMaxMarkerSprite pixels to `atlas`, builds it and writes
 /// their pixels. Call once, after the fonts were added and before the renderer backend uploads
