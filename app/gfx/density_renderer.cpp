@@ -89,6 +89,10 @@ DensityRenderer::DensityRenderer(const std::string& shader_dir) {
 }
 
 DensityRenderer::~DensityRenderer() {
+  for (auto& [key, im] : images_) {
+    glDeleteFramebuffers(1, &im.fbo);
+    glDeleteTextures(1, &im.texture);
+  }
   for (auto& [key, c] : cached_) {
     glDeleteFramebuffers(1, &c.fbo);
     glDeleteTextures(1, &c.color);
@@ -142,11 +146,11 @@ bool near(ImVec2 a, ImVec2 b) {
 }
 }  // namespace
 
-void DensityRenderer::draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec2 canvas_min,
-                                  ImVec2 canvas_max, ImVec2 top_left, ImVec2 bottom_right,
-                                  const HeatmapStyle& style, float fb_scale) {
+const DensityRenderer::CachedImage* DensityRenderer::render_cached(
+    int cache_key, int slot, ImVec2 canvas_min, ImVec2 canvas_max, ImVec2 top_left,
+    ImVec2 bottom_right, const HeatmapStyle& style, float fb_scale, bool want_pixels) {
   const auto it = textures_.find(slot);
-  if (!ok() || it == textures_.end()) return;
+  if (!ok() || it == textures_.end()) return nullptr;
   const int w = std::max(1, int(std::lround((canvas_max.x - canvas_min.x) * fb_scale)));
   const int h = std::max(1, int(std::lround((canvas_max.y - canvas_min.y) * fb_scale)));
   const ImVec2 ra(top_left.x - canvas_min.x, top_left.y - canvas_min.y);
@@ -191,7 +195,35 @@ void DensityRenderer::draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec
     if (blend) glEnable(GL_BLEND);
     if (scissor) glEnable(GL_SCISSOR_TEST);
     c.version = it->second.version, c.style = style, c.box_a = ra, c.box_b = rb;
+    c.image.version = ++image_counter_;
+    c.image.width = w, c.image.height = h;
+    c.image.pixels.clear();  // read back again on request
   }
+  if (want_pixels && c.image.pixels.empty()) {
+    // Read back once per render, flipped to top row first (GL's row 0 is the bottom).
+    std::vector<std::uint32_t> rows(size_t(w) * size_t(h));
+    GLint last_fbo = 0;
+    glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &last_fbo);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, c.fbo);
+    glPixelStorei(GL_PACK_ALIGNMENT, 4);
+    glPixelStorei(GL_PACK_ROW_LENGTH, 0);
+    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rows.data());
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(last_fbo));
+    c.image.pixels.resize(rows.size());
+    for (int y = 0; y < h; ++y)
+      std::copy_n(rows.data() + size_t(h - 1 - y) * size_t(w), size_t(w),
+                  c.image.pixels.data() + size_t(y) * size_t(w));
+  }
+  return &c.image;
+}
+
+void DensityRenderer::draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec2 canvas_min,
+                                  ImVec2 canvas_max, ImVec2 top_left, ImVec2 bottom_right,
+                                  const HeatmapStyle& style, float fb_scale) {
+  if (!render_cached(cache_key, slot, canvas_min, canvas_max, top_left, bottom_right, style,
+                     fb_scale, false))
+    return;
+  const Cached& c = cached_[cache_key];
   // The image's row 0 is the canvas's bottom: flip v. With a transparent background only the
   // part over the grid's box is drawn (fewer blended fragments on a software rasterizer).
   ImVec2 q0 = canvas_min, q1 = canvas_max;
@@ -200,11 +232,86 @@ void DensityRenderer::draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec
     q1 = ImVec2(std::min(q1.x, std::ceil(bottom_right.x)),
                 std::min(q1.y, std::ceil(bottom_right.y)));
     if (q1.x <= q0.x || q1.y <= q0.y) return;
+  } else {
+    // An opaque image is copied, not drawn: no blending, no texture sampling.
+    queue_blit(dl, c.fbo, canvas_min, canvas_max, fb_scale, float(c.height), false);
+    return;
   }
   const float cw = canvas_max.x - canvas_min.x, ch = canvas_max.y - canvas_min.y;
   dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(c.color)), q0, q1,
                ImVec2((q0.x - canvas_min.x) / cw, 1 - (q0.y - canvas_min.y) / ch),
                ImVec2((q1.x - canvas_min.x) / cw, 1 - (q1.y - canvas_min.y) / ch));
+}
+
+void DensityRenderer::upload_image(int key, const std::uint32_t* pixels, int w, int h) {
+  if (!ok() || w <= 0 || h <= 0 || !pixels) return;
+  Image& im = images_[key];
+  GLint last_texture = 0;
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
+  if (!im.texture) glGenTextures(1, &im.texture);
+  glBindTexture(GL_TEXTURE_2D, im.texture);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
+  if (im.width != w || im.height != h) {
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+    if (!im.fbo) glGenFramebuffers(1, &im.fbo);
+    GLint last_fbo = 0;
+    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &last_fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, im.fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, im.texture, 0);
+    glBindFramebuffer(GL_FRAMEBUFFER, GLuint(last_fbo));
+    im.width = w, im.height = h;
+  } else {
+    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+  }
+  glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
+}
+
+void DensityRenderer::draw_image(ImDrawList* dl, int key, ImVec2 min, ImVec2 max,
+                                 float fb_scale) {
+  const auto it = images_.find(key);
+  if (!ok() || it == images_.end()) return;
+  // Uploaded top row first, so the texture's row 0 is the image's top: a flipped copy.
+  queue_blit(dl, it->second.fbo, min, max, fb_scale, float(it->second.height), true);
+}
+
+void DensityRenderer::queue_blit(ImDrawList* dl, unsigned fbo, ImVec2 min, ImVec2 max,
+                                 float fb_scale, float image_h, bool top_row_first) {
+  blits_.push_back(Blit{fbo, min, max, fb_scale, image_h, top_row_first});
+  dl->AddCallback(&DensityRenderer::blit_callback, &blits_.back());
+  dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+}
+
+void DensityRenderer::blit_callback(const ImDrawList*, const ImDrawCmd* cmd) {
+  const Blit* b = static_cast<const Blit*>(cmd->UserCallbackData);
+  const ImDrawData* dd = ImGui::GetDrawData();
+  if (!dd) return;
+  // The part of the image inside the clip rectangle, in display coordinates.
+  const ImVec4& clip = cmd->ClipRect;
+  const float x0 = std::max(b->min.x, clip.x), y0 = std::max(b->min.y, clip.y);
+  const float x1 = std::min(b->max.x, clip.z), y1 = std::min(b->max.y, clip.w);
+  if (x1 <= x0 || y1 <= y0) return;
+  const ImVec2 pos = dd->DisplayPos, scale = dd->FramebufferScale;
+  const float fb_h = dd->DisplaySize.y * scale.y;
+  const auto px = [](float v) { return GLint(std::lround(v)); };
+  // Source rows measured from the image's top; GL counts them from the texture's row 0.
+  const float sx0 = (x0 - b->min.x) * b->fb_scale, sx1 = (x1 - b->min.x) * b->fb_scale;
+  const float top = (y0 - b->min.y) * b->fb_scale, bottom = (y1 - b->min.y) * b->fb_scale;
+  const float ih = b->image_h;
+  const GLint sy0 = b->top_row_first ? px(bottom) : px(ih - bottom);
+  const GLint sy1 = b->top_row_first ? px(top) : px(ih - top);
+  GLint draw_fbo = 0, read_fbo = 0;
+  glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &draw_fbo);
+  glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_fbo);
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, b->fbo);
+  glDisable(GL_SCISSOR_TEST);  // clipped above; the backend re-enables it after the callback
+  glBlitFramebuffer(px(sx0), sy0, px(sx1), sy1, px((x0 - pos.x) * scale.x),
+                    px(fb_h - (y1 - pos.y) * scale.y), px((x1 - pos.x) * scale.x),
+                    px(fb_h - (y0 - pos.y) * scale.y), GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(read_fbo));
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, GLuint(draw_fbo));
 }
 
 void DensityRenderer::callback(const ImDrawList*, const ImDrawCmd* cmd) {

@@ -14,6 +14,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace ss::gfx {
 
@@ -64,10 +65,34 @@ class DensityRenderer {
   /// to one textured quad each even on a software rasterizer. With a transparent
   /// `style.background` only the part of the image over the box is drawn. `fb_scale` =
   /// framebuffer pixels per display pixel.
+  /// An opaque image (style.background.a = 1) is copied into place with glBlitFramebuffer
+  /// instead of drawn as a blended textured quad.
   void draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec2 canvas_min, ImVec2 canvas_max,
                    ImVec2 top_left, ImVec2 bottom_right, const HeatmapStyle& style, float fb_scale);
+
+  /// A cached image on the CPU: straight RGBA8 (IM_COL32 layout), top row first.
+  struct CachedImage {
+    int width = 0, height = 0;
+    std::uint64_t version = 0;  ///< changes whenever the image is rendered again
+    std::vector<std::uint32_t> pixels;
+  };
+  /// The first half of draw_cached(): brings the cached image of `cache_key` up to date and
+  /// returns it, with its pixels read back from the GPU (once per render) if `want_pixels`;
+  /// nullptr when `slot` holds no grid. The software canvas layer composites on top of it.
+  const CachedImage* render_cached(int cache_key, int slot, ImVec2 canvas_min, ImVec2 canvas_max,
+                                   ImVec2 top_left, ImVec2 bottom_right, const HeatmapStyle& style,
+                                   float fb_scale, bool want_pixels);
+
+  /// Uploads an opaque w × h RGBA8 image (IM_COL32 layout, top row first) as image `key`.
+  void upload_image(int key, const std::uint32_t* pixels, int w, int h);
+  /// Copies image `key` onto the screen rectangle [min, max] (its size in framebuffer pixels
+  /// should be the image's) at this point of dl's draw order, clipped to dl's clip rectangle.
+  void draw_image(ImDrawList* dl, int key, ImVec2 min, ImVec2 max, float fb_scale);
   /// Forgets the previous frame's queued draws (call once per frame before drawing).
-  void begin_frame() { records_.clear(); }
+  void begin_frame() {
+    records_.clear();
+    blits_.clear();
+  }
 
  private:
   struct Record {
@@ -78,6 +103,7 @@ class DensityRenderer {
   };
   struct Cached {
     unsigned fbo = 0, color = 0;
+    CachedImage image;
     int width = 0, height = 0;
     std::uint64_t version = 0;
     HeatmapStyle style;
@@ -87,14 +113,30 @@ class DensityRenderer {
     unsigned id = 0;
     std::uint64_t version = 0;
   };
+  struct Blit {
+    unsigned fbo;
+    ImVec2 min, max;  // where the image goes on screen
+    float fb_scale, image_h;
+    bool top_row_first;
+  };
+  struct Image {
+    unsigned texture = 0, fbo = 0;
+    int width = 0, height = 0;
+  };
+  void queue_blit(ImDrawList* dl, unsigned fbo, ImVec2 min, ImVec2 max, float fb_scale,
+                  float image_h, bool top_row_first);
   static void callback(const ImDrawList* list, const ImDrawCmd* cmd);
+  static void blit_callback(const ImDrawList* list, const ImDrawCmd* cmd);
   void render(const Record& r, const ImVec4& clip);
   void render_quad(const Record& r, ImVec2 display_pos, ImVec2 display_size);
 
   unsigned program_ = 0, vao_ = 0, vbo_ = 0;
   std::map<int, Texture> textures_;
   std::map<int, Cached> cached_;
-  std::deque<Record> records_;  // stable addresses until the next begin_frame()
+  std::map<int, Image> images_;
+  std::uint64_t image_counter_ = 0;
+  std::deque<Record> records_;
+  std::deque<Blit> blits_;  // stable addresses until the next begin_frame()
   std::string error_;
 };
 

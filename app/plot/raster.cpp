@@ -126,6 +126,9 @@ void Raster::draw_line(ImVec2 a, ImVec2 b, ImU32 col, float width) {
   const float hv = 0.5f * width * std::sqrt(1.0f + slope * slope);
   const int major_size = x_major ? w_ : h_, minor_size = x_major ? h_ : w_;
   const int i0 = std::max(0, int(std::floor(a0))), i1 = std::min(major_size - 1, int(a1));
+  const std::uint32_t cr = channel(col, IM_COL32_R_SHIFT), cg = channel(col, IM_COL32_G_SHIFT);
+  const std::uint32_t cb = channel(col, IM_COL32_B_SHIFT);
+  const float ca = float(channel(col, IM_COL32_A_SHIFT));
   for (int i = i0; i <= i1; ++i) {
     const float span = std::min(float(i + 1), a1) - std::max(float(i), a0);
     if (span <= 0) continue;
@@ -133,13 +136,13 @@ void Raster::draw_line(ImVec2 a, ImVec2 b, ImU32 col, float width) {
     const float mc = m0 + (c - a0) * slope;
     const int j0 = std::max(0, int(std::floor(mc - hv - 0.5f)));
     const int j1 = std::min(minor_size - 1, int(std::floor(mc + hv + 0.5f)));
+    const float weight = ca * std::min(span, 1.0f);
     for (int j = j0; j <= j1; ++j) {
-      const float cov = std::clamp(hv + 0.5f - std::abs(float(j) + 0.5f - mc), 0.0f, 1.0f) *
-                        std::min(span, 1.0f);
-      if (x_major)
-        blend(i, j, col, cov);
-      else
-        blend(j, i, col, cov);
+      const float cov = std::clamp(hv + 0.5f - std::abs(float(j) + 0.5f - mc), 0.0f, 1.0f);
+      const std::uint32_t alpha = std::uint32_t(weight * cov + 0.5f);
+      std::uint32_t& d = x_major ? px_[size_t(j) * size_t(w_) + size_t(i)]
+                                 : px_[size_t(i) * size_t(w_) + size_t(j)];
+      d = over(d, cr, cg, cb, alpha);
     }
   }
 }

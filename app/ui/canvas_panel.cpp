@@ -8,6 +8,7 @@
 
 #include "app/gfx/density_renderer.h"
 #include "app/plot/markers.h"
+#include "app/plot/raster.h"
 #include "app/ui/settings.h"
 #include "core/io/files.h"
 
@@ -19,6 +20,9 @@ constexpr int kReferenceSlot = 0;
 constexpr int kOverlaySlotBase = 1000;  // + run id: flow-density field of that run
 constexpr ImU32 kCanvasBackground = IM_COL32(12, 12, 18, 255);
 constexpr double kPostInterval = 0.12;  // seconds between ChangeTarget posts while dragging
+constexpr int kLayerImageBase = 2000;   // + run id: that run's composited canvas layer
+constexpr ImU32 kTrailColor = IM_COL32(255, 255, 255, 100);
+constexpr ImU32 kTrueScoreColor = IM_COL32(255, 255, 255, 170);
 
 // The true score at a run's arrow origins, scaled together with the learned field: computed once
 // per (target, overlay) pair, not every frame.
@@ -83,6 +87,32 @@ bool upload_overlay_field(AppState& app, RunId id,
                          ov.field_n);
   }
   return true;
+}
+
+// The flow-density contours of run `id`, drawn in the colour of canvas k.
+gfx::HeatmapStyle field_style(RunId id, int k) {
+  gfx::HeatmapStyle fs;
+  fs.mode = 1;
+  fs.max_value = cache().overlay_max[id];
+  fs.decades = 3;
+  fs.contours = 6;
+  const ImVec4 rc = ImGui::ColorConvertU32ToFloat4(run_color(k));
+  fs.line_color = ImVec4(rc.x, rc.y, rc.z, 0.9f);
+  return fs;
+}
+
+// Screen positions of the points inside the canvas, or within `margin` pixels of it, into out.
+void screen_points(const Points& p, const plot::CanvasTransform& t, float margin,
+                   std::vector<ImVec2>& out) {
+  out.clear();
+  out.reserve(size_t(p.rows()));
+  for (Eigen::Index i = 0; i < p.rows(); ++i) {
+    const ImVec2 q = t.to_screen(p(i, 0), p(i, 1));
+    if (q.x < t.min.x - margin || q.x > t.max.x + margin || q.y < t.min.y - margin ||
+        q.y > t.max.y + margin)
+      continue;
+    out.push_back(q);
+  }
 }
 
 // The cached true-score arrows of run `id` (recomputed when the target or the overlay changes).
@@ -226,6 +256,196 @@ void post_mixture(AppState& app, bool force) {
   app.session->post(cmd::ChangeTarget{*app.editing_target});
 }
 
+// The scale of the score arrows: the longer of the two fields' largest arrows is 8 % of the view.
+double arrow_length(const AppState& app) {
+  return 0.04 * app.view.half_extent * 2;
+}
+
+// The canvas's busy layer drawn with ImDrawList: heat map, flow-density contours, trails,
+// markers and score arrows. Used without a GL renderer (the headless UI tests); with one, the
+// software layer below draws the same picture.
+void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::CanvasTransform& t,
+                    const gfx::HeatmapStyle& hs, ImDrawList* dl) {
+  const Snapshot& s = *app.snap;
+  const ImGuiIO& io = ImGui::GetIO();
+  const ImVec2 a = t.min, b = t.max;
+  // The heat map image carries the canvas background (HeatmapStyle::background); without it
+  // the background is a plain fill.
+  const bool heat_map = s.reference && app.display.show_density && app.renderer &&
+                        app.renderer->has(kReferenceSlot);
+  if (!heat_map) dl->AddRectFilled(a, b, kCanvasBackground);
+  if (heat_map) {
+    const Box& box = s.reference->box();
+    app.renderer->draw_cached(dl, kReferenceSlot, kReferenceSlot, a, b,
+                              t.to_screen(box.xmin, box.ymax), t.to_screen(box.xmax, box.ymin),
+                              hs, io.DisplayFramebufferScale.x);
+  }
+  if (!run) return;
+  if (app.display.show_overlays && run->overlay) {
+    const SamplerOverlay& ov = *run->overlay;
+    if (upload_overlay_field(app, run->id, run->overlay)) {
+      const gfx::HeatmapStyle fs = field_style(run->id, k);
+      app.renderer->draw_cached(dl, kOverlaySlotBase + run->id, kOverlaySlotBase + run->id, a, b,
+                                t.to_screen(ov.field_box.xmin, ov.field_box.ymax),
+                                t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs,
+                                io.DisplayFramebufferScale.x);
+    }
+    // Trails as plain 1-pixel lines: one quad per segment.
+    const NoAntiAliasing plain(dl);
+    std::vector<ImVec2>& line = cache().line;
+    for (const Points& trail : ov.trails) {
+      line.clear();
+      for (Eigen::Index i = 0; i < trail.rows(); ++i)
+        line.push_back(t.to_screen(trail(i, 0), trail(i, 1)));
+      if (line.size() >= 2)
+        dl->AddPolyline(line.data(), int(line.size()), kTrailColor, 0,
+                        std::max(1.0f, std::round(app.dpi_scale)));
+    }
+  }
+  if (app.display.show_samples && run->display_samples) {
+    // One sprite quad per point (app/plot/markers.h); points outside the canvas are culled.
+    const float diameter = (app.display.point_size + 1.0f) * app.dpi_scale;
+    std::vector<ImVec2>& centers = cache().centers;
+    screen_points(*run->display_samples, t, diameter, centers);
+    plot::draw_markers(dl, centers, diameter, run_color(k, 0.95f));
+  }
+  if (app.display.show_overlays && run->overlay && s.target) {
+    const SamplerOverlay& ov = *run->overlay;
+    // Learned score arrows (run colour) vs the true score (white), same length scale.
+    if (ov.arrow_origins.rows() > 0 && ov.arrow_origins.rows() == ov.arrow_vectors.rows()) {
+      const double len = arrow_length(app);
+      const ScoreArrows& sa = score_arrows(run->id, s.target, run->overlay);
+      const NoAntiAliasing plain(dl);  // 3 triangles per arrow instead of about 12
+      const float thin = std::max(1.0f, std::round(app.dpi_scale));
+      for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
+        const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
+        const ImVec2 o = t.to_screen(x, y);
+        const Vec2 tv = sa.truth[size_t(i)] / sa.vmax * len * 2;
+        const Vec2 lv = Vec2(ov.arrow_vectors(i, 0), ov.arrow_vectors(i, 1)) / sa.vmax * len * 2;
+        if (std::isfinite(tv.norm()))
+          draw_arrow(dl, o, t.to_screen(x + tv.x(), y + tv.y()), kTrueScoreColor, thin);
+        if (std::isfinite(lv.norm()))
+          draw_arrow(dl, o, t.to_screen(x + lv.x(), y + lv.y()), run_color(k), 2 * thin);
+      }
+    }
+  }
+}
+
+// What a canvas's software layer was last built from: when nothing here changed the uploaded
+// image is shown again as it is. The shared pointers are held, so a freed object's address
+// cannot come back as a false match.
+struct LayerInputs {
+  int width = 0, height = 0;
+  double scale = 0, center_x = 0, center_y = 0;
+  std::uint64_t base_version = 0, field_version = 0;
+  std::shared_ptr<const Points> samples;
+  std::shared_ptr<const SamplerOverlay> overlay;
+  std::shared_ptr<const Target> target;
+  bool show_samples = false, show_overlays = false;
+  float diameter = 0, dpi = 0;
+  ImU32 color = 0;
+  bool operator==(const LayerInputs&) const = default;
+};
+
+struct CanvasLayer {
+  LayerInputs inputs;
+  plot::Raster raster;
+};
+
+std::map<RunId, CanvasLayer>& layers() {
+  static std::map<RunId, CanvasLayer> m;
+  return m;
+}
+
+// The canvas's busy layer composited on the CPU (app/plot/raster.h) and copied to the screen as
+// one image: the heat map read back from its cached render, the flow-density contours, trails,
+// markers and score arrows. Rebuilt only when its inputs change.
+void draw_layer_raster(AppState& app, int k, const RunSnapshot& run,
+                       const plot::CanvasTransform& t, const gfx::HeatmapStyle& hs,
+                       ImDrawList* dl) {
+  const Snapshot& s = *app.snap;
+  const float fbs = ImGui::GetIO().DisplayFramebufferScale.x;
+  const ImVec2 a = t.min, b = t.max;
+  LayerInputs in;
+  in.width = std::max(1, int(std::lround((b.x - a.x) * fbs)));
+  in.height = std::max(1, int(std::lround((b.y - a.y) * fbs)));
+  in.scale = t.scale, in.center_x = t.center_x, in.center_y = t.center_y;
+  const gfx::DensityRenderer::CachedImage* base = nullptr;
+  if (s.reference && app.display.show_density && app.renderer->has(kReferenceSlot)) {
+    const Box& box = s.reference->box();
+    base = app.renderer->render_cached(kReferenceSlot, kReferenceSlot, a, b,
+                                       t.to_screen(box.xmin, box.ymax),
+                                       t.to_screen(box.xmax, box.ymin), hs, fbs, true);
+  }
+  in.base_version = base ? base->version : 0;
+  const gfx::DensityRenderer::CachedImage* field = nullptr;
+  if (app.display.show_overlays && run.overlay && upload_overlay_field(app, run.id, run.overlay)) {
+    const SamplerOverlay& ov = *run.overlay;
+    field = app.renderer->render_cached(kOverlaySlotBase + run.id, kOverlaySlotBase + run.id, a, b,
+                                        t.to_screen(ov.field_box.xmin, ov.field_box.ymax),
+                                        t.to_screen(ov.field_box.xmax, ov.field_box.ymin),
+                                        field_style(run.id, k), fbs, true);
+  }
+  in.field_version = field ? field->version : 0;
+  in.show_samples = app.display.show_samples;
+  in.show_overlays = app.display.show_overlays;
+  if (in.show_samples) in.samples = run.display_samples;
+  if (in.show_overlays) in.overlay = run.overlay, in.target = s.target;
+  in.diameter = (app.display.point_size + 1.0f) * app.dpi_scale;
+  in.dpi = app.dpi_scale;
+  in.color = run_color(k, 0.95f);
+
+  CanvasLayer& layer = layers()[run.id];
+  if (!(layer.inputs == in)) {
+    plot::Raster& r = layer.raster;
+    r.resize(in.width, in.height);
+    if (base && base->width == in.width && base->height == in.height)
+      r.copy(base->pixels.data());
+    else
+      r.fill(kCanvasBackground);
+    if (field && field->width == in.width && field->height == in.height)
+      r.blend_image(field->pixels.data());
+    // Raster pixels: (screen − canvas corner) · framebuffer scale.
+    const auto px = [&](ImVec2 p) { return ImVec2((p.x - a.x) * fbs, (p.y - a.y) * fbs); };
+    if (in.overlay) {
+      const float width = std::max(1.0f, std::round(app.dpi_scale)) * fbs;
+      for (const Points& trail : in.overlay->trails)
+        for (Eigen::Index i = 1; i < trail.rows(); ++i)
+          r.draw_line(px(t.to_screen(trail(i - 1, 0), trail(i - 1, 1))),
+                      px(t.to_screen(trail(i, 0), trail(i, 1))), kTrailColor, width);
+    }
+    if (in.samples) {
+      std::vector<ImVec2>& centers = cache().centers;
+      screen_points(*in.samples, t, in.diameter, centers);
+      for (ImVec2& c : centers) c = px(c);
+      r.draw_markers(centers, in.diameter * fbs, in.color);
+    }
+    if (in.overlay && in.target) {
+      const SamplerOverlay& ov = *in.overlay;
+      if (ov.arrow_origins.rows() > 0 && ov.arrow_origins.rows() == ov.arrow_vectors.rows()) {
+        const double len = arrow_length(app);
+        const ScoreArrows& sa = score_arrows(run.id, in.target, in.overlay);
+        const float thin = std::max(1.0f, std::round(app.dpi_scale)) * fbs;
+        for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
+          const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
+          const ImVec2 o = px(t.to_screen(x, y));
+          const Vec2 tv = sa.truth[size_t(i)] / sa.vmax * len * 2;
+          const Vec2 lv = Vec2(ov.arrow_vectors(i, 0), ov.arrow_vectors(i, 1)) / sa.vmax * len * 2;
+          if (std::isfinite(tv.norm()))
+            r.draw_arrow(o, px(t.to_screen(x + tv.x(), y + tv.y())), kTrueScoreColor, thin,
+                         6.0f * fbs);
+          if (std::isfinite(lv.norm()))
+            r.draw_arrow(o, px(t.to_screen(x + lv.x(), y + lv.y())), run_color(k), 2 * thin,
+                         6.0f * fbs);
+        }
+      }
+    }
+    app.renderer->upload_image(kLayerImageBase + run.id, r.data(), r.width(), r.height());
+    layer.inputs = std::move(in);
+  }
+  app.renderer->draw_image(dl, kLayerImageBase + run.id, a, b, fbs);
+}
+
 }  // namespace
 
 int canvas_grid_columns(int n, float w, float h) {
@@ -301,83 +521,15 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
     const bool active = ImGui::IsItemActive();
 
     dl->PushClipRect(a, b, true);
-    // The heat map image carries the canvas background (HeatmapStyle::background); without it
-    // the background is a plain fill.
-    const bool heat_map = s.reference && app.display.show_density && app.renderer &&
-                          app.renderer->has(kReferenceSlot);
-    if (!heat_map) dl->AddRectFilled(a, b, kCanvasBackground);
-    if (heat_map) {
-      const Box& box = s.reference->box();
-      app.renderer->draw_cached(dl, kReferenceSlot, kReferenceSlot, a, b,
-                                t.to_screen(box.xmin, box.ymax), t.to_screen(box.xmax, box.ymin),
-                                hs, io.DisplayFramebufferScale.x);
-    }
+    if (run && app.renderer && app.renderer->ok())
+      draw_layer_raster(app, k, *run, t, hs, dl);
+    else
+      draw_layer_gpu(app, k, run, t, hs, dl);
+    if (run && app.display.show_samples && app.display.show_marginals && run->display_samples &&
+        s.reference)
+      draw_marginals(app, dl, t, *s.reference, *run->display_samples, run_color(k, 0.55f));
     if (run && app.display.show_overlays && run->overlay) {
       const SamplerOverlay& ov = *run->overlay;
-      if (upload_overlay_field(app, run->id, run->overlay)) {
-        gfx::HeatmapStyle fs;
-        fs.mode = 1;
-        fs.max_value = cache().overlay_max[run->id];
-        fs.decades = 3;
-        fs.contours = 6;
-        const ImVec4 rc = ImGui::ColorConvertU32ToFloat4(run_color(k));
-        fs.line_color = ImVec4(rc.x, rc.y, rc.z, 0.9f);
-        app.renderer->draw_cached(dl, kOverlaySlotBase + run->id, kOverlaySlotBase + run->id, a, b,
-                                  t.to_screen(ov.field_box.xmin, ov.field_box.ymax),
-                                  t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs,
-                                  io.DisplayFramebufferScale.x);
-      }
-      // Trails as plain 1-pixel lines: one quad per segment.
-      const NoAntiAliasing plain(dl);
-      std::vector<ImVec2>& line = cache().line;
-      for (const Points& trail : ov.trails) {
-        line.clear();
-        for (Eigen::Index i = 0; i < trail.rows(); ++i)
-          line.push_back(t.to_screen(trail(i, 0), trail(i, 1)));
-        if (line.size() >= 2)
-          dl->AddPolyline(line.data(), int(line.size()), IM_COL32(255, 255, 255, 100), 0,
-                          std::max(1.0f, std::round(app.dpi_scale)));
-      }
-    }
-    if (run && app.display.show_samples && run->display_samples) {
-      const Points& p = *run->display_samples;
-      // One sprite quad per point (app/plot/markers.h); points outside the canvas are culled.
-      const float diameter = (app.display.point_size + 1.0f) * app.dpi_scale;
-      const float margin = diameter;
-      std::vector<ImVec2>& centers = cache().centers;
-      centers.clear();
-      centers.reserve(size_t(p.rows()));
-      for (Eigen::Index i = 0; i < p.rows(); ++i) {
-        const ImVec2 q = t.to_screen(p(i, 0), p(i, 1));
-        if (q.x < a.x - margin || q.x > b.x + margin || q.y < a.y - margin || q.y > b.y + margin)
-          continue;
-        centers.push_back(q);
-      }
-      plot::draw_markers(dl, centers, diameter, run_color(k, 0.95f));
-      if (app.display.show_marginals && s.reference)
-        draw_marginals(app, dl, t, *s.reference, p, run_color(k, 0.55f));
-    }
-    if (run && app.display.show_overlays && run->overlay) {
-      const SamplerOverlay& ov = *run->overlay;
-      // Learned score arrows (run colour) vs the true score (white), same length scale.
-      if (ov.arrow_origins.rows() > 0 && ov.arrow_origins.rows() == ov.arrow_vectors.rows() &&
-          s.target) {
-        const double len = 0.04 * app.view.half_extent * 2;
-        const ScoreArrows& sa = score_arrows(run->id, s.target, run->overlay);
-        const NoAntiAliasing plain(dl);  // 3 triangles per arrow instead of about 12
-        const float thin = std::max(1.0f, std::round(app.dpi_scale));
-        for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
-          const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
-          const ImVec2 o = t.to_screen(x, y);
-          const Vec2 tv = sa.truth[size_t(i)] / sa.vmax * len * 2;
-          const Vec2 lv = Vec2(ov.arrow_vectors(i, 0), ov.arrow_vectors(i, 1)) / sa.vmax * len * 2;
-          if (std::isfinite(tv.norm()))
-            draw_arrow(dl, o, t.to_screen(x + tv.x(), y + tv.y()), IM_COL32(255, 255, 255, 170),
-                       thin);
-          if (std::isfinite(lv.norm()))
-            draw_arrow(dl, o, t.to_screen(x + lv.x(), y + lv.y()), run_color(k), 2 * thin);
-        }
-      }
       if (ov.kernel_bandwidth > 0 && std::isfinite(ov.kernel_bandwidth)) {
         const float rad = float(ov.kernel_bandwidth * t.scale);
         const ImVec2 ctr(a.x + 14 + rad, b.y - 14 - rad);

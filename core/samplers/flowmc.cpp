@@ -66,7 +66,7 @@ const ParamTable& FlowMcSampler::table() {
                     "w: share of global proposals drawn uniformly over the view box (0 = pure "
                     "flowMC)"));
     t.push_back(def("trail_chains", 8, 0, 64, "chains whose recent path is drawn", true, true));
-    t.push_back(def("trail_length", 200, 2, 5000, "positions kept per drawn path", true, true));
+    t.push_back(def("trail_length", 50, 2, 5000, "positions kept per drawn path", true, true));
     append_init_params(t, InitKind::box, 0.0, 0.0);
     return t;
   }();

@@ -117,7 +117,7 @@ void add_common(ParamTable& t, double step) {
   eps.needs_reset = false;
   t.push_back(eps);
   t.push_back({"trail_chains", 8, 0, 64, "chains whose recent path is drawn", true});
-  t.push_back({"trail_length", 200, 2, 5000, "positions kept per drawn path", true});
+  t.push_back({"trail_length", 50, 2, 5000, "positions kept per drawn path", true});
   for (auto* name : {"trail_chains", "trail_length"}) {
     for (auto& d : t)
       if (d.name == name) d.needs_reset = true;
