@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "app/gfx/density_renderer.h"
+#include "app/plot/contours.h"
 #include "app/plot/markers.h"
 #include "app/plot/raster.h"
 #include "app/ui/settings.h"
@@ -48,6 +49,7 @@ struct UploadCache {
   std::vector<ImVec2> centers;  // screen positions of one canvas's points (reused every frame)
   std::vector<ImVec2> line;     // one trail on screen (reused)
   std::map<RunId, ScoreArrows> arrows;
+  std::vector<plot::Segment> segments;  // iso-line pieces of one level (reused)
 };
 
 UploadCache& cache() {
@@ -331,13 +333,43 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
   }
 }
 
+// The overlay's scalar field (flowMC: the flow's log density) as iso-lines in the run's colour:
+// levels every 1/6 of 3 decades below the field's maximum, the levels the contour shader draws
+// without the software layer. Grid values sit at cell centres, row 0 at the box's bottom.
+template <class ToPixels>
+void draw_field_contours(const SamplerOverlay& ov, int k, const plot::CanvasTransform& t,
+                         const ToPixels& px, plot::Raster& r) {
+  const int n = ov.field_n;
+  if (n < 2 || ov.field.size() != size_t(n) * size_t(n)) return;
+  float mx = -INFINITY;
+  for (float v : ov.field)
+    if (std::isfinite(v)) mx = std::max(mx, v);
+  if (!std::isfinite(mx)) return;
+  constexpr int kLines = 6;
+  constexpr double kDecades = 3;
+  const ImU32 col = run_color(k, 0.9f);
+  const float width = 1.25f * ImGui::GetIO().DisplayFramebufferScale.x;
+  const Box& box = ov.field_box;
+  const double cw = box.width() / n, ch = box.height() / n;
+  std::vector<plot::Segment>& segs = cache().segments;
+  for (int i = 1; i < kLines; ++i) {
+    const float level = float(mx - (1.0 - double(i) / kLines) * kDecades * std::log(10.0));
+    segs.clear();
+    plot::iso_segments(ov.field, n, n, level, segs);
+    for (const plot::Segment& sg : segs)
+      r.draw_line(px(t.to_screen(box.xmin + (sg[0] + 0.5) * cw, box.ymin + (sg[1] + 0.5) * ch)),
+                  px(t.to_screen(box.xmin + (sg[2] + 0.5) * cw, box.ymin + (sg[3] + 0.5) * ch)),
+                  col, width);
+  }
+}
+
 // What a canvas's software layer was last built from: when nothing here changed the uploaded
 // image is shown again as it is. The shared pointers are held, so a freed object's address
 // cannot come back as a false match.
 struct LayerInputs {
   int width = 0, height = 0;
   double scale = 0, center_x = 0, center_y = 0;
-  std::uint64_t base_version = 0, field_version = 0;
+  std::uint64_t base_version = 0;
   std::shared_ptr<const Points> samples;
   std::shared_ptr<const SamplerOverlay> overlay;
   std::shared_ptr<const Target> target;
@@ -378,15 +410,6 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run,
                                        t.to_screen(box.xmax, box.ymin), hs, fbs, true);
   }
   in.base_version = base ? base->version : 0;
-  const gfx::DensityRenderer::CachedImage* field = nullptr;
-  if (app.display.show_overlays && run.overlay && upload_overlay_field(app, run.id, run.overlay)) {
-    const SamplerOverlay& ov = *run.overlay;
-    field = app.renderer->render_cached(kOverlaySlotBase + run.id, kOverlaySlotBase + run.id, a, b,
-                                        t.to_screen(ov.field_box.xmin, ov.field_box.ymax),
-                                        t.to_screen(ov.field_box.xmax, ov.field_box.ymin),
-                                        field_style(run.id, k), fbs, true);
-  }
-  in.field_version = field ? field->version : 0;
   in.show_samples = app.display.show_samples;
   in.show_overlays = app.display.show_overlays;
   if (in.show_samples) in.samples = run.display_samples;
@@ -403,10 +426,9 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run,
       r.copy(base->pixels.data());
     else
       r.fill(kCanvasBackground);
-    if (field && field->width == in.width && field->height == in.height)
-      r.blend_image(field->pixels.data());
     // Raster pixels: (screen − canvas corner) · framebuffer scale.
     const auto px = [&](ImVec2 p) { return ImVec2((p.x - a.x) * fbs, (p.y - a.y) * fbs); };
+    if (in.overlay) draw_field_contours(*in.overlay, k, t, px, r);
     if (in.overlay) {
       const float width = std::max(1.0f, std::round(app.dpi_scale)) * fbs;
       for (const Points& trail : in.overlay->trails)
