@@ -23,6 +23,7 @@
 #include <memory>
 
 #include "app/gfx/density_renderer.h"
+#include "app/gfx/retained_renderer.h"
 #include "app/gfx/screenshot.h"
 #include "app/plot/markers.h"
 #include "app/ui/app_state.h"
@@ -158,7 +159,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"samplescope: compare samplers on 2-D densities, live"};
   std::string scenario_file, screenshot_file, script_file;
   int frames = 0, width = 1600, height = 1000;
-  bool perf = false, play = false;
+  bool perf = false, play = false, direct_render = false;
   cli.add_option("--scenario", scenario_file, "Scenario JSON file to open");
   cli.add_option("--screenshot", screenshot_file,
                  "Render --frames frames, save the window as PNG, exit");
@@ -167,6 +168,8 @@ int main(int argc, char** argv) {
   cli.add_option("--script", script_file, "Replay a script of UI actions (see app/ui/script.h)");
   cli.add_flag("--perf", perf, "Print frame-time percentiles at exit");
   cli.add_flag("--play", play, "Start every run at once");
+  cli.add_flag("--direct-render", direct_render,
+               "Rasterize every window every frame (no kept window images; for comparisons)");
   cli.add_option("--width", width, "Window width in screen coordinates")
       ->check(CLI::Range(320, 8192));
   cli.add_option("--height", height, "Window height in screen coordinates")
@@ -230,6 +233,12 @@ int main(int argc, char** argv) {
     app.renderer = renderer.get();
   else
     ss::ui::report_error(app, "no heat map: " + renderer->error());
+  // The controls and the metrics change a few times a second: their pixels are kept between
+  // frames and rasterized again only when their geometry changes (app/gfx/retained_renderer.h).
+  std::unique_ptr<ss::gfx::RetainedRenderer> retained;
+  if (!direct_render)
+    retained = std::make_unique<ss::gfx::RetainedRenderer>(
+        std::vector<std::string>{"Controls", "Metrics", "Status"}, ss::ui::window_clear_color());
 
   std::vector<std::string> errors;
   std::string path_used;
@@ -346,7 +355,10 @@ int main(int argc, char** argv) {
     const ImVec4 clear = ss::ui::window_clear_color();
     glClearColor(clear.x, clear.y, clear.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (retained)
+      retained->render(ImGui::GetDrawData());
+    else
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
     const float fb_scale = io.DisplaySize.x > 0 ? fb_w / io.DisplaySize.x : 1.0f;
     // A frame that writes a PNG (glReadPixels + encoding, ~0.2 s) is an export, not an
@@ -422,12 +434,19 @@ int main(int argc, char** argv) {
     std::printf("draw_vertices p50=%.0f p95=%.0f max=%.0f triangles p50=%.0f p95=%.0f\n",
                 vertex_stats.quantile(0.5), vertex_stats.quantile(0.95), vertex_stats.max(),
                 index_stats.quantile(0.5) / 3, index_stats.quantile(0.95) / 3);
+    if (retained) {
+      std::printf("kept_windows");
+      for (const auto& [name, st] : retained->stats())
+        std::printf(" %s=%ld/%ld", name.c_str(), st.reused, st.reused + st.rendered);
+      std::printf("  (frames the window's pixels were reused / frames drawn)\n");
+    }
   }
 
   // Stop the worker first, then the GL objects, then ImGui and the window.
   app.session.reset();
   app.renderer = nullptr;
   renderer.reset();
+  retained.reset();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ss::plot::reset_marker_sprites();

@@ -60,9 +60,21 @@ struct PngRequest {
   std::string rect_name;  ///< "" = window; else a key of AppState::rects ("canvas:DFT", "plot:ksd")
 };
 
+/// Seconds between refreshes of the metric plots while runs advance (AppState::plot_snap).
+inline constexpr double kPlotRefreshSeconds = 0.4;
+
 struct AppState {
   std::unique_ptr<Session> session;
   std::shared_ptr<const Snapshot> snap;      ///< taken once per frame by begin_frame()
+  /// What the metric plots show: `snap`, refreshed at most every kPlotRefreshSeconds while runs
+  /// advance (at once when they stop or the set of runs changes). See begin_frame().
+  std::shared_ptr<const Snapshot> plot_snap;
+  double plot_snap_time = -1e9;
+  /// The status bar's numbers, refreshed twice a second so they can be read (and the bar is not
+  /// redrawn every frame): the snapshot they come from and the mean frame time since the last one.
+  std::shared_ptr<const Snapshot> status_snap;
+  double status_time = -1e9, status_frame_ms = 0, frame_ms_sum = 0;
+  int frame_ms_count = 0;
   gfx::DensityRenderer* renderer = nullptr;  ///< null when headless (no GL)
 
   DisplayOptions display;

@@ -64,16 +64,26 @@ void draw_app(AppState& app, ImVec2 size) {
   }
   ImGui::End();
 
-  const float canvas_h = std::max(120.0f * s, main_h * 0.58f);
+  // Canvases on top, metrics below: two windows, so that the renderer can keep the metrics'
+  // pixels while only the canvases change (gfx::RetainedRenderer).
+  const float canvas_h = std::floor(std::max(120.0f * s, main_h * 0.58f));
   ImGui::SetNextWindowPos(ImVec2(controls_w, 0));
-  ImGui::SetNextWindowSize(ImVec2(size.x - controls_w, main_h));
+  ImGui::SetNextWindowSize(ImVec2(size.x - controls_w, canvas_h));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(6 * s, 6 * s));
   if (ImGui::Begin("Canvases", nullptr,
                    kRegion | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    draw_canvas_panel(app, p0, ImVec2(p0.x + avail.x, p0.y + canvas_h - 8 * s));
-    draw_metrics_panel(app, ImVec2(p0.x, p0.y + canvas_h), ImVec2(p0.x + avail.x, p0.y + avail.y));
+    draw_canvas_panel(app, p0, ImVec2(p0.x + avail.x, p0.y + avail.y));
+  }
+  ImGui::End();
+  ImGui::SetNextWindowPos(ImVec2(controls_w, canvas_h));
+  ImGui::SetNextWindowSize(ImVec2(size.x - controls_w, main_h - canvas_h));
+  if (ImGui::Begin("Metrics", nullptr,
+                   kRegion | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+    const ImVec2 p0 = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    draw_metrics_panel(app, p0, ImVec2(p0.x + avail.x, p0.y + avail.y));
   }
   ImGui::End();
   ImGui::PopStyleVar();
