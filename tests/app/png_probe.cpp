@@ -1,11 +1,15 @@
 // png_probe: checks a PNG written by samplescope, for the Xvfb tests.
-//   png_probe FILE [--min-colors N] [--min-stddev S] [--count R G B TOL MIN]...
+//   png_probe FILE [--min-colors N] [--min-stddev S] [--count R G B TOL MIN]
+//             [--diff OTHER TOL MAX_FRACTION]...
 // --min-colors: at least N distinct colours (a blank or single-colour image fails);
 // --min-stddev: standard deviation of the grey level at least S;
 // --count: at least MIN pixels within TOL (per channel) of the colour (R, G, B).
+// --diff: OTHER has the same size, and at most MAX_FRACTION of the pixels differ from it by more
+//         than TOL in some channel.
 // Prints what it measured; exit status 0 when every condition holds, 1 otherwise, 2 on bad input.
 #include <stb_image.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -58,6 +62,35 @@ int main(int argc, char** argv) {
       }
       std::printf("colour (%d,%d,%d)+-%d: %ld pixels (need %ld)\n", r, g, b, tol, count, need);
       if (count < need) ok = false;
+    } else if (!std::strcmp(argv[a], "--diff") && a + 3 < argc) {
+      int w2 = 0, h2 = 0, n2 = 0;
+      unsigned char* other = stbi_load(argv[a + 1], &w2, &h2, &n2, 3);
+      const int tol = std::atoi(argv[a + 2]);
+      const double max_fraction = std::atof(argv[a + 3]);
+      a += 3;
+      if (!other) {
+        std::fprintf(stderr, "png_probe: cannot read %s\n", argv[a - 2]);
+        stbi_image_free(px);
+        return 2;
+      }
+      if (w2 != w || h2 != h) {
+        std::printf("FAIL: %s is %dx%d\n", argv[a - 2], w2, h2);
+        ok = false;
+      } else {
+        long differ = 0;
+        int worst = 0;
+        for (int i = 0; i < 3 * w * h; i += 3) {
+          int d = 0;
+          for (int c = 0; c < 3; ++c) d = std::max(d, std::abs(int(px[i + c]) - int(other[i + c])));
+          worst = std::max(worst, d);
+          differ += d > tol;
+        }
+        const double fraction = double(differ) / (double(w) * h);
+        std::printf("diff vs %s: %ld pixels (%.4f %%) differ by more than %d, largest %d\n",
+                    argv[a - 2], differ, 100 * fraction, tol, worst);
+        if (fraction > max_fraction) ok = false;
+      }
+      stbi_image_free(other);
     } else {
       std::fprintf(stderr, "png_probe: bad argument %s\n", argv[a]);
       stbi_image_free(px);
