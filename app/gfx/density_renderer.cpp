@@ -269,6 +269,14 @@ void DensityRenderer::upload_image(int key, const std::uint32_t* pixels, int w, 
   glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
 }
 
+void DensityRenderer::drop_image(int key) {
+  const auto it = images_.find(key);
+  if (it == images_.end()) return;
+  if (it->second.fbo) glDeleteFramebuffers(1, &it->second.fbo);
+  if (it->second.texture) glDeleteTextures(1, &it->second.texture);
+  images_.erase(it);
+}
+
 void DensityRenderer::draw_image(ImDrawList* dl, int key, ImVec2 min, ImVec2 max,
                                  float fb_scale) {
   const auto it = images_.find(key);

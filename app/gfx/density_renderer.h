@@ -85,6 +85,8 @@ class DensityRenderer {
 
   /// Uploads an opaque w × h RGBA8 image (IM_COL32 layout, top row first) as image `key`.
   void upload_image(int key, const std::uint32_t* pixels, int w, int h);
+  /// Frees image `key` (no-op when absent).
+  void drop_image(int key);
   /// Copies image `key` onto the screen rectangle [min, max] (its size in framebuffer pixels
   /// should be the image's) at this point of dl's draw order, clipped to dl's clip rectangle.
   void draw_image(ImDrawList* dl, int key, ImVec2 min, ImVec2 max, float fb_scale);

@@ -513,6 +513,17 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
   const float cw = (w - gap * (cols - 1)) / cols, ch = (h - gap * (rows - 1)) / rows;
   if (cw < 20 || ch < 20) return;
   if (s.reference) upload_reference(app, s.reference);
+  // Forget the canvas layers of runs that were removed.
+  for (auto it = layers().begin(); it != layers().end();) {
+    const bool alive = std::any_of(s.runs.begin(), s.runs.end(),
+                                   [&](const RunSnapshot& r) { return r.id == it->first; });
+    if (alive) {
+      ++it;
+      continue;
+    }
+    if (app.renderer) app.renderer->drop_image(kLayerImageBase + it->first);
+    it = layers().erase(it);
+  }
 
   const std::optional<TargetSpec> mixture = editable_mixture(app);
   const ImGuiIO& io = ImGui::GetIO();
