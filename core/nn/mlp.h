@@ -222,6 +222,7 @@ class Mlp {
   Vec delta_a_, delta_b_;      // ping-pong δ buffers (max width × cap)
   Vec grad_in_;                // d_in × cap input gradient for the view-returning input_vjp
   Vec tangent_a_, tangent_b_;  // forward-mode buffers for input_jacobians
+  Vec thin_wt_;                // W_lᵀ of layers with w_l ≤ 4 (parameter layout), for backward
 };
 
 }  // namespace ss::nn
