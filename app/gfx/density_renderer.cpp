@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/gfx/gl_targets.h"
+
 namespace ss::gfx {
 
 namespace {
@@ -158,15 +160,7 @@ const DensityRenderer::CachedImage* DensityRenderer::render_cached(
   Cached& c = cached_[cache_key];
   const bool resized = c.width != w || c.height != h;
   if (resized) {
-    if (!c.fbo) glGenFramebuffers(1, &c.fbo);
-    if (!c.color) glGenTextures(1, &c.color);
-    GLint last_texture = 0;
-    glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
-    glBindTexture(GL_TEXTURE_2D, c.color);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
+    allocate_rgba_target(c.fbo, c.color, w, h);
     c.width = w, c.height = h;
   }
   if (resized || c.version != it->second.version || !same_style(c.style, style) ||
@@ -179,7 +173,6 @@ const DensityRenderer::CachedImage* DensityRenderer::render_cached(
     glGetIntegerv(GL_VIEWPORT, viewport);
     const GLboolean blend = glIsEnabled(GL_BLEND), scissor = glIsEnabled(GL_SCISSOR_TEST);
     glBindFramebuffer(GL_FRAMEBUFFER, c.fbo);
-    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, c.color, 0);
     glViewport(0, 0, w, h);
     glDisable(GL_SCISSOR_TEST);
     glDisable(GL_BLEND);  // store straight (not premultiplied) colour and alpha
@@ -246,26 +239,17 @@ void DensityRenderer::draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec
 void DensityRenderer::upload_image(int key, const std::uint32_t* pixels, int w, int h) {
   if (!ok() || w <= 0 || h <= 0 || !pixels) return;
   Image& im = images_[key];
+  if (im.width != w || im.height != h) {
+    allocate_rgba_target(im.fbo, im.texture, w, h, pixels);
+    im.width = w, im.height = h;
+    return;
+  }
   GLint last_texture = 0;
   glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
-  if (!im.texture) glGenTextures(1, &im.texture);
   glBindTexture(GL_TEXTURE_2D, im.texture);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
   glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
-  if (im.width != w || im.height != h) {
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
-    if (!im.fbo) glGenFramebuffers(1, &im.fbo);
-    GLint last_fbo = 0;
-    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &last_fbo);
-    glBindFramebuffer(GL_FRAMEBUFFER, im.fbo);
-    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, im.texture, 0);
-    glBindFramebuffer(GL_FRAMEBUFFER, GLuint(last_fbo));
-    im.width = w, im.height = h;
-  } else {
-    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
-  }
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
   glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
 }
 

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "app/gfx/gl_targets.h"
+
 namespace ss::gfx {
 
 namespace {
@@ -118,17 +120,7 @@ void RetainedRenderer::render(ImDrawData* dd) {
         (std::uint64_t(y0) << 20) ^ (std::uint64_t(w) << 40);
     if (!l.valid || l.hash != hash || l.width != w || l.height != h) {
       if (l.width != w || l.height != h || !l.color) {
-        if (!l.fbo) glGenFramebuffers(1, &l.fbo);
-        if (!l.color) glGenTextures(1, &l.color);
-        GLint last_texture = 0;
-        glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
-        glBindTexture(GL_TEXTURE_2D, l.color);
-        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-        glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
-        glBindFramebuffer(GL_FRAMEBUFFER, l.fbo);
-        glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, l.color, 0);
+        allocate_rgba_target(l.fbo, l.color, w, h);
         l.width = w, l.height = h;
       }
       glBindFramebuffer(GL_FRAMEBUFFER, l.fbo);
