@@ -10,7 +10,9 @@
 // copied from an off-screen image (glBlitFramebuffer) instead. Output is pixel-identical to a
 // direct render as long as the cached windows
 //   - are fixed, non-overlapping regions drawn before anything that may cover them (popups,
-//     tooltips and floating windows come later in ImGui's order and are drawn directly on top),
+//     tooltips, child windows and floating windows come later in ImGui's order and are drawn
+//     directly on top; ImGui's background draw list, drawn first, must stay empty, or a kept
+//     image would cover it),
 //   - have no background of their own (the cached image is cleared to `clear_color` first, as
 //     the window framebuffer is), and
 //   - contain no user callbacks (a window that has one is simply drawn directly).
