@@ -194,18 +194,18 @@ const DensityRenderer::CachedImage* DensityRenderer::render_cached(
   }
   if (want_pixels && c.image.pixels.empty()) {
     // Read back once per render, flipped to top row first (GL's row 0 is the bottom).
-    std::vector<std::uint32_t> rows(size_t(w) * size_t(h));
+    std::vector<std::uint32_t>& px = c.image.pixels;
+    px.resize(size_t(w) * size_t(h));
     GLint last_fbo = 0;
     glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &last_fbo);
     glBindFramebuffer(GL_READ_FRAMEBUFFER, c.fbo);
     glPixelStorei(GL_PACK_ALIGNMENT, 4);
     glPixelStorei(GL_PACK_ROW_LENGTH, 0);
-    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rows.data());
+    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
     glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(last_fbo));
-    c.image.pixels.resize(rows.size());
-    for (int y = 0; y < h; ++y)
-      std::copy_n(rows.data() + size_t(h - 1 - y) * size_t(w), size_t(w),
-                  c.image.pixels.data() + size_t(y) * size_t(w));
+    for (int y = 0; y < h / 2; ++y)
+      std::swap_ranges(px.begin() + std::ptrdiff_t(y) * w, px.begin() + std::ptrdiff_t(y + 1) * w,
+                       px.begin() + std::ptrdiff_t(h - 1 - y) * w);
   }
   return &c.image;
 }

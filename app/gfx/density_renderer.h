@@ -137,8 +137,9 @@ class DensityRenderer {
   std::map<int, Cached> cached_;
   std::map<int, Image> images_;
   std::uint64_t image_counter_ = 0;
+  // Queued draws and blits: stable addresses until the next begin_frame().
   std::deque<Record> records_;
-  std::deque<Blit> blits_;  // stable addresses until the next begin_frame()
+  std::deque<Blit> blits_;
   std::string error_;
 };
 

@@ -78,7 +78,7 @@ RetainedRenderer::RetainedRenderer(std::vector<std::string> cached_windows, ImVe
     : names_(std::move(cached_windows)), clear_(clear_color) {}
 
 RetainedRenderer::~RetainedRenderer() {
-  for (auto& [name, l] : layers_.map) {
+  for (auto& [name, l] : layers_) {
     if (l.fbo) glDeleteFramebuffers(1, &l.fbo);
     if (l.color) glDeleteTextures(1, &l.color);
   }
@@ -114,7 +114,7 @@ void RetainedRenderer::render(ImDrawData* dd) {
     const int y1 = int(std::ceil((window->Pos.y + window->Size.y - dd->DisplayPos.y) * scale.y));
     const int w = x1 - x0, h = y1 - y0;
     if (w <= 0 || h <= 0) continue;
-    Layer& l = layers_.map[owner];
+    Layer& l = layers_[owner];
     const std::uint64_t hash =
         mix_bytes(hash_draw_list(*list), &dd->DisplayPos, sizeof(ImVec2)) ^ std::uint64_t(x0) ^
         (std::uint64_t(y0) << 20) ^ (std::uint64_t(w) << 40);

@@ -39,8 +39,6 @@ class RetainedRenderer {
 
   /// Renders `dd` into the bound framebuffer (already cleared to the clear colour).
   void render(ImDrawData* dd);
-  /// Drops every kept image (e.g. after the font atlas changed).
-  void invalidate() { layers_.clear_hashes(); }
 
   struct Stats {
     long reused = 0;    ///< frames the window's image was copied from the previous render
@@ -59,15 +57,9 @@ class RetainedRenderer {
     std::uint64_t hash = 0;
     bool valid = false;
   };
-  struct Layers {
-    std::map<std::string, Layer> map;
-    void clear_hashes() {
-      for (auto& [name, l] : map) l.valid = false;
-    }
-  };
   std::vector<std::string> names_;
   ImVec4 clear_;
-  Layers layers_;
+  std::map<std::string, Layer> layers_;  // by window name
   std::map<std::string, Stats> stats_;
 };
 

@@ -34,16 +34,16 @@ std::vector<unsigned> make_disc(int d) {
   constexpr double kRimAlpha = 0.8;
   for (int py = 0; py < s; ++py)
     for (int px = 0; px < s; ++px) {
-      int in = 0, outside_rim = 0;
+      int in = 0, in_outer = 0;
       for (int sy = 0; sy < kSub; ++sy)
         for (int sx = 0; sx < kSub; ++sx) {
           const double dx = px + (sx + 0.5) / kSub - c, dy = py + (sy + 0.5) / kSub - c;
           const double r = std::sqrt(dx * dx + dy * dy);
-          outside_rim += r <= r_out;
+          in_outer += r <= r_out;
           in += r <= r_in;
         }
       const double cov_in = double(in) / (kSub * kSub);
-      const double cov_rim = double(outside_rim - in) / (kSub * kSub);
+      const double cov_rim = double(in_outer - in) / (kSub * kSub);
       const double alpha = cov_in + kRimAlpha * cov_rim;
       // Non-premultiplied colour: the white share of what covers the pixel (the rest is black).
       const double white = alpha > 0 ? cov_in / alpha : 0.0;

@@ -32,11 +32,9 @@ void begin_frame(AppState& app) {
       if (a.runs[i].id != b.runs[i].id || a.runs[i].label != b.runs[i].label) return false;
     return true;
   };
-  if (!app.plot_snap || !(s.running && !s.finished) || !same_runs(*app.plot_snap, s) ||
-      now - app.plot_snap_time >= kPlotRefreshSeconds || now < app.plot_snap_time) {
-    app.plot_snap = app.snap;
-    app.plot_snap_time = now;
-  }
+  app.plots.follow(app.snap, now, kPlotRefreshSeconds,
+                   !(s.running && !s.finished) || !app.plots.snap ||
+                       !same_runs(*app.plots.snap, s));
   for (const SessionMessage& m : s.messages) {
     if (m.sequence <= app.last_engine_message) continue;
     app.last_engine_message = m.sequence;

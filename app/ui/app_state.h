@@ -60,20 +60,37 @@ struct PngRequest {
   std::string rect_name;  ///< "" = window; else a key of AppState::rects ("canvas:DFT", "plot:ksd")
 };
 
-/// Seconds between refreshes of the metric plots while runs advance (AppState::plot_snap).
+/// Seconds between refreshes of the metric plots while runs advance (AppState::plots).
 inline constexpr double kPlotRefreshSeconds = 0.4;
+/// Seconds between refreshes of the status bar's numbers (AppState::status).
+inline constexpr double kStatusRefreshSeconds = 0.5;
+
+/// A snapshot that follows the newest one at most every so often: views that need not change
+/// at the engine's publication rate (and cost a software rasterizer a redraw when they do).
+struct ThrottledSnapshot {
+  std::shared_ptr<const Snapshot> snap;
+  double time = -1e9;
+  /// Takes `latest` when `force`, when `interval` seconds have passed since the last time, or
+  /// when the clock went back; returns true when it did.
+  bool follow(const std::shared_ptr<const Snapshot>& latest, double now, double interval,
+              bool force) {
+    if (!force && snap && now - time < interval && now >= time) return false;
+    snap = latest;
+    time = now;
+    return true;
+  }
+};
 
 struct AppState {
   std::unique_ptr<Session> session;
   std::shared_ptr<const Snapshot> snap;      ///< taken once per frame by begin_frame()
-  /// What the metric plots show: `snap`, refreshed at most every kPlotRefreshSeconds while runs
-  /// advance (at once when they stop or the set of runs changes). See begin_frame().
-  std::shared_ptr<const Snapshot> plot_snap;
-  double plot_snap_time = -1e9;
-  /// The status bar's numbers, refreshed twice a second so they can be read (and the bar is not
-  /// redrawn every frame): the snapshot they come from and the mean frame time since the last one.
-  std::shared_ptr<const Snapshot> status_snap;
-  double status_time = -1e9, status_frame_ms = 0, frame_ms_sum = 0;
+  /// What the metric plots show: `snap` every kPlotRefreshSeconds while runs advance, at once
+  /// when they stop or the set of runs changes (begin_frame()).
+  ThrottledSnapshot plots;
+  /// What the status bar's numbers show, every kStatusRefreshSeconds so they can be read, with
+  /// the mean frame time since the last refresh (draw_status_bar()).
+  ThrottledSnapshot status;
+  double status_frame_ms = 0, frame_ms_sum = 0;
   int frame_ms_count = 0;
   gfx::DensityRenderer* renderer = nullptr;  ///< null when headless (no GL)
 

@@ -258,9 +258,24 @@ void post_mixture(AppState& app, bool force) {
   app.session->post(cmd::ChangeTarget{*app.editing_target});
 }
 
-// The scale of the score arrows: the longer of the two fields' largest arrows is 8 % of the view.
-double arrow_length(const AppState& app) {
-  return 0.04 * app.view.half_extent * 2;
+// Calls draw(origin, true_tip, learned_tip, has_true, has_learned) in screen coordinates for
+// each of the overlay's score arrows: the learned score (run colour) against the true score
+// (white) on one length scale, the longest arrow of either field 8 % of the view.
+template <class Draw>
+void for_each_score_arrow(const AppState& app, RunId id, const std::shared_ptr<const Target>& target,
+                          const std::shared_ptr<const SamplerOverlay>& overlay,
+                          const plot::CanvasTransform& t, const Draw& draw) {
+  const SamplerOverlay& ov = *overlay;
+  if (ov.arrow_origins.rows() == 0 || ov.arrow_origins.rows() != ov.arrow_vectors.rows()) return;
+  const double len = 0.04 * app.view.half_extent * 2;
+  const ScoreArrows& sa = score_arrows(id, target, overlay);
+  for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
+    const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
+    const Vec2 tv = sa.truth[size_t(i)] / sa.vmax * len * 2;
+    const Vec2 lv = Vec2(ov.arrow_vectors(i, 0), ov.arrow_vectors(i, 1)) / sa.vmax * len * 2;
+    draw(t.to_screen(x, y), t.to_screen(x + tv.x(), y + tv.y()),
+         t.to_screen(x + lv.x(), y + lv.y()), std::isfinite(tv.norm()), std::isfinite(lv.norm()));
+  }
 }
 
 // The canvas's busy layer drawn with ImDrawList: heat map, flow-density contours, trails,
@@ -312,24 +327,13 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
     plot::draw_markers(dl, centers, diameter, run_color(k, 0.95f));
   }
   if (app.display.show_overlays && run->overlay && s.target) {
-    const SamplerOverlay& ov = *run->overlay;
-    // Learned score arrows (run colour) vs the true score (white), same length scale.
-    if (ov.arrow_origins.rows() > 0 && ov.arrow_origins.rows() == ov.arrow_vectors.rows()) {
-      const double len = arrow_length(app);
-      const ScoreArrows& sa = score_arrows(run->id, s.target, run->overlay);
-      const NoAntiAliasing plain(dl);  // 3 triangles per arrow instead of about 12
-      const float thin = std::max(1.0f, std::round(app.dpi_scale));
-      for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
-        const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
-        const ImVec2 o = t.to_screen(x, y);
-        const Vec2 tv = sa.truth[size_t(i)] / sa.vmax * len * 2;
-        const Vec2 lv = Vec2(ov.arrow_vectors(i, 0), ov.arrow_vectors(i, 1)) / sa.vmax * len * 2;
-        if (std::isfinite(tv.norm()))
-          draw_arrow(dl, o, t.to_screen(x + tv.x(), y + tv.y()), kTrueScoreColor, thin);
-        if (std::isfinite(lv.norm()))
-          draw_arrow(dl, o, t.to_screen(x + lv.x(), y + lv.y()), run_color(k), 2 * thin);
-      }
-    }
+    const NoAntiAliasing plain(dl);  // 3 triangles per arrow instead of about 12
+    const float thin = std::max(1.0f, std::round(app.dpi_scale));
+    for_each_score_arrow(app, run->id, s.target, run->overlay, t,
+                         [&](ImVec2 o, ImVec2 truth, ImVec2 learned, bool has_t, bool has_l) {
+                           if (has_t) draw_arrow(dl, o, truth, kTrueScoreColor, thin);
+                           if (has_l) draw_arrow(dl, o, learned, run_color(k), 2 * thin);
+                         });
   }
 }
 
@@ -372,8 +376,7 @@ struct LayerInputs {
   std::uint64_t base_version = 0;
   std::shared_ptr<const Points> samples;
   std::shared_ptr<const SamplerOverlay> overlay;
-  std::shared_ptr<const Target> target;
-  bool show_samples = false, show_overlays = false;
+  std::shared_ptr<const Target> target;  // samples / overlay null when hidden
   float diameter = 0, dpi = 0;
   ImU32 color = 0;
   bool operator==(const LayerInputs&) const = default;
@@ -410,10 +413,8 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run,
                                        t.to_screen(box.xmax, box.ymin), hs, fbs, true);
   }
   in.base_version = base ? base->version : 0;
-  in.show_samples = app.display.show_samples;
-  in.show_overlays = app.display.show_overlays;
-  if (in.show_samples) in.samples = run.display_samples;
-  if (in.show_overlays) in.overlay = run.overlay, in.target = s.target;
+  if (app.display.show_samples) in.samples = run.display_samples;
+  if (app.display.show_overlays) in.overlay = run.overlay, in.target = s.target;
   in.diameter = (app.display.point_size + 1.0f) * app.dpi_scale;
   in.dpi = app.dpi_scale;
   in.color = run_color(k, 0.95f);
@@ -428,8 +429,8 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run,
       r.fill(kCanvasBackground);
     // Raster pixels: (screen − canvas corner) · framebuffer scale.
     const auto px = [&](ImVec2 p) { return ImVec2((p.x - a.x) * fbs, (p.y - a.y) * fbs); };
-    if (in.overlay) draw_field_contours(*in.overlay, k, t, px, r);
     if (in.overlay) {
+      draw_field_contours(*in.overlay, k, t, px, r);
       const float width = std::max(1.0f, std::round(app.dpi_scale)) * fbs;
       for (const Points& trail : in.overlay->trails)
         for (Eigen::Index i = 1; i < trail.rows(); ++i)
@@ -443,24 +444,14 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run,
       r.draw_markers(centers, in.diameter * fbs, in.color);
     }
     if (in.overlay && in.target) {
-      const SamplerOverlay& ov = *in.overlay;
-      if (ov.arrow_origins.rows() > 0 && ov.arrow_origins.rows() == ov.arrow_vectors.rows()) {
-        const double len = arrow_length(app);
-        const ScoreArrows& sa = score_arrows(run.id, in.target, in.overlay);
-        const float thin = std::max(1.0f, std::round(app.dpi_scale)) * fbs;
-        for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
-          const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
-          const ImVec2 o = px(t.to_screen(x, y));
-          const Vec2 tv = sa.truth[size_t(i)] / sa.vmax * len * 2;
-          const Vec2 lv = Vec2(ov.arrow_vectors(i, 0), ov.arrow_vectors(i, 1)) / sa.vmax * len * 2;
-          if (std::isfinite(tv.norm()))
-            r.draw_arrow(o, px(t.to_screen(x + tv.x(), y + tv.y())), kTrueScoreColor, thin,
-                         6.0f * fbs);
-          if (std::isfinite(lv.norm()))
-            r.draw_arrow(o, px(t.to_screen(x + lv.x(), y + lv.y())), run_color(k), 2 * thin,
-                         6.0f * fbs);
-        }
-      }
+      const float thin = std::max(1.0f, std::round(app.dpi_scale)) * fbs;
+      for_each_score_arrow(app, run.id, in.target, in.overlay, t,
+                           [&](ImVec2 o, ImVec2 truth, ImVec2 learned, bool has_t, bool has_l) {
+                             if (has_t)
+                               r.draw_arrow(px(o), px(truth), kTrueScoreColor, thin, 6.0f * fbs);
+                             if (has_l)
+                               r.draw_arrow(px(o), px(learned), run_color(k), 2 * thin, 6.0f * fbs);
+                           });
     }
     app.renderer->upload_image(kLayerImageBase + run.id, r.data(), r.width(), r.height());
     layer.inputs = std::move(in);

@@ -74,7 +74,7 @@ template <class Extra>
 void metric_plot(AppState& app, const char* plot_name, const std::string& title,
                  const std::string& metric, plot::Scale y_scale, ImVec2 pos, ImVec2 size,
                  const std::string& y_label, Extra extra, const char* help) {
-  const Snapshot& s = *app.plot_snap;
+  const Snapshot& s = *app.plots.snap;
   std::deque<CurveArrays> data;
   ImGui::SetCursorScreenPos(pos);
   plot::LinePlotOptions opt;
@@ -100,9 +100,9 @@ void metric_plot(AppState& app, const char* plot_name, const std::string& title,
 }  // namespace
 
 void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
-  if (!app.plot_snap) app.plot_snap = app.snap;
-  if (!app.plot_snap) return;
-  const Snapshot& s = *app.plot_snap;
+  if (!app.plots.snap) app.plots.snap = app.snap;
+  if (!app.plots.snap) return;
+  const Snapshot& s = *app.plots.snap;
   const float gap = 6.0f * app.dpi_scale;
   // A one-line toolbar: cost axis and log-x.
   ImGui::SetCursorScreenPos(min);

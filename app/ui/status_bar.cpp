@@ -11,21 +11,19 @@ namespace ss::ui {
 void draw_status_bar(AppState& app) {
   app.frame_ms_sum += app.frame_ms;
   ++app.frame_ms_count;
-  const double now = ImGui::GetTime();
+  const std::shared_ptr<const Snapshot>& shown = app.status.snap;
   const bool state_changed =
-      app.snap && (!app.status_snap || app.status_snap->running != app.snap->running ||
-                   app.status_snap->finished != app.snap->finished ||
-                   app.status_snap->runs.size() != app.snap->runs.size());
-  if (state_changed || now - app.status_time >= 0.5 || now < app.status_time) {
-    app.status_snap = app.snap;
+      app.snap && (!shown || shown->running != app.snap->running ||
+                   shown->finished != app.snap->finished ||
+                   shown->runs.size() != app.snap->runs.size());
+  if (app.status.follow(app.snap, ImGui::GetTime(), kStatusRefreshSeconds, state_changed)) {
     app.status_frame_ms = app.frame_ms_sum / app.frame_ms_count;
     app.frame_ms_sum = 0, app.frame_ms_count = 0;
-    app.status_time = now;
   }
   ImGui::Text("frame %.1f ms", app.status_frame_ms);
   item_tooltip("Mean time to build and draw a frame over the last half second.");
-  if (!app.status_snap) return;
-  const Snapshot& s = *app.status_snap;
+  if (!app.status.snap) return;
+  const Snapshot& s = *app.status.snap;
   ImGui::SameLine(0, 16);
   ImGui::Text("worker %3.0f%%", 100.0 * s.worker_load);
   item_tooltip("Share of the last second the engine's worker thread was busy.");
