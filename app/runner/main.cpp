@@ -121,6 +121,11 @@ nlohmann::ordered_json summary_json(const Snapshot& snap, const std::vector<std:
                        {"std", snap.ksd2_iid_std},
                        {"n", sc.metrics.ksd_samples},
                        {"draws", sc.metrics.iid_draws}};
+  j["ksd2_imq_u_iid"] = {{"rms", snap.ksd2_u_iid_rms},
+                         {"mean", snap.ksd2_u_iid_mean},
+                         {"std", snap.ksd2_u_iid_std},
+                         {"n", sc.metrics.ksd_samples},
+                         {"draws", sc.metrics.iid_draws}};
   nlohmann::ordered_json methods = nlohmann::ordered_json::array();
   size_t file_index = 0;
   for (const auto& run : snap.runs) {

@@ -139,8 +139,11 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
       if (!finite) return;
       const int mp = ctx.max_curve_points;
       ctx.target->evaluate(evaluation_samples_, nullptr, &evaluation_scores_, nullptr);
-      record("ksd2_imq", ksd2_imq(evaluation_samples_, evaluation_scores_), mp);
+      const KsdStatistics ksd = ksd_imq(evaluation_samples_, evaluation_scores_);
+      record("ksd2_imq", ksd.v, mp);
+      record("ksd2_imq_u", ksd.u, mp);
       if (std::isfinite(ctx.ksd2_iid_mean)) record("ksd2_imq_iid", ctx.ksd2_iid_mean, mp);
+      if (std::isfinite(ctx.ksd2_u_iid_rms)) record("ksd2_imq_u_iid", ctx.ksd2_u_iid_rms, mp);
       if (settings.energy_distance && ctx.reference_samples && ctx.reference_samples->rows() > 0)
         record("energy_distance", energy_distance(evaluation_samples_, *ctx.reference_samples), mp);
       if (settings.mode_coverage && ctx.reference) {

@@ -25,6 +25,7 @@ struct MetricContext {
   const MetricSettings* settings = nullptr;
   const Points* reference_samples = nullptr;  ///< i.i.d. reference draws (energy distance)
   double ksd2_iid_mean = 0;                   ///< NaN: not recorded
+  double ksd2_u_iid_rms = 0;                  ///< `ksd2_imq_u_iid` line; NaN: not recorded
   int max_curve_points = 0;                   ///< see SessionOptions::max_curve_points
 };
 

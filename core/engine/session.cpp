@@ -66,6 +66,7 @@ struct ReferenceBundle {
   std::shared_ptr<const GridReference> reference;
   Points reference_samples;  // energy-distance reference set, ksd_samples rows
   double iid_mean = kNaN, iid_std = kNaN;
+  double iid_u_mean = kNaN, iid_u_std = kNaN, iid_u_rms = kNaN;  // KSD²_U of the same draws
   std::uint64_t seed = 0;  // what the draws above were made with
   MetricSettings metrics;
 };
@@ -73,17 +74,21 @@ struct ReferenceBundle {
 /// Reference draws and the i.i.d. KSD baseline for `bundle`'s reference (seeded: reproducible).
 /// The energy-distance reference set is drawn with Rng(derive_seed(seed, 0)); the baseline is
 /// ksd2_imq_iid_baseline(reference, ksd_samples, iid_draws, derive_seed(seed, 1)) (metrics library,
-/// so the engine's `ksd2_imq_iid` line is exactly that function's value).
+/// so the engine's `ksd2_imq_iid` line is exactly that function's value); the U-statistic line
+/// comes from the same draws (ksd_imq_iid_baselines).
 void compute_baseline(ReferenceBundle& bundle, const MetricSettings& metrics, std::uint64_t seed) {
   bundle.seed = seed;
   bundle.metrics = metrics;
   const int n = metrics.ksd_samples;
   Rng rng(derive_seed(seed, 0));
   bundle.reference->sample(n, rng, bundle.reference_samples);
-  const IidBaseline baseline =
-      ksd2_imq_iid_baseline(*bundle.reference, n, metrics.iid_draws, derive_seed(seed, 1));
-  bundle.iid_mean = baseline.mean;
-  bundle.iid_std = baseline.stddev;
+  const KsdIidBaselines baseline =
+      ksd_imq_iid_baselines(*bundle.reference, n, metrics.iid_draws, derive_seed(seed, 1));
+  bundle.iid_mean = baseline.v.mean;
+  bundle.iid_std = baseline.v.stddev;
+  bundle.iid_u_mean = baseline.u.mean;
+  bundle.iid_u_std = baseline.u.stddev;
+  bundle.iid_u_rms = baseline.u.rms;
 }
 
 ReferenceBundle compute_bundle(const TargetSpec& spec, std::shared_ptr<const Target> target,
@@ -226,6 +231,7 @@ struct Session::Worker {
     c.settings = &scenario.metrics;
     c.reference_samples = &bundle.reference_samples;
     c.ksd2_iid_mean = bundle.iid_mean;
+    c.ksd2_u_iid_rms = bundle.iid_u_rms;
     c.max_curve_points = options.max_curve_points;
     return c;
   }
@@ -623,6 +629,9 @@ struct Session::Worker {
     snap->reference_error = reference_error;
     snap->ksd2_iid_mean = reference_ready ? bundle.iid_mean : kNaN;
     snap->ksd2_iid_std = reference_ready ? bundle.iid_std : kNaN;
+    snap->ksd2_u_iid_mean = reference_ready ? bundle.iid_u_mean : kNaN;
+    snap->ksd2_u_iid_std = reference_ready ? bundle.iid_u_std : kNaN;
+    snap->ksd2_u_iid_rms = reference_ready ? bundle.iid_u_rms : kNaN;
     snap->runs.resize(runs.size());
     for (size_t i = 0; i < runs.size(); ++i)
       runs[i]->fill_snapshot(snap->runs[i], state_of(*runs[i]), scenario.budget);

@@ -159,7 +159,9 @@ struct RunSnapshot {
   /// The sample set of the latest metric pass (ksd_samples points); null before the first pass.
   std::shared_ptr<const Points> evaluation_samples;
 
-  /// Metric name → curve. Names: ksd2_imq, ksd2_imq_iid, energy_distance, mode_tv, modes_missed,
+  /// Metric name → curve. Names: ksd2_imq, ksd2_imq_iid, ksd2_imq_u (KSD² U-statistic, ksd.h
+  /// ksd_imq().u), ksd2_imq_u_iid (its i.i.d. line, Snapshot::ksd2_u_iid_rms), energy_distance,
+  /// mode_tv, modes_missed,
   /// and the sampler's statistics (loss, accept_local, accept_global, step_size, ...). Each value
   /// is the core/metrics function of the pass's evaluation samples: ksd2_imq (ksd.h),
   /// energy_distance (energy_distance.h) against the reference set, mode_coverage (mode_coverage.h)
@@ -244,6 +246,10 @@ struct Snapshot {
   /// deviation over MetricSettings::iid_draws draws (ksd2_imq_iid_baseline, core/metrics/
   /// iid_baseline.h; seed: SessionOptions::reference_seed_stream); NaN until computed.
   double ksd2_iid_mean = 0, ksd2_iid_std = 0;
+  /// KSD² (IMQ, U-statistic) of the same i.i.d. draws: mean (≈ 0, the U-statistic is unbiased),
+  /// standard deviation and root mean square. The `ksd2_imq_u_iid` line is the rms (the typical
+  /// |KSD²_U| of exact samples at this n). NaN until computed.
+  double ksd2_u_iid_mean = 0, ksd2_u_iid_std = 0, ksd2_u_iid_rms = 0;
 
   std::vector<RunSnapshot> runs;  ///< in run order (scenario order, added runs at the end)
 

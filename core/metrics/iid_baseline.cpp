@@ -23,6 +23,9 @@ IidBaseline summarize(std::vector<double> values, int n) {
   double sum = 0.0;
   for (double v : values) sum += v;
   b.mean = sum / static_cast<double>(values.size());
+  double squares = 0.0;
+  for (double v : values) squares += v * v;
+  b.rms = std::sqrt(squares / static_cast<double>(values.size()));
   if (values.size() > 1) {
     double sq = 0.0;
     for (double v : values) sq += (v - b.mean) * (v - b.mean);
@@ -52,6 +55,18 @@ IidBaseline ksd2_imq_iid_baseline(const GridReference& reference, int n, int rep
                                   std::uint64_t seed) {
   return iid_baseline(reference, n, repeats, seed,
                       [](const Points& x, const Points& s) { return ksd2_imq(x, s); });
+}
+
+KsdIidBaselines ksd_imq_iid_baselines(const GridReference& reference, int n, int repeats,
+                                      std::uint64_t seed) {
+  if (n < 2) throw std::invalid_argument("ksd_imq_iid_baselines: n: must be ≥ 2");
+  std::vector<double> u;
+  IidBaseline v = iid_baseline(reference, n, repeats, seed, [&](const Points& x, const Points& s) {
+    const KsdStatistics k = ksd_imq(x, s);
+    u.push_back(k.u);
+    return k.v;
+  });
+  return {std::move(v), summarize(std::move(u), n)};
 }
 
 IidBaseline energy_distance_iid_baseline(const GridReference& reference, int n, int m, int repeats,

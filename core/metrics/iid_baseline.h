@@ -19,8 +19,11 @@ namespace ss {
 
 /// Mean and spread of a metric over independent exact draws.
 struct IidBaseline {
-  double mean = 0;             ///< mean over repeats
-  double stddev = 0;           ///< sample standard deviation over repeats (0 if repeats == 1)
+  double mean = 0;    ///< mean over repeats
+  double stddev = 0;  ///< sample standard deviation over repeats (0 if repeats == 1)
+  /// Root mean square over repeats, √(mean of value²): the typical size of a metric centred at 0,
+  /// such as the KSD U-statistic of exact samples (whose line is this, not the mean ≈ 0).
+  double rms = 0;
   std::vector<double> values;  ///< one value per repeat
   int n = 0;                   ///< sample size of each draw
 };
@@ -34,6 +37,16 @@ IidBaseline iid_baseline(
 /// Baseline of ksd2_imq (IMQ, c = 1, V-statistic) at sample size n: the `ksd2_imq_iid` metric.
 IidBaseline ksd2_imq_iid_baseline(const GridReference& reference, int n, int repeats = 5,
                                   std::uint64_t seed = 0);
+
+/// The V- and U-statistic IMQ KSD² baselines from the same exact draws (one pair pass per draw):
+/// `v` equals ksd2_imq_iid_baseline(reference, n, repeats, seed); `u` holds KSD²_U of the same
+/// draws. E[KSD²_U] = 0 for exact samples, so u.mean scatters around 0 and the `ksd2_imq_u_iid`
+/// line is u.rms (the typical |KSD²_U| of exact samples at this n). n must be ≥ 2.
+struct KsdIidBaselines {
+  IidBaseline v, u;
+};
+KsdIidBaselines ksd_imq_iid_baselines(const GridReference& reference, int n, int repeats = 5,
+                                      std::uint64_t seed = 0);
 
 /// Baseline of the V-statistic energy distance between n exact samples and an independent exact
 /// reference set of size m (as the engine compares a sampler's n points with m reference points).

@@ -111,8 +111,8 @@ TEST(Session, RunsToBudgetWithMetricCadence) {
     EXPECT_EQ(r.counters.gradient_evals(), 100u * 32u);
     // Passes at 0, 10, ..., 100.
     EXPECT_EQ(r.metric_evaluations, 11);
-    for (const char* name :
-         {"ksd2_imq", "ksd2_imq_iid", "energy_distance", "mode_tv", "modes_missed", "mean_x"}) {
+    for (const char* name : {"ksd2_imq", "ksd2_imq_iid", "ksd2_imq_u", "ksd2_imq_u_iid",
+                             "energy_distance", "mode_tv", "modes_missed", "mean_x"}) {
       ASSERT_TRUE(r.curves.count(name)) << name;
       const Curve& c = *r.curves.at(name);
       ASSERT_EQ(c.size(), 11u) << name;
@@ -144,6 +144,12 @@ void expect_library_values(const Scenario& sc, const SessionOptions& o, const Sn
                                                      sc.metrics.iid_draws, derive_seed(r, 1));
   EXPECT_EQ(snap.ksd2_iid_mean, baseline.mean);
   EXPECT_EQ(snap.ksd2_iid_std, baseline.stddev);
+  const KsdIidBaselines both = ksd_imq_iid_baselines(*snap.reference, sc.metrics.ksd_samples,
+                                                     sc.metrics.iid_draws, derive_seed(r, 1));
+  EXPECT_EQ(both.v.values, baseline.values);
+  EXPECT_EQ(snap.ksd2_u_iid_rms, both.u.rms);
+  EXPECT_EQ(snap.ksd2_u_iid_mean, both.u.mean);
+  EXPECT_EQ(snap.ksd2_u_iid_std, both.u.stddev);
 
   for (const auto& run : snap.runs) {
     ASSERT_TRUE(run.evaluation_samples);
@@ -156,6 +162,8 @@ void expect_library_values(const Scenario& sc, const SessionOptions& o, const Sn
     snap.target->evaluate(x, nullptr, &scores, nullptr);
     EXPECT_EQ(run.curves.at("ksd2_imq")->back().value, ksd2_imq(x, scores));
     EXPECT_EQ(run.curves.at("ksd2_imq_iid")->back().value, baseline.mean);
+    EXPECT_EQ(run.curves.at("ksd2_imq_u")->back().value, ksd_imq(x, scores).u);
+    EXPECT_EQ(run.curves.at("ksd2_imq_u_iid")->back().value, both.u.rms);
   }
 }
 

@@ -34,6 +34,25 @@ TEST(IidBaseline, KsdOfExactSamplesIsFourOverN) {
   EXPECT_NE(ksd2_imq_iid_baseline(*ref, n, 3, 8).values[0], b.values[0]);
 }
 
+// The U-statistic line: same draws as the V line, KSD²_U centred at 0 (unbiased), and its rms —
+// the `ksd2_imq_u_iid` line — is the spread of U, far below the V line's bias 4/n.
+TEST(IidBaseline, KsdUStatisticOfTheSameDrawsIsCentredAtZero) {
+  const auto ref = standard_normal_reference();
+  const int n = 500, repeats = 30;
+  const KsdIidBaselines b = ksd_imq_iid_baselines(*ref, n, repeats, 7);
+  EXPECT_EQ(b.v.values, ksd2_imq_iid_baseline(*ref, n, repeats, 7).values);
+  ASSERT_EQ(b.u.values.size(), static_cast<size_t>(repeats));
+  // U = (n·V − mean diagonal)/(n − 1) for each draw: it sits 4/n below V on average.
+  // 4 standard errors of the 30-draw mean around E[U] = 0.
+  EXPECT_NEAR(b.u.mean, 0.0, 4 * b.u.stddev / std::sqrt(repeats));
+  // rms² = mean² + (R − 1)/R · sd² (sample sd over R draws).
+  EXPECT_NEAR(b.u.rms * b.u.rms,
+              b.u.mean * b.u.mean + b.u.stddev * b.u.stddev * (repeats - 1) / repeats, 1e-18);
+  EXPECT_GT(b.u.rms, 0.0);
+  EXPECT_LT(b.u.rms, 4.0 / n);
+  EXPECT_THROW(ksd_imq_iid_baselines(*ref, 1), std::invalid_argument);
+}
+
 TEST(IidBaseline, EnergyDistanceMatchesClosedForm) {
   const auto ref = standard_normal_reference();
   const int n = 400, m = 800, repeats = 30;
