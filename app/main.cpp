@@ -409,9 +409,12 @@ int main(int argc, char** argv) {
     if (screenshot_file.empty() && !scripted && frames > 0 && frame >= frames)
       app.quit_requested = true;
   }
-  if (scripted && script.failures() > 0) {
-    std::fprintf(stderr, "samplescope: %d script action(s) failed\n", script.failures());
-    exit_code = 1;
+  if (scripted) {
+    const int failed = script.finish(app);
+    if (failed > 0) {
+      std::fprintf(stderr, "samplescope: the script reported %d error(s)\n", failed);
+      exit_code = 1;
+    }
   }
   if (!reproducible) {
     const std::string err = ss::ui::save_display_options(app.display, cfg_dir);

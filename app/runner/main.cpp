@@ -21,6 +21,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -182,7 +183,7 @@ std::string progress_text(const Snapshot& snap, double elapsed) {
     if (!run.enabled) continue;
     char part[64];
     std::snprintf(part, sizeof part, " %3.0f%%", 100.0 * run.budget_fraction);
-    line += " | " + run.label + " it " + std::to_string(run.iteration) + part;
+    line += " | " + printable(run.label) + " it " + std::to_string(run.iteration) + part;
     if (run.status.diverged) line += " DIVERGED";
   }
   return line;
@@ -192,15 +193,16 @@ int run_main(int argc, char** argv) {
   CLI::App app{
       "samplescope-run: run a scenario headless and write metrics.csv, "
       "samples_<label>.csv and summary.json"};
-  std::string scenario_path, out_dir;
-  std::uint64_t seed = 0;
+  std::string scenario_path, out_dir, seed_text, budget_text;
   int threads = 0;
-  std::int64_t budget_iterations = 0;
   app.add_option("scenario", scenario_path, "scenario JSON file (schema 1)")->required();
   app.add_option("--out", out_dir, "output folder (created if missing)")->required();
-  auto* seed_opt = app.add_option("--seed", seed, "override the scenario seed");
+  // Seed and budget are read as text and parsed strictly: CLI11's integer conversion would clamp
+  // -1 or 2^64 to 2^64 - 1 and 1e20 to INT64_MAX instead of refusing them.
+  auto* seed_opt =
+      app.add_option("--seed", seed_text, "override the scenario seed (0 ... 2^64 - 1)");
   app.add_option("--threads", threads, "threads for inner loops (0: cores - 1)");
-  auto* budget_opt = app.add_option("--budget-iterations", budget_iterations,
+  auto* budget_opt = app.add_option("--budget-iterations", budget_text,
                                     "override the budget: this many iterations per method");
   try {
     app.parse(argc, argv);
@@ -215,14 +217,23 @@ int run_main(int argc, char** argv) {
   }
   if (threads < 0 || threads > 1024)
     throw BadInput("--threads " + std::to_string(threads) + ": expected 0 (auto) to 1024");
-  if (*budget_opt && (budget_iterations < 1 || budget_iterations > 1000000000000LL))
-    throw BadInput("--budget-iterations " + std::to_string(budget_iterations) +
-                   ": expected a whole number in [1, 1e12]");
+  std::optional<std::uint64_t> seed;
+  if (*seed_opt && !(seed = parse_seed(seed_text)))
+    throw BadInput("--seed " + printable(seed_text) +
+                   ": expected a whole number in [0, 18446744073709551615]");
+  std::optional<std::int64_t> budget_iterations;
+  if (*budget_opt &&
+      !(budget_iterations = parse_whole_number(budget_text, 1, std::int64_t(kMaxBudgetCount))))
+    throw BadInput("--budget-iterations " + printable(budget_text) +
+                   ": expected a whole number in [1, 1000000000000]");
 
   Scenario scenario = load_scenario(scenario_path);
-  if (*seed_opt) scenario.seed = seed;
-  if (*budget_opt) scenario.budget = {BudgetKind::iterations, double(budget_iterations)};
+  if (seed) scenario.seed = *seed;
+  if (budget_iterations) scenario.budget = {BudgetKind::iterations, double(*budget_iterations)};
   validate_scenario(scenario, scenario_path);
+  const std::vector<std::string> warnings = scenario_warnings(scenario, scenario_path);
+  for (const std::string& w : warnings)
+    std::cerr << "samplescope-run: warning: " << printable(w) << "\n";
 
   const fs::path out(out_dir);
   std::error_code ec;
@@ -277,7 +288,8 @@ int run_main(int argc, char** argv) {
   std::cerr << (tty ? "\r" : "") << progress_text(*snap, elapsed) << (tty ? "\x1b[K\n" : "\n");
   write_outputs(*snap, out, arena, interrupted);
   for (const auto& m : snap->messages)
-    if (m.level != SessionMessage::Level::info) std::cerr << "samplescope-run: " << m.text << "\n";
+    if (m.level != SessionMessage::Level::info)
+      std::cerr << "samplescope-run: " << printable(m.text) << "\n";
   if (interrupted) {
     std::cerr << "samplescope-run: interrupted; wrote the state reached to " << out_dir << "\n";
     return 130;
@@ -295,13 +307,13 @@ int main(int argc, char** argv) {
   try {
     return run_main(argc, argv);
   } catch (const ScenarioError& e) {
-    std::cerr << "samplescope-run: error: " << e.what() << "\n";
+    std::cerr << "samplescope-run: error: " << printable(e.what()) << "\n";
     return 2;
   } catch (const BadInput& e) {
-    std::cerr << "samplescope-run: error: " << e.what() << "\n";
+    std::cerr << "samplescope-run: error: " << printable(e.what()) << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "samplescope-run: internal error: " << e.what() << "\n";
+    std::cerr << "samplescope-run: internal error: " << printable(e.what()) << "\n";
     return 1;
   } catch (...) {
     std::cerr << "samplescope-run: internal error\n";

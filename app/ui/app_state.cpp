@@ -11,7 +11,10 @@
 namespace ss::ui {
 
 void add_message(AppState& app, UiMessage::Level level, std::string text) {
-  if (level == UiMessage::Level::error) std::fprintf(stderr, "samplescope: %s\n", text.c_str());
+  if (level == UiMessage::Level::error) {
+    std::fprintf(stderr, "samplescope: %s\n", printable(text).c_str());
+    ++app.errors_reported;
+  }
   const double now = ImGui::GetCurrentContext() ? ImGui::GetTime() : 0.0;
   app.messages.push_back(UiMessage{level, std::move(text), now});
   while (app.messages.size() > 50) app.messages.pop_front();
@@ -32,9 +35,9 @@ void begin_frame(AppState& app) {
       if (a.runs[i].id != b.runs[i].id || a.runs[i].label != b.runs[i].label) return false;
     return true;
   };
-  app.plots.follow(app.snap, now, kPlotRefreshSeconds,
-                   !(s.running && !s.finished) || !app.plots.snap ||
-                       !same_runs(*app.plots.snap, s));
+  app.plots.follow(
+      app.snap, now, kPlotRefreshSeconds,
+      !(s.running && !s.finished) || !app.plots.snap || !same_runs(*app.plots.snap, s));
   for (const SessionMessage& m : s.messages) {
     if (m.sequence <= app.last_engine_message) continue;
     app.last_engine_message = m.sequence;
@@ -42,6 +45,16 @@ void begin_frame(AppState& app) {
         app,
         m.level == SessionMessage::Level::error ? UiMessage::Level::error : UiMessage::Level::info,
         m.text);
+  }
+  // A scenario whose ground truth cannot be computed (its runs could never start): say why and
+  // show the default scenario instead, once (if the default fails too, its error stays shown).
+  if (!s.reference && !s.reference_error.empty() && !s.target_pending && !app.fell_back) {
+    app.fell_back = true;
+    report_error(app, "cannot show scenario '" + (s.scenario ? s.scenario->name : std::string()) +
+                          "': " + s.reference_error + "; showing the default scenario instead");
+    app.session->post(cmd::LoadScenario{default_scenario(app)});
+    app.view_needs_fit = true;
+    app.editing_target.reset();
   }
   if (s.reference && s.reference.get() != app.fitted_reference) {
     // A new target's reference: fit the view when asked to (first one, or a new scenario), and
@@ -167,6 +180,16 @@ std::string export_samples_csv(const Snapshot& snap, const std::string& dir) {
     return std::string("cannot export samples: ") + e.what();
   }
   return "";
+}
+
+Scenario default_scenario(const AppState& app) {
+  if (!app.gallery_dir.empty()) {
+    try {
+      return load_scenario(std::filesystem::path(app.gallery_dir) / "default.json");
+    } catch (const std::exception&) {
+    }
+  }
+  return builtin_default_scenario();
 }
 
 Scenario builtin_default_scenario() {

@@ -83,7 +83,7 @@ struct ThrottledSnapshot {
 
 struct AppState {
   std::unique_ptr<Session> session;
-  std::shared_ptr<const Snapshot> snap;      ///< taken once per frame by begin_frame()
+  std::shared_ptr<const Snapshot> snap;  ///< taken once per frame by begin_frame()
   /// What the metric plots show: `snap` every kPlotRefreshSeconds while runs advance, at once
   /// when they stop or the set of runs changes (begin_frame()).
   ThrottledSnapshot plots;
@@ -107,6 +107,8 @@ struct AppState {
 
   std::deque<UiMessage> messages;
   std::uint64_t last_engine_message = 0;
+  std::uint64_t errors_reported =
+      0;  ///< error messages added so far (the script player counts them)
 
   /// Screen rectangles of the last frame's canvases and plots, by name ("canvas:<label>",
   /// "plot:ksd", "plot:loss", "plot:modes", "window"): PNG export crops to them, the script
@@ -123,13 +125,17 @@ struct AppState {
   bool show_about = false;
   bool show_demo = false;
   bool quit_requested = false;
+  /// The scenario's reference failed and the default scenario was loaded instead (once).
+  bool fell_back = false;
   bool headless = false;  ///< no GL: no heat map, no PNG export
 };
 
 // [SECTION] Actions -----------------------------------------------------------------------------
 
 /// Takes the newest snapshot, turns new engine messages into UI messages, and fits the canvas
-/// view when a new target's reference arrives. Call once at the start of every frame.
+/// view when a new target's reference arrives. When the session's scenario has no reference
+/// because computing it failed, reports why and loads default_scenario() instead (once), so the
+/// window never stays on "computing the reference…". Call once at the start of every frame.
 void begin_frame(AppState& app);
 /// True while anything is moving (runs running, a target pending, a drag in progress): the main
 /// loop then redraws continuously; otherwise it waits for events.
@@ -159,6 +165,10 @@ std::string export_curves_csv(const Snapshot& snap, const std::string& path);
 /// Writes the display samples of every run into `dir`/samples_<label>.csv (header x,y).
 /// Returns "" or an error.
 std::string export_samples_csv(const Snapshot& snap, const std::string& dir);
+
+/// The default scenario: `gallery_dir`/default.json, or builtin_default_scenario() when that
+/// cannot be read.
+Scenario default_scenario(const AppState& app);
 
 /// The built-in scenario used when no file is given and assets/scenarios/default.json is missing:
 /// the donut with every registered method among dft, svgd and flowmc (or the first three kinds).

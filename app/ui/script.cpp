@@ -106,6 +106,11 @@ std::vector<ScriptAction> parse_script(const std::string& text, const std::strin
         throw err("argument " + std::to_string(i + 1) + " of '" + a.verb +
                   "' must be a number, got '" + a.args[i] + "'");
     }
+    if (a.verb == "reseed" && !parse_seed(a.args[0]))
+      throw err("'reseed' expects a whole number in [0, 18446744073709551615], got '" + a.args[0] +
+                "'");
+    if (a.verb == "step" && !a.args.empty() && !parse_whole_number(a.args[0], 1, 1000000000))
+      throw err("'step' expects a whole number of iterations in [1, 1e9], got '" + a.args[0] + "'");
     if (a.verb == "show" && a.args[1] != "on" && a.args[1] != "off")
       throw err("'show' expects on or off, got '" + a.args[1] + "'");
     out.push_back(std::move(a));
@@ -114,7 +119,6 @@ std::vector<ScriptAction> parse_script(const std::string& text, const std::strin
 }
 
 void ScriptPlayer::fail(AppState& app, const ScriptAction& a, const std::string& why) {
-  ++failures_;
   report_error(app, "script line " + std::to_string(a.line) + " (" + a.verb + "): " + why);
 }
 
@@ -126,7 +130,21 @@ bool ScriptPlayer::canvas_rect(AppState& app, const std::string& name,
   return true;
 }
 
+int ScriptPlayer::finish(AppState& app) {
+  if (app.session) {
+    app.session->sync();  // commands posted by the last actions are applied (or rejected)
+    begin_frame(app);     // and their messages reach the UI, where they are counted
+  }
+  return failures(app);
+}
+
+int ScriptPlayer::failures(const AppState& app) const {
+  const std::uint64_t since = errors_at_start_ ? *errors_at_start_ : app.errors_reported;
+  return int(app.errors_reported - since);
+}
+
 void ScriptPlayer::feed_input(AppState& app, ImGuiIO& io) {
+  if (!errors_at_start_) errors_at_start_ = app.errors_reported;
   if (phase_ == Phase::drag) {
     plot::ScreenRect r;
     if (!canvas_rect(app, drag_canvas_, r)) return;
@@ -145,6 +163,7 @@ void ScriptPlayer::feed_input(AppState& app, ImGuiIO& io) {
 }
 
 void ScriptPlayer::after_frame(AppState& app) {
+  if (!errors_at_start_) errors_at_start_ = app.errors_reported;
   const double now = ImGui::GetTime();
   switch (phase_) {
     case Phase::wait_frames:
@@ -197,7 +216,7 @@ void ScriptPlayer::after_frame(AppState& app) {
     } else if (v == "step") {
       step_runs(app, std::int64_t(num(a, 0, 1)));
     } else if (v == "reseed") {
-      if (app.session) app.session->post(cmd::Reseed{std::uint64_t(num(a, 0))});
+      if (app.session) app.session->post(cmd::Reseed{*parse_seed(arg(0))});
     } else if (v == "budget") {
       Budget b;
       if (arg(0) == "iterations")

@@ -31,13 +31,20 @@
 //   save_scenario PATH
 //   quit                        stop here (the end of the file also stops)
 //
-// Errors: parse_script() rejects unknown actions and wrong argument counts with the line number;
-// run-time failures (unknown canvas, timeout, failed export) are reported in the UI and counted,
-// and the program exits with status 1 if there were any.
+// Errors: parse_script() rejects unknown actions, wrong argument counts, non-numbers and bad seeds
+// (`reseed -1`) with the line number, and the program exits with status 2 before anything runs
+// (an unreadable script or a directory too). Every error reported in the UI while the script runs
+// counts as a run-time failure: the script's own (unknown canvas, timeout, failed export, a
+// screenshot without a window), the app's (an unknown target, a target knob out of range, a
+// PNG that could not be written) and the engine's (a method knob out of range such as
+// `param SVGD particles 1e9`, a bad budget) — finish() waits for the engine to apply the last
+// commands so their rejections are counted too — and the program exits with status 1 if there
+// were any.
 #pragma once
 
 #include <imgui.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -78,8 +85,11 @@ class ScriptPlayer {
   double unattended_seconds() const { return unattended_seconds_; }
   /// Called by the main loop when the idle time has passed; the next frame moves on.
   void finish_unattended() { unattended_over_ = true; }
-  /// Number of actions that failed at run time.
-  int failures() const { return failures_; }
+  /// Errors reported in the UI since the script's first frame (see the header comment).
+  int failures(const AppState& app) const;
+  /// Call once when the script is done: lets the engine apply the commands posted last, takes
+  /// the messages that produced, and returns failures(app).
+  int finish(AppState& app);
 
  private:
   enum class Phase { idle, wait_frames, wait_iterations, drag, key, unattended };
@@ -92,7 +102,7 @@ class ScriptPlayer {
   int frames_left_ = 0;
   double deadline_ = 0;
   std::int64_t target_iteration_ = 0;
-  int failures_ = 0;
+  std::optional<std::uint64_t> errors_at_start_;  // AppState::errors_reported at the first frame
   // drag state (world coordinates; converted with the canvas transform every frame)
   std::string drag_canvas_;
   double x0_ = 0, y0_ = 0, x1_ = 0, y1_ = 0;

@@ -8,14 +8,30 @@
 
 namespace ss::ui {
 
+std::string elide_to_width(const std::string& text, float width) {
+  if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
+  const char* ellipsis = "...";
+  const float room = width - ImGui::CalcTextSize(ellipsis).x;
+  // The longest prefix that fits (binary search over bytes, backed off to a UTF-8 boundary).
+  size_t lo = 0, hi = text.size();
+  while (lo < hi) {
+    const size_t mid = (lo + hi + 1) / 2;
+    if (ImGui::CalcTextSize(text.data(), text.data() + mid).x <= room)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  while (lo > 0 && (static_cast<unsigned char>(text[lo]) & 0xC0) == 0x80) --lo;
+  return text.substr(0, lo) + ellipsis;
+}
+
 void draw_status_bar(AppState& app) {
   app.frame_ms_sum += app.frame_ms;
   ++app.frame_ms_count;
   const std::shared_ptr<const Snapshot>& shown = app.status.snap;
-  const bool state_changed =
-      app.snap && (!shown || shown->running != app.snap->running ||
-                   shown->finished != app.snap->finished ||
-                   shown->runs.size() != app.snap->runs.size());
+  const bool state_changed = app.snap && (!shown || shown->running != app.snap->running ||
+                                          shown->finished != app.snap->finished ||
+                                          shown->runs.size() != app.snap->runs.size());
   if (app.status.follow(app.snap, ImGui::GetTime(), kStatusRefreshSeconds, state_changed)) {
     app.status_frame_ms = app.frame_ms_sum / app.frame_ms_count;
     app.frame_ms_sum = 0, app.frame_ms_count = 0;
@@ -45,10 +61,19 @@ void draw_status_bar(AppState& app) {
     const bool fresh = ImGui::GetTime() - m.time < 8.0;
     if (m.level == UiMessage::Level::error || fresh) {
       ImGui::SameLine(0, 24);
+      // A long message is cut to the room left, so "dismiss" stays on screen; the tooltip has it
+      // whole.
+      const ImGuiStyle& style = ImGui::GetStyle();
+      const float button =
+          m.level == UiMessage::Level::error
+              ? ImGui::CalcTextSize("dismiss").x + 2 * style.FramePadding.x + style.ItemSpacing.x
+              : 0.0f;
+      const std::string text =
+          elide_to_width(m.text, ImGui::GetContentRegionAvail().x - button - style.ItemSpacing.x);
       if (m.level == UiMessage::Level::error)
-        ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", m.text.c_str());
+        ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", text.c_str());
       else
-        ImGui::TextDisabled("%s", m.text.c_str());
+        ImGui::TextDisabled("%s", text.c_str());
       if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40);

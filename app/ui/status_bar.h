@@ -2,11 +2,18 @@
 // snapshot version, and the latest message or run error in words.
 #pragma once
 
+#include <string>
+
 #include "app/ui/app_state.h"
 
 namespace ss::ui {
 
-/// Draws the status bar into the current window (one line).
+/// `text` cut to at most `width` pixels in the current font, ending in "..." when cut (at a
+/// UTF-8 character boundary); "..." alone when nothing fits.
+std::string elide_to_width(const std::string& text, float width);
+
+/// Draws the status bar into the current window (one line). The latest message is cut to the
+/// room left so an error's "dismiss" button always stays on screen.
 void draw_status_bar(AppState& app);
 
 }  // namespace ss::ui

@@ -7,16 +7,9 @@
 #include "core/metrics/energy_distance.h"
 #include "core/metrics/ksd.h"
 #include "core/metrics/mode_coverage.h"
+#include "core/targets/escape.h"
 
 namespace ss {
-
-namespace {
-
-bool all_finite(const Points& p) {
-  return p.size() == 0 || p.allFinite();
-}
-
-}  // namespace
 
 Run::Run(RunId id, MethodConfig config, std::uint64_t seed, std::unique_ptr<Sampler> sampler)
     : id_(id), config_(std::move(config)), seed_(seed), sampler_(std::move(sampler)) {}
@@ -78,10 +71,11 @@ double Run::step(tbb::task_arena& arena) {
 
 bool Run::check_display(tbb::task_arena& arena) {
   if (status_.diverged) return false;
-  bool finite = true;
-  arena.execute([&] { finite = all_finite(sampler_->display_samples()); });
-  if (!finite) mark_diverged("sample positions became non-finite");
-  return !finite;
+  std::string reason;
+  arena.execute(
+      [&] { reason = escape_reason(sampler_->display_samples(), sampler_->target().view_box()); });
+  if (!reason.empty()) mark_diverged(std::move(reason));
+  return status_.diverged;
 }
 
 bool Run::budget_reached(const Budget& budget) const {
@@ -130,13 +124,15 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
   const auto t0 = std::chrono::steady_clock::now();
   last_metric_iteration_ = iteration();
   const MetricSettings& settings = *ctx.settings;
-  std::string failure;
-  bool finite = true;
+  std::string failure, escaped;
   arena.execute([&] {
     try {
       sampler_->evaluation_samples(settings.ksd_samples, evaluation_samples_);
-      finite = evaluation_samples_.rows() > 0 && all_finite(evaluation_samples_);
-      if (!finite) return;
+      escaped =
+          evaluation_samples_.rows() == 0
+              ? "the sampler returned no evaluation samples"
+              : escape_reason(evaluation_samples_, ctx.target->view_box(), "evaluation sample");
+      if (!escaped.empty()) return;
       const int mp = ctx.max_curve_points;
       ctx.target->evaluate(evaluation_samples_, nullptr, &evaluation_scores_, nullptr);
       const KsdStatistics ksd = ksd_imq(evaluation_samples_, evaluation_scores_);
@@ -159,8 +155,8 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
   });
   if (!failure.empty()) {
     last_error = "metric pass failed at iteration " + std::to_string(iteration()) + ": " + failure;
-  } else if (!finite) {
-    mark_diverged("evaluation samples became non-finite");
+  } else if (!escaped.empty()) {
+    mark_diverged(std::move(escaped));
   } else {
     published_evaluation_ = std::make_shared<const Points>(evaluation_samples_);
   }
@@ -208,10 +204,10 @@ double Run::refresh_view(double now, bool advancing, const ViewSettings& v, tbb:
   const auto t0 = std::chrono::steady_clock::now();
   if (display_due >= overlay_due) {
     std::shared_ptr<Points> view;
-    bool finite = true;
+    std::string escaped;
     arena.execute([&] {
       const Points& all = sampler_->display_samples();
-      finite = all_finite(all);
+      escaped = escape_reason(all, sampler_->target().view_box());
       const Eigen::Index cap = std::max(1, v.display_points);
       if (all.rows() <= cap) {
         view = std::make_shared<Points>(all);
@@ -224,8 +220,8 @@ double Run::refresh_view(double now, bool advancing, const ViewSettings& v, tbb:
     display_cache_iteration_ = iteration();
     display_time_ = now;
     display_cost_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!finite && !status_.diverged) {
-      mark_diverged("sample positions became non-finite");
+    if (!escaped.empty() && !status_.diverged) {
+      mark_diverged(std::move(escaped));
       diverged_now = true;
     }
     return display_cost_;

@@ -59,7 +59,8 @@ class Run {
   /// One sampler step inside `arena`, timed. Afterwards the run is diverged if the sampler says
   /// so or if step() threw. Returns the step's wall seconds.
   double step(tbb::task_arena& arena);
-  /// Marks the run diverged (and returns true) if any display sample is non-finite. Forces a
+  /// Marks the run diverged (and returns true) if any display sample is non-finite or escaped far
+  /// outside the target's view box (escape_reason, core/targets/escape.h). Forces a
   /// lazily computed display set (a neural sampler's generator pass); used after every step when
   /// SessionOptions::check_display_every_step is set.
   bool check_display(tbb::task_arena& arena);
@@ -81,8 +82,9 @@ class Run {
   /// `every` (0 included) or the budget is reached.
   bool metric_due(const MetricSettings& settings, const Budget& budget) const;
   /// Evaluates every metric on sampler.evaluation_samples(ksd_samples) and appends one point to
-  /// each curve; the time goes to metric_seconds. Non-finite evaluation samples mark the run
-  /// diverged (no point is recorded then). Runs inside `arena`.
+  /// each curve; the time goes to metric_seconds. Evaluation samples that are non-finite or
+  /// escaped (escape_reason, core/targets/escape.h; checked before the target sees them) mark the
+  /// run diverged (no point is recorded then). Runs inside `arena`.
   void metric_pass(const MetricContext& context, tbb::task_arena& arena);
 
   /// How overdue the more overdue of this run's two canvas views is at steady-clock time `now`
@@ -94,8 +96,9 @@ class Run {
   /// at most view_time_fraction of wall time each; a stopped run's views are due at once.
   double view_overdue(double now, bool advancing, const ViewSettings& settings) const;
   /// Refreshes the more overdue view (display: a copy of Sampler::display_samples(), strided down
-  /// to display_points rows; overlay: Sampler::fill_overlay) inside `arena`. A non-finite display
-  /// sample marks the run diverged (returns true in `diverged_now`). Returns wall seconds spent.
+  /// to display_points rows; overlay: Sampler::fill_overlay) inside `arena`. A display sample that
+  /// is non-finite or escaped (escape_reason, checked on every point, not only the strided ones)
+  /// marks the run diverged (returns true in `diverged_now`). Returns wall seconds spent.
   double refresh_view(double now, bool advancing, const ViewSettings& settings,
                       tbb::task_arena& arena, bool& diverged_now);
 

@@ -451,11 +451,29 @@ struct Session::Worker {
   }
   void apply_one(cmd::LoadScenario& c) {
     if (!valid(c.scenario, c.scenario.name.empty() ? "scenario" : c.scenario.name)) return;
+    // The new target's reference first: a scenario whose ground truth cannot be computed is
+    // refused and the current one goes on, rather than leaving runs that can never start.
+    ReferenceBundle fresh;
+    const double t0 = now_seconds(), c0 = thread_cpu_seconds();
     try {
-      load(c.scenario);
+      std::shared_ptr<const Target> target = make_target(c.scenario.target);
+      arena.execute([&] {
+        fresh = compute_bundle(c.scenario.target, std::move(target), options.reference_resolution,
+                               c.scenario.metrics,
+                               derive_seed(c.scenario.seed, options.reference_seed_stream));
+      });
+    } catch (const std::exception& e) {
+      error("cannot open scenario '" + c.scenario.name + "': " + e.what() +
+            "; the current scenario stays");
+      return;
+    }
+    timing.reference_seconds += now_seconds() - t0;
+    timing.cpu_reference_seconds += thread_cpu_seconds() - c0;
+    try {
+      load(c.scenario, &fresh);
       message(SessionMessage::Level::info, "loaded scenario '" + c.scenario.name + "'");
     } catch (const std::exception& e) {
-      error(std::string("load scenario: ") + e.what());
+      error("cannot open scenario '" + c.scenario.name + "': " + e.what());
     }
   }
   void sync_methods_into(Scenario& s) const {
@@ -465,8 +483,10 @@ struct Session::Worker {
   }
 
   /// Replaces target, reference and runs (synchronously; used at start and by LoadScenario).
-  void load(const Scenario& s) {
-    auto target = make_target(s.target);
+  /// With `ready` (LoadScenario) the reference comes with it; without (start), the worker
+  /// computes it first thing (compute_reference_now).
+  void load(const Scenario& s, ReferenceBundle* ready = nullptr) {
+    auto target = ready ? ready->target : make_target(s.target);
     std::vector<std::unique_ptr<Run>> fresh;
     RunId id = next_id;
     for (const auto& m : s.methods) {
@@ -484,10 +504,15 @@ struct Session::Worker {
     next_id = id;
     runs = std::move(fresh);
     scenario = s;
-    bundle = ReferenceBundle{};
-    bundle.spec = s.target;
-    bundle.target = std::move(target);
-    reference_ready = false;
+    if (ready) {
+      bundle = std::move(*ready);
+    } else {
+      bundle = ReferenceBundle{};
+      bundle.spec = s.target;
+      bundle.target = std::move(target);
+    }
+    reference_ready = ready != nullptr;
+    reference_error.clear();
     running = false;
     finished_announced = false;
     round_robin_next = 0;
@@ -505,7 +530,7 @@ struct Session::Worker {
       reference_ready = true;
       reference_error.clear();
     } catch (const std::exception& e) {
-      reference_error = std::string("grid reference failed: ") + e.what();
+      reference_error = std::string("cannot compute the target's grid reference: ") + e.what();
       error(reference_error);
     }
     timing.reference_seconds += now_seconds() - t0;
@@ -792,11 +817,7 @@ void Session::worker_main() {
         queue_.pop_front();
       }
     }
-    for (auto& c : commands) {
-      const bool loads = std::holds_alternative<cmd::LoadScenario>(c);
-      w.apply(c);
-      if (loads && !w.reference_ready) w.compute_reference_now();
-    }
+    for (auto& c : commands) w.apply(c);
     w.applied_commands += commands.size();
     w.poll_reference();
 

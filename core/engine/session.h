@@ -28,9 +28,12 @@
 // curve value and sample set is reproducible (only the wall-time axis varies).
 //
 // Divergence: after each step the sampler's own status is read (every built-in sampler checks its
-// state each step) and a step that throws marks the run diverged; non-finite display samples (at
-// each view refresh, or after every step with check_display_every_step) and non-finite evaluation
-// samples at a metric pass do too. A diverged run stops with a reason; the others go on.
+// state each step) and a step that throws marks the run diverged; so does the shared escape check
+// (core/targets/escape.h: a point non-finite or beyond kEscapeBoxMultiple × the view box) on the
+// display samples (at each view refresh, or after every step with check_display_every_step) and on
+// the evaluation samples at every metric pass, before the target or a metric sees them — so a run
+// whose samples a metric pass recorded or the runner wrote is never `ok` with samples far outside
+// the box. A diverged run stops with a reason; the others go on.
 #pragma once
 
 #include <condition_variable>
@@ -74,7 +77,7 @@ struct SessionOptions {
   /// whose last refresh took c seconds waits at least c / view_time_fraction before the next
   /// (DFT's 1000-point generator pass: ~1.3 ms → ~15 refreshes/s). ≤ 0: no cap.
   double view_time_fraction = 0.02;
-  /// Also check every run's display samples for non-finite values after every step. Off (the
+  /// Also run the escape check on every run's display samples after every step. Off (the
   /// default), the display is checked whenever it is refreshed and the evaluation samples at
   /// every metric pass, and a sampler's own divergence report is read after every step; every
   /// built-in sampler reports non-finite state itself in the step it happens, so their

@@ -1,15 +1,17 @@
 #include "core/io/files.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace ss {
@@ -39,13 +41,50 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   }
 }
 
-std::string read_file_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read '" + path.string() + "': " + std::strerror(errno));
-  std::ostringstream os;
-  os << in.rdbuf();
-  if (in.bad()) throw std::runtime_error("cannot read '" + path.string() + "'");
-  return os.str();
+std::string read_file_text(const std::filesystem::path& path, std::size_t max_bytes) {
+  const auto fail = [&](const std::string& why) {
+    return std::runtime_error("cannot read '" + path.string() + "': " + why);
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw fail(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw fail("it is a directory; expected a file");
+  if (!S_ISREG(st.st_mode))
+    throw fail("not a regular file (a pipe, device or socket); expected a file");
+  const auto too_large = [&] {
+    return fail("larger than " + std::to_string(max_bytes >> 20) + " MiB (" +
+                std::to_string(max_bytes) + " bytes); refusing to read it");
+  };
+  if (std::uint64_t(st.st_size) > max_bytes) throw too_large();
+  // O_NONBLOCK: if the path was swapped for a FIFO since stat, open() does not wait for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw fail(std::strerror(errno));
+  struct stat opened {};
+  if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+    ::close(fd);
+    throw fail("not a regular file; expected a file");
+  }
+  std::string out;
+  out.resize(std::size_t(opened.st_size));
+  std::size_t used = 0;
+  for (;;) {
+    if (used == out.size()) {
+      if (out.size() > max_bytes) break;
+      out.resize(std::min(max_bytes + 1, std::max<std::size_t>(4096, out.size() * 2)));
+    }
+    const ssize_t got = ::read(fd, out.data() + used, out.size() - used);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      const int saved = errno;
+      ::close(fd);
+      throw fail(std::strerror(saved));
+    }
+    if (got == 0) break;
+    used += std::size_t(got);
+  }
+  ::close(fd);
+  if (used > max_bytes) throw too_large();
+  out.resize(used);
+  return out;
 }
 
 std::string format_double(double value) {
@@ -76,6 +115,23 @@ std::string csv_field(std::string_view text) {
     out += c;
   }
   out += '"';
+  return out;
+}
+
+std::string printable(std::string_view text) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@
 // name.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -19,8 +20,16 @@ namespace ss {
 /// and the OS error on failure; the temporary file is removed on failure.
 void write_file_atomically(const std::filesystem::path& path, std::string_view contents);
 
-/// Reads a whole file. Throws std::runtime_error naming the path on failure.
-std::string read_file_text(const std::filesystem::path& path);
+/// Default cap of read_file_text(): 16 MiB.
+inline constexpr std::size_t kMaxReadBytes = std::size_t(16) << 20;
+
+/// Reads a whole regular file of at most `max_bytes` bytes. Throws std::runtime_error naming the
+/// path and what is wrong: missing or unreadable (with the OS error), a directory, not a regular
+/// file (a FIFO, /dev/zero, a socket: refused before opening, so nothing blocks or reads without
+/// end), or larger than `max_bytes` (checked before reading and again while reading, so a file
+/// that grows is cut off too).
+std::string read_file_text(const std::filesystem::path& path,
+                           std::size_t max_bytes = kMaxReadBytes);
 
 /// Shortest text that parses back to exactly `value` (std::to_chars; locale-independent):
 /// "0.1", "1e-300", "2000". Non-finite values print as "nan", "inf", "-inf".
@@ -31,6 +40,10 @@ std::string points_csv(const Points& points);
 
 /// Quotes a CSV field when it holds a comma, a quote or a line break (RFC 4180); else returns it.
 std::string csv_field(std::string_view text);
+
+/// `text` safe to print on a terminal: control bytes (< 0x20, DEL) become "\xNN" (so a label
+/// cannot move the cursor, clear the line or ring the bell); everything else is kept.
+std::string printable(std::string_view text);
 
 /// The label as used in "samples_<label>.csv": kept verbatim except '/', '\\', control bytes and
 /// DEL, which become '_'; "", "." and ".." become "_", "_.", "_..".

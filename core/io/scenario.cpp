@@ -1,5 +1,6 @@
 #include "core/io/scenario.h"
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "core/io/files.h"
+#include "core/targets/formula.h"
 
 namespace ss {
 
@@ -15,8 +17,6 @@ using json = nlohmann::json;
 namespace {
 
 // Limits that keep absurd files from exhausting memory or time (documented in docs/scenarios.md).
-constexpr double kMaxBudgetCount = 1e12;
-constexpr double kMaxBudgetSeconds = 1e6;
 constexpr int kMaxMethods = 64;
 constexpr int kMaxComponents = 256;
 constexpr size_t kMaxLabelLength = 200;
@@ -549,6 +549,9 @@ void validate_scenario(const Scenario& s, const std::string& source, const Metho
 Scenario parse_scenario(const std::string& text, const std::string& source,
                         const MethodCatalog& catalog) {
   const Reader r(source);
+  if (text.size() > kMaxScenarioBytes)
+    r.fail("", "larger than " + std::to_string(kMaxScenarioBytes >> 20) +
+                   " MiB; a scenario file is a few kilobytes (check that this is the right file)");
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     r.fail("", "empty file; expected a scenario JSON object");
   StrictSax sax;
@@ -607,11 +610,46 @@ Scenario parse_scenario(const std::string& text, const std::string& source,
 Scenario load_scenario(const std::filesystem::path& path, const MethodCatalog& catalog) {
   std::string text;
   try {
-    text = read_file_text(path);
+    text = read_file_text(path, kMaxScenarioBytes);
   } catch (const std::exception& e) {
     throw ScenarioError(path.string(), "", e.what());
   }
   return parse_scenario(text, path.string(), catalog);
+}
+
+std::vector<std::string> scenario_warnings(const Scenario& scenario, const std::string& source) {
+  std::vector<std::string> out;
+  if (scenario.target.kind != "formula") return out;
+  std::shared_ptr<const Target> target;
+  try {
+    target = make_target(scenario.target);
+  } catch (const std::exception&) {
+    return out;  // an invalid target is validate_scenario's business
+  }
+  if (const auto* formula = dynamic_cast<const FormulaTarget*>(target.get()))
+    for (const FormulaIssue& w : formula->warnings())
+      out.push_back(source + ": /target/params/" + w.field + ": " + w.message);
+  return out;
+}
+
+std::optional<std::uint64_t> parse_seed(std::string_view text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  std::uint64_t v = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<std::int64_t> parse_whole_number(std::string_view text, std::int64_t lo,
+                                               std::int64_t hi) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  std::int64_t v = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || v < lo || v > hi)
+    return std::nullopt;
+  return v;
 }
 
 std::string to_json_text(const Scenario& s) {

@@ -12,12 +12,15 @@
 // save_scenario(load_scenario(f)) writes the same scenario back (round trip: equal Scenario).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/common/params.h"
@@ -28,6 +31,11 @@ namespace ss {
 
 /// The schema version this code reads and writes.
 inline constexpr int kScenarioSchema = 1;
+
+/// Largest scenario file or text accepted: 4 MiB. The largest valid scenario (64 methods, 256
+/// mixture components, 64 KiB strings) is far below it; parsing costs about 14× the text in
+/// memory, so the cap keeps a wrong file from costing gigabytes.
+inline constexpr std::size_t kMaxScenarioBytes = std::size_t(4) << 20;
 
 /// One method of a scenario (one Run in the engine).
 struct MethodConfig {
@@ -41,6 +49,10 @@ struct MethodConfig {
 
 /// How long every method runs: exactly one kind, applied to each method separately.
 enum class BudgetKind { iterations, gradient_evals, seconds };
+
+/// Largest budget in iterations or gradient evaluations, and in seconds.
+inline constexpr double kMaxBudgetCount = 1e12;
+inline constexpr double kMaxBudgetSeconds = 1e6;
 
 struct Budget {
   BudgetKind kind = BudgetKind::iterations;
@@ -102,12 +114,23 @@ struct MethodCatalog {
   static MethodCatalog registry();
 };
 
-/// Reads and validates a scenario file. Throws ScenarioError (also when the file cannot be read:
-/// pointer "", message with the OS error).
+/// A seed written as text (command line, script): decimal digits only, a whole number in
+/// [0, 2^64 − 1]. A sign, fraction, exponent, spaces or overflow give nullopt — never a clamp.
+std::optional<std::uint64_t> parse_seed(std::string_view text);
+
+/// A whole number written as decimal digits in [lo, hi] (e.g. --budget-iterations); nullopt
+/// for anything else, including overflow (never clamped).
+std::optional<std::int64_t> parse_whole_number(std::string_view text, std::int64_t lo,
+                                               std::int64_t hi);
+
+/// Reads and validates a scenario file. Throws ScenarioError (also when the file cannot be read,
+/// is a directory, a FIFO or device, or is larger than kMaxScenarioBytes: pointer "", message
+/// saying so — nothing blocks and nothing is read past the cap).
 Scenario load_scenario(const std::filesystem::path& path,
                        const MethodCatalog& catalog = MethodCatalog::registry());
 
-/// Validates scenario JSON text; `source_name` is used in error messages as the file name.
+/// Validates scenario JSON text; `source_name` is used in error messages as the file name. Text
+/// longer than kMaxScenarioBytes is refused before parsing.
 Scenario parse_scenario(const std::string& text, const std::string& source_name,
                         const MethodCatalog& catalog = MethodCatalog::registry());
 
@@ -115,6 +138,12 @@ Scenario parse_scenario(const std::string& text, const std::string& source_name,
 /// ScenarioError with `source_name` and the pointer of the first bad field.
 void validate_scenario(const Scenario& scenario, const std::string& source_name,
                        const MethodCatalog& catalog = MethodCatalog::registry());
+
+/// What a valid scenario may still get wrong, as "<file>: <pointer>: <message>" lines: the checks'
+/// warnings of a formula target (mass at the box edge, a density that may not be normalizable
+/// like x + y, a non-finite score, an unused parameter). Empty when there is nothing to say.
+std::vector<std::string> scenario_warnings(const Scenario& scenario,
+                                           const std::string& source_name);
 
 /// The scenario as pretty-printed JSON text (2-space indent, fields in a fixed order, numbers
 /// round-trippable and locale-independent); parse_scenario(to_json_text(s)) == s.

@@ -11,12 +11,14 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/common/params.h"
 #include "core/common/rng.h"
 #include "core/common/types.h"
+#include "core/targets/escape.h"
 #include "core/targets/target.h"
 
 namespace ss {
@@ -39,8 +41,8 @@ struct SamplerStatus {
 
 /// Extra things a method can draw on its canvas. All fields optional.
 struct SamplerOverlay {
-  std::vector<Points> trails;  ///< recent positions of a few chains (MCMC methods)
-  double kernel_bandwidth = 0; ///< SVGD/amortized SVGD RBF bandwidth h (0: none)
+  std::vector<Points> trails;   ///< recent positions of a few chains (MCMC methods)
+  double kernel_bandwidth = 0;  ///< SVGD/amortized SVGD RBF bandwidth h (0: none)
   /// A scalar field on a regular grid over `field_box` (e.g. the flow's log density), row-major
   /// field_n × field_n; empty when absent.
   std::vector<float> field;
@@ -102,6 +104,15 @@ class Sampler {
     status_.diverged = true;
     status_.iteration = iteration_;
     status_.reason = std::move(reason);
+  }
+  /// The shared escape check (core/targets/escape.h) on `points` against the target's view box:
+  /// when a point is non-finite or far outside the box, marks the run diverged with the reason
+  /// and returns true. `what` names the points in the reason ("particle", "chain state").
+  bool mark_if_escaped(const Points& points, std::string_view what) {
+    std::string reason = escape_reason(points, target_->view_box(), what);
+    if (reason.empty()) return false;
+    mark_diverged(std::move(reason));
+    return true;
   }
   /// Clears counters, iteration and status (call from reset()).
   void clear_progress() {

@@ -323,9 +323,9 @@ std::vector<int> basin_regions(const std::vector<double>& logp, const std::vecto
 
 std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<const Target> target,
                                                             int resolution, const Box* box) {
-  if (!target) throw std::invalid_argument("GridReference::compute: target is null");
+  if (!target) throw std::invalid_argument("grid reference: no target");
   if (resolution < 2 || resolution > 8192)
-    throw std::invalid_argument("GridReference::compute: resolution must be in [2, 8192], got " +
+    throw std::invalid_argument("grid reference: the resolution must be in [2, 8192] cells, got " +
                                 std::to_string(resolution));
   auto ref = std::shared_ptr<GridReference>(new GridReference());
   ref->target_ = target;
@@ -333,9 +333,8 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
   const Box& b = ref->box_;
   if (!(std::isfinite(b.xmin) && std::isfinite(b.xmax) && std::isfinite(b.ymin) &&
         std::isfinite(b.ymax) && b.xmin < b.xmax && b.ymin < b.ymax))
-    throw std::invalid_argument(
-        "GridReference::compute: the box must be finite with xmin < xmax "
-        "and ymin < ymax");
+    throw std::invalid_argument("grid reference of '" + target->kind() +
+                                "': the view box must be finite with xmin < xmax and ymin < ymax");
   const int nx = resolution, ny = resolution, n = nx * ny;
   ref->nx_ = nx;
   ref->ny_ = ny;

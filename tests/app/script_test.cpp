@@ -38,6 +38,12 @@ TEST(Script, RejectsBadArgumentCountsAndNumbers) {
   EXPECT_NO_THROW(parse_script("pause\nidle 20\n", "t"));
   EXPECT_THROW(parse_script("idle\n", "t"), ScriptError);
   EXPECT_THROW(parse_script("idle soon\n", "t"), ScriptError);
+  // Defect 8 of issue 19: seeds out of range are refused, not clamped to 2^64 - 1.
+  EXPECT_THROW(parse_script("reseed -1\n", "t"), ScriptError);
+  EXPECT_THROW(parse_script("reseed 18446744073709551616\n", "t"), ScriptError);
+  EXPECT_THROW(parse_script("reseed 1.5\n", "t"), ScriptError);
+  EXPECT_NO_THROW(parse_script("reseed 18446744073709551615\n", "t"));
+  EXPECT_THROW(parse_script("step -5\n", "t"), ScriptError);
 }
 
 // `idle SECONDS` hands the loop over until the main loop says the time is up; then the next

@@ -3,6 +3,7 @@
 // CSV export exercised. The heat map needs GL and is absent here (AppState::renderer is null).
 #include <gtest/gtest.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -11,6 +12,8 @@
 
 #include "app/ui/app_state.h"
 #include "app/ui/controls_panel.h"
+#include "app/ui/script.h"
+#include "app/ui/status_bar.h"
 
 namespace ss::ui {
 
@@ -102,6 +105,102 @@ TEST(UiHeadless, BadScenarioTextIsReportedNotFatal) {
       << app.messages.back().text;
   EXPECT_FALSE(open_scenario_file(app, "/nonexistent/scenario.json"));
   imgui.frame(app);  // the UI keeps drawing
+  app.session.reset();
+}
+
+// A formula that passes the scenario checks (its 256-cell check grid sees cos(...) = 1 at every
+// node) but whose 512-cell grid reference meets log(cos(...)) = log(-1) = NaN at every cell
+// centre: the reference fails after the scenario was accepted.
+Scenario scenario_whose_reference_fails() {
+  Scenario sc = small_scenario();
+  sc.name = "reference fails";
+  sc.target = TargetSpec{};
+  sc.target.kind = "formula";
+  sc.target.log_density = "-(x^2+y^2)/2 + log(cos(102.4*3.141592653589793*(x+5)))";
+  sc.target.box = Box{-5, 5, -5, 5};
+  return sc;
+}
+
+// Defect 5 of issue 19: the GUI used to stay on "computing the reference..." with its methods
+// "[running]" at 0 it/s. Now it says why and shows the default scenario, as the user guide says.
+TEST(UiHeadless, AScenarioWhoseReferenceFailsFallsBackToTheDefault) {
+  HeadlessImGui imgui;
+  AppState app;
+  app.headless = true;
+  app.gallery_dir = std::string(SS_SOURCE_DIR) + "/assets/scenarios";
+  const Scenario bad = scenario_whose_reference_fails();
+  ASSERT_NO_THROW(validate_scenario(bad, "test"));
+  app.session = std::make_unique<Session>(bad);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!(app.snap && app.snap->reference) && std::chrono::steady_clock::now() < deadline) {
+    imgui.frame(app);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(app.snap && app.snap->reference) << "no reference within 60 s";
+  EXPECT_EQ(app.snap->scenario->name, default_scenario(app).name);
+  EXPECT_TRUE(app.fell_back);
+  bool said_why = false;
+  for (const UiMessage& m : app.messages)
+    said_why = said_why || (m.level == UiMessage::Level::error &&
+                            m.text.find("reference fails") != std::string::npos &&
+                            m.text.find("NaN") != std::string::npos &&
+                            m.text.find("default scenario") != std::string::npos);
+  EXPECT_TRUE(said_why);
+  // Opening the bad scenario again is refused by the engine and the default stays.
+  app.session->post(cmd::LoadScenario{bad});
+  app.session->sync();
+  imgui.frame(app);
+  EXPECT_TRUE(app.snap->reference);
+  EXPECT_EQ(app.snap->scenario->name, default_scenario(app).name);
+  app.session.reset();
+}
+
+// Defect 6 of issue 19: errors a script provokes — in the app (unknown target, target knob out
+// of range, a screenshot without a window) and in the engine (a method knob out of range) — are
+// counted, so the program exits 1; before, only the script's own checks were.
+TEST(UiHeadless, ScriptFailuresAreCountedIncludingEngineRejections) {
+  HeadlessImGui imgui;
+  AppState app;
+  app.headless = true;
+  app.session = std::make_unique<Session>(small_scenario());
+  app.session->sync();
+  imgui.frame(app);
+  ScriptPlayer ok(parse_script("step 2\nparam SVGD step_size 0.05\n", "ok.ss"));
+  imgui.frame(app);
+  ok.after_frame(app);
+  EXPECT_EQ(ok.finish(app), 0);
+  ScriptPlayer bad(
+      parse_script("target no_such_target\ntarget_param radius 999\nparam SVGD particles 1e9\n"
+                   "screenshot x.png\n",
+                   "bad.ss"));
+  imgui.frame(app);
+  bad.after_frame(app);
+  while (!bad.done()) {
+    imgui.frame(app);
+    bad.after_frame(app);
+  }
+  EXPECT_EQ(bad.finish(app), 4);
+  app.session.reset();
+}
+
+// Defect 9 of issue 19: a long error used to push the status bar's "dismiss" button off screen.
+TEST(UiHeadless, LongStatusErrorsKeepDismissOnScreen) {
+  HeadlessImGui imgui;
+  AppState app;
+  app.headless = true;
+  app.session = std::make_unique<Session>(small_scenario());
+  app.session->sync();
+  imgui.frame(app);
+  report_error(app, "cannot open scenario: " + std::string(600, 'x') + " the end");
+  for (int i = 0; i < 2; ++i) imgui.frame(app);
+  ImGuiWindow* status = ImGui::FindWindowByName("Status");
+  ASSERT_NE(status, nullptr);
+  EXPECT_LE(status->DC.CursorMaxPos.x, status->Pos.x + status->Size.x + 1)
+      << "something in the status bar ends beyond its right edge";
+  const std::string text = elide_to_width("abcdef", 1e6f);
+  EXPECT_EQ(text, "abcdef");
+  EXPECT_EQ(elide_to_width(std::string(500, 'x'), 100).substr(0, 3), "xxx");
+  EXPECT_LE(ImGui::CalcTextSize(elide_to_width(std::string(500, 'x'), 100).c_str()).x, 100.0f);
   app.session.reset();
 }
 

@@ -335,6 +335,25 @@ TEST(Session, DivergenceWithoutPerStepCheck) {
   check_snapshot(*snap, o.display_points);
 }
 
+// Defect 4 of issue 19: a run whose samples leave the view box far behind (finite, no NaN) stops
+// as diverged at the next view refresh or metric pass, with a reason; the other run goes on.
+TEST(Session, EscapedSamplesStopTheRunWithAReason) {
+  Scenario sc = walker_scenario(2, 50);
+  sc.methods[0].params["escape_at"] = 15;
+  SessionOptions o = test_options(1, Scheduling::round_robin);
+  Session s(sc, o);
+  auto snap = run_to_end(s);
+  const RunSnapshot& escaped = snap->runs[0];
+  EXPECT_EQ(escaped.state, RunState::diverged);
+  EXPECT_GE(escaped.status.iteration, 15);
+  EXPECT_LE(escaped.status.iteration, 20);  // the metric pass at 20 checks at the latest
+  EXPECT_NE(escaped.status.reason.find("escaped far outside the view box"), std::string::npos)
+      << escaped.status.reason;
+  EXPECT_EQ(snap->runs[1].state, RunState::finished);
+  EXPECT_EQ(snap->runs[1].iteration, 50);
+  check_snapshot(*snap, o.display_points);
+}
+
 TEST(Session, ParametersAreValidatedAndNeedsResetKnobsRestart) {
   Session s(walker_scenario(1, 1000), test_options());
   const RunId id = s.snapshot()->runs[0].id;

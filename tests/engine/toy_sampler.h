@@ -1,8 +1,9 @@
 // A tiny deterministic sampler for engine tests: n particles doing unadjusted Langevin steps
 // x ← x + h·∇log p(x) + sqrt(2h)·ξ. Knobs: particles (needs_reset), step_size, explode_at (the
-// iteration at which the positions are set to NaN, to test divergence handling; 0 = never) and
-// throw_at (the iteration at which step() throws; 0 = never). Plus a catalog that exposes it as
-// kind "walker" so scenarios and sessions can use it.
+// iteration at which the positions are set to NaN, to test divergence handling; 0 = never),
+// escape_at (the iteration at which one particle jumps to the finite but far-away x = 1e7; 0 =
+// never) and throw_at (the iteration at which step() throws; 0 = never). Plus a catalog that
+// exposes it as kind "walker" so scenarios and sessions can use it.
 #pragma once
 
 #include <cmath>
@@ -23,6 +24,7 @@ class WalkerSampler : public Sampler {
         {"step_size", 0.01, 1e-6, 1.0, "Langevin step size", false, {}, true, false},
         {"explode_at", 0, 0, 1e9, "iteration at which positions become NaN", true},
         {"throw_at", 0, 0, 1e9, "iteration at which step() throws", true},
+        {"escape_at", 0, 0, 1e9, "iteration at which a particle jumps to x = 1e7", true},
     };
     return t;
   }
@@ -48,6 +50,7 @@ class WalkerSampler : public Sampler {
     iteration_ = next;
     if (param("explode_at") > 0 && iteration_ >= std::int64_t(param("explode_at")))
       x_(0, 0) = std::numeric_limits<double>::quiet_NaN();
+    if (param("escape_at") > 0 && iteration_ == std::int64_t(param("escape_at"))) x_(1, 0) = 1e7;
   }
   void evaluation_samples(int n, Points& out) override {
     out = x_.topRows(std::min<Eigen::Index>(n, x_.rows()));

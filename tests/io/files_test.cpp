@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <random>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace ss {
 namespace {
 
@@ -68,6 +71,44 @@ TEST(Files, AtomicWriteReplacesAndLeavesNoTemporary) {
   EXPECT_EQ(files, 1);
   EXPECT_THROW(write_file_atomically(dir / "missing_dir" / "b.txt", "x"), std::runtime_error);
   EXPECT_THROW(read_file_text(dir / "nope.txt"), std::runtime_error);
+  fs::remove_all(dir);
+}
+
+// Defect 9 of issue 19: control characters cannot reach a terminal raw.
+TEST(Files, PrintableEscapesControlCharacters) {
+  EXPECT_EQ(printable("SVGD"), "SVGD");
+  EXPECT_EQ(printable("a\rb\x1b[2Jc\x07\x7f"), "a\\x0db\\x1b[2Jc\\x07\\x7f");
+  EXPECT_EQ(printable("caf\xc3\xa9"), "caf\xc3\xa9");  // UTF-8 kept
+}
+
+std::string read_error(const fs::path& path, std::size_t max_bytes = kMaxReadBytes) {
+  try {
+    read_file_text(path, max_bytes);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Defect 7 of issue 19: a directory, a FIFO, /dev/zero and an oversized file are refused with a
+// clear message, before anything blocks or reads without end.
+TEST(Files, ReadRefusesDirectoriesPipesDevicesAndLargeFiles) {
+  const fs::path dir = fs::temp_directory_path() / ("ss_read_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  EXPECT_NE(read_error(dir).find("is a directory"), std::string::npos) << read_error(dir);
+  const fs::path fifo = dir / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_NE(read_error(fifo).find("not a regular file"), std::string::npos) << read_error(fifo);
+  EXPECT_NE(read_error("/dev/zero").find("not a regular file"), std::string::npos);
+  write_file_atomically(dir / "big.txt", std::string(5000, 'a'));
+  EXPECT_EQ(read_file_text(dir / "big.txt", 5000).size(), 5000u);
+  const std::string big = read_error(dir / "big.txt", 4999);
+  EXPECT_NE(big.find("larger than"), std::string::npos) << big;
+  EXPECT_NE(big.find("big.txt"), std::string::npos) << big;
+  EXPECT_NE(read_error(dir / "nope.txt").find("No such file"), std::string::npos);
+  write_file_atomically(dir / "empty.txt", "");
+  EXPECT_EQ(read_file_text(dir / "empty.txt"), "");
   fs::remove_all(dir);
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/io/files.h"
@@ -121,6 +122,43 @@ TEST(Scenario, ErrorsNameFileAndField) {
     EXPECT_EQ(e.file, "/nonexistent/dir/s.json");
     EXPECT_NE(e.message.find("cannot read"), std::string::npos);
   }
+}
+
+// Defect 7 of issue 19: oversized files and texts, directories and FIFOs are refused up front
+// with a clear message naming the file (no gigabytes of parsing, no blocking read).
+TEST(Scenario, RefusesOversizedFilesDirectoriesAndPipes) {
+  const auto message = [](auto&& load) {
+    try {
+      load();
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string huge(kMaxScenarioBytes + 1, ' ');
+  const std::string text_error =
+      message([&] { parse_scenario(huge, "<clipboard>", walker_catalog()); });
+  EXPECT_NE(text_error.find("<clipboard>: (document): larger than 4 MiB"), std::string::npos)
+      << text_error;
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("ss_scenario_refuse_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  write_file_atomically(dir / "big.json", huge);
+  const std::string file_error =
+      message([&] { load_scenario(dir / "big.json", walker_catalog()); });
+  EXPECT_NE(file_error.find("big.json"), std::string::npos) << file_error;
+  EXPECT_NE(file_error.find("larger than 4 MiB"), std::string::npos) << file_error;
+  const std::string dir_error = message([&] { load_scenario(dir, walker_catalog()); });
+  EXPECT_NE(dir_error.find("is a directory"), std::string::npos) << dir_error;
+  EXPECT_EQ(dir_error.find("empty file"), std::string::npos) << dir_error;
+  ASSERT_EQ(::mkfifo((dir / "fifo.json").c_str(), 0600), 0);
+  const std::string fifo_error =
+      message([&] { load_scenario(dir / "fifo.json", walker_catalog()); });
+  EXPECT_NE(fifo_error.find("not a regular file"), std::string::npos) << fifo_error;
+  const std::string zero_error = message([&] { load_scenario("/dev/zero", walker_catalog()); });
+  EXPECT_NE(zero_error.find("not a regular file"), std::string::npos) << zero_error;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Scenario, ValidateInMemory) {
