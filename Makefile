@@ -1,8 +1,9 @@
 # samplescope — the two commands a newcomer needs:
 #   make run    install missing Debian packages, build Release, open the app on the default scenario
 #   make test   build and run every test (incl. headless UI tests under Xvfb), then the core tests
-#               again under ASan+UBSan and the engine tests under ThreadSanitizer
-.PHONY: run test build deps bench format fuzz clean
+#               again under ASan+UBSan and the engine tests under ThreadSanitizer; it checks
+#               first that every tracked C++ file is clang-formatted
+.PHONY: run test build deps bench format format-check fuzz clean
 
 SCENARIO ?= assets/scenarios/default.json
 
@@ -19,13 +20,18 @@ run: build
 	  exit 1; fi
 	@./build/release/app/samplescope --scenario $(SCENARIO)
 
-test: build
+test: build format-check
 	@ctest --preset release -j2
 	@cmake --preset asan >/dev/null && cmake --build --preset asan
 	@ctest --preset asan -j2
 	@cmake --preset tsan >/dev/null && cmake --build --preset tsan --target tests_engine
 	@$(MAKE) --no-print-directory fuzz
 	@ctest --preset tsan
+
+# Every tracked C++ file must be clang-formatted (.clang-format at the root); `make format` fixes it.
+format-check: deps
+	@git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror \
+	  || { echo "clang-format: the files above differ; run make format"; exit 1; }
 
 bench: build
 	@for b in build/release/bench/bench_*; do echo "== $$b"; $$b --benchmark_min_time=0.2; done

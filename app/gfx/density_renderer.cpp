@@ -261,8 +261,7 @@ void DensityRenderer::drop_image(int key) {
   images_.erase(it);
 }
 
-void DensityRenderer::draw_image(ImDrawList* dl, int key, ImVec2 min, ImVec2 max,
-                                 float fb_scale) {
+void DensityRenderer::draw_image(ImDrawList* dl, int key, ImVec2 min, ImVec2 max, float fb_scale) {
   const auto it = images_.find(key);
   if (!ok() || it == images_.end()) return;
   // Uploaded top row first, so the texture's row 0 is the image's top: a flipped copy.

@@ -67,8 +67,8 @@ std::uint64_t RetainedRenderer::hash_draw_list(const ImDrawList& list) {
       ImVec4 clip;
       std::uint64_t texture;
       unsigned vtx_offset, idx_offset, elements;
-    } key{c.ClipRect, std::uint64_t(reinterpret_cast<std::uintptr_t>(c.TextureId)),
-          c.VtxOffset, c.IdxOffset, c.ElemCount};
+    } key{c.ClipRect, std::uint64_t(reinterpret_cast<std::uintptr_t>(c.TextureId)), c.VtxOffset,
+          c.IdxOffset, c.ElemCount};
     h = mix_bytes(h, &key, sizeof key);
   }
   return h;
@@ -115,9 +115,9 @@ void RetainedRenderer::render(ImDrawData* dd) {
     const int w = x1 - x0, h = y1 - y0;
     if (w <= 0 || h <= 0) continue;
     Layer& l = layers_[owner];
-    const std::uint64_t hash =
-        mix_bytes(hash_draw_list(*list), &dd->DisplayPos, sizeof(ImVec2)) ^ std::uint64_t(x0) ^
-        (std::uint64_t(y0) << 20) ^ (std::uint64_t(w) << 40);
+    const std::uint64_t hash = mix_bytes(hash_draw_list(*list), &dd->DisplayPos, sizeof(ImVec2)) ^
+                               std::uint64_t(x0) ^ (std::uint64_t(y0) << 20) ^
+                               (std::uint64_t(w) << 40);
     if (!l.valid || l.hash != hash || l.width != w || l.height != h) {
       if (l.width != w || l.height != h || !l.color) {
         allocate_rgba_target(l.fbo, l.color, w, h);

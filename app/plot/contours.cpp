@@ -21,8 +21,7 @@ void iso_segments(std::span<const float> f, int nx, int ny, float level,
       const float v0 = at(x, y), v1 = at(x + 1, y), v2 = at(x + 1, y + 1), v3 = at(x, y + 1);
       if (!(std::isfinite(v0) && std::isfinite(v1) && std::isfinite(v2) && std::isfinite(v3)))
         continue;
-      const int code = (v0 >= level) | (v1 >= level) << 1 | (v2 >= level) << 2 |
-                       (v3 >= level) << 3;
+      const int code = (v0 >= level) | (v1 >= level) << 1 | (v2 >= level) << 2 | (v3 >= level) << 3;
       if (code == 0 || code == 15) continue;
       // Edge points: e0 bottom (v0-v1), e1 right (v1-v2), e2 top (v3-v2), e3 left (v0-v3).
       const float fx = float(x), fy = float(y);
@@ -37,13 +36,32 @@ void iso_segments(std::span<const float> f, int nx, int ny, float level,
           out.push_back(Segment{e[i][0], e[i][1], e[j][0], e[j][1]});
       };
       switch (code) {
-        case 1: case 14: seg(3, 0); break;
-        case 2: case 13: seg(0, 1); break;
-        case 3: case 12: seg(3, 1); break;
-        case 4: case 11: seg(1, 2); break;
-        case 6: case 9: seg(0, 2); break;
-        case 7: case 8: seg(3, 2); break;
-        case 5: case 10: {
+        case 1:
+        case 14:
+          seg(3, 0);
+          break;
+        case 2:
+        case 13:
+          seg(0, 1);
+          break;
+        case 3:
+        case 12:
+          seg(3, 1);
+          break;
+        case 4:
+        case 11:
+          seg(1, 2);
+          break;
+        case 6:
+        case 9:
+          seg(0, 2);
+          break;
+        case 7:
+        case 8:
+          seg(3, 2);
+          break;
+        case 5:
+        case 10: {
           // Saddle: v0 and v2 on one side, v1 and v3 on the other. If the centre is on v0's
           // side, v0 and v2 connect through the middle and the lines cut off v1 and v3.
           const bool centre_high = 0.25f * (v0 + v1 + v2 + v3) >= level;
@@ -57,7 +75,8 @@ void iso_segments(std::span<const float> f, int nx, int ny, float level,
           }
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
 }

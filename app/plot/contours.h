@@ -16,7 +16,6 @@ using Segment = std::array<float, 4>;
 /// nx × ny grid `f` (row-major, row r at y = r). Cells with a non-finite corner are skipped (a
 /// log density may be −inf). Saddle cells are resolved by the value at the cell centre, so the
 /// lines of neighbouring cells join up and never cross.
-void iso_segments(std::span<const float> f, int nx, int ny, float level,
-                  std::vector<Segment>& out);
+void iso_segments(std::span<const float> f, int nx, int ny, float level, std::vector<Segment>& out);
 
 }  // namespace ss::plot

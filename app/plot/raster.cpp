@@ -64,8 +64,7 @@ void Raster::blend_image(const std::uint32_t* src) {
 void Raster::blend(int x, int y, ImU32 col, float coverage) {
   if (x < 0 || y < 0 || x >= w_ || y >= h_ || !(coverage > 0)) return;
   const float cov = std::min(coverage, 1.0f);
-  const std::uint32_t a =
-      std::uint32_t(std::lround(float(channel(col, IM_COL32_A_SHIFT)) * cov));
+  const std::uint32_t a = std::uint32_t(std::lround(float(channel(col, IM_COL32_A_SHIFT)) * cov));
   std::uint32_t& d = px_[size_t(y) * size_t(w_) + size_t(x)];
   d = over(d, channel(col, IM_COL32_R_SHIFT), channel(col, IM_COL32_G_SHIFT),
            channel(col, IM_COL32_B_SHIFT), a);

@@ -262,7 +262,8 @@ void post_mixture(AppState& app, bool force) {
 // each of the overlay's score arrows: the learned score (run colour) against the true score
 // (white) on one length scale, the longest arrow of either field 8 % of the view.
 template <class Draw>
-void for_each_score_arrow(const AppState& app, RunId id, const std::shared_ptr<const Target>& target,
+void for_each_score_arrow(const AppState& app, RunId id,
+                          const std::shared_ptr<const Target>& target,
                           const std::shared_ptr<const SamplerOverlay>& overlay,
                           const plot::CanvasTransform& t, const Draw& draw) {
   const SamplerOverlay& ov = *overlay;
@@ -288,14 +289,14 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
   const ImVec2 a = t.min, b = t.max;
   // The heat map image carries the canvas background (HeatmapStyle::background); without it
   // the background is a plain fill.
-  const bool heat_map = s.reference && app.display.show_density && app.renderer &&
-                        app.renderer->has(kReferenceSlot);
+  const bool heat_map =
+      s.reference && app.display.show_density && app.renderer && app.renderer->has(kReferenceSlot);
   if (!heat_map) dl->AddRectFilled(a, b, kCanvasBackground);
   if (heat_map) {
     const Box& box = s.reference->box();
     app.renderer->draw_cached(dl, kReferenceSlot, kReferenceSlot, a, b,
-                              t.to_screen(box.xmin, box.ymax), t.to_screen(box.xmax, box.ymin),
-                              hs, io.DisplayFramebufferScale.x);
+                              t.to_screen(box.xmin, box.ymax), t.to_screen(box.xmax, box.ymin), hs,
+                              io.DisplayFramebufferScale.x);
   }
   if (!run) return;
   if (app.display.show_overlays && run->overlay) {
@@ -395,9 +396,8 @@ std::map<RunId, CanvasLayer>& layers() {
 // The canvas's busy layer composited on the CPU (app/plot/raster.h) and copied to the screen as
 // one image: the heat map read back from its cached render, the flow-density contours, trails,
 // markers and score arrows. Rebuilt only when its inputs change.
-void draw_layer_raster(AppState& app, int k, const RunSnapshot& run,
-                       const plot::CanvasTransform& t, const gfx::HeatmapStyle& hs,
-                       ImDrawList* dl) {
+void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot::CanvasTransform& t,
+                       const gfx::HeatmapStyle& hs, ImDrawList* dl) {
   const Snapshot& s = *app.snap;
   const float fbs = ImGui::GetIO().DisplayFramebufferScale.x;
   const ImVec2 a = t.min, b = t.max;

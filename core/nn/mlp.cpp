@@ -443,12 +443,15 @@ void Mlp::backward_impl(ConstRowsRef grad_y, double* grad_x, bool parameter_grad
     return;
   }
   const Index P = params_.size();
-  for_each_index(groups, threads, [&](Index g) {
-    const Index b0 = g * blocks / groups, b1 = (g + 1) * blocks / groups;
-    for (Index b = b0; b < b1; ++b)
-      backward_block(grad_y, b * kBlock, std::min(kBlock, n - b * kBlock), partial_.data() + g * P,
-                     b > b0, grad_x);
-  }, /*reverse=*/true);
+  for_each_index(
+      groups, threads,
+      [&](Index g) {
+        const Index b0 = g * blocks / groups, b1 = (g + 1) * blocks / groups;
+        for (Index b = b0; b < b1; ++b)
+          backward_block(grad_y, b * kBlock, std::min(kBlock, n - b * kBlock),
+                         partial_.data() + g * P, b > b0, grad_x);
+      },
+      /*reverse=*/true);
   // Sum of the partials, parallel over parameter ranges (the order per entry is fixed).
   const Index chunks = (P + 4095) / 4096;
   for_each_index(chunks, threads, [&](Index c) {

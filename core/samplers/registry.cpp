@@ -4,11 +4,11 @@
 
 #include "core/samplers/amortized_svgd.h"
 #include "core/samplers/dft.h"
-#include "core/samplers/kl_ns.h"
-#include "core/samplers/svgd.h"
-#include "core/samplers/langevin.h"
 #include "core/samplers/flowmc.h"
+#include "core/samplers/kl_ns.h"
+#include "core/samplers/langevin.h"
 #include "core/samplers/sampler.h"
+#include "core/samplers/svgd.h"
 
 namespace ss {
 
@@ -68,7 +68,9 @@ std::unique_ptr<Sampler> make_sampler(const std::string& kind, std::shared_ptr<c
   return s;
 }
 
-const ParamTable& sampler_param_table(const std::string& kind) { return entry(kind).table(); }
+const ParamTable& sampler_param_table(const std::string& kind) {
+  return entry(kind).table();
+}
 
 std::vector<std::string> sampler_kinds() {
   std::vector<std::string> kinds;
@@ -76,7 +78,11 @@ std::vector<std::string> sampler_kinds() {
   return kinds;
 }
 
-std::string sampler_about(const std::string& kind) { return entry(kind).about; }
-std::string sampler_display_name(const std::string& kind) { return entry(kind).display_name; }
+std::string sampler_about(const std::string& kind) {
+  return entry(kind).about;
+}
+std::string sampler_display_name(const std::string& kind) {
+  return entry(kind).display_name;
+}
 
 }  // namespace ss

@@ -2,8 +2,8 @@
 //
 // Built-in targets are written once as a template over the scalar type (double or ss::Jet) and
 // derive from GenericTarget, which supplies the batched, TBB-parallel evaluate(): log density from
-// the double instantiation, score and Hessian from second-order forward-mode AD (core/common/jet.h).
-// Every target's derivatives are checked against central finite differences in
+// the double instantiation, score and Hessian from second-order forward-mode AD
+// (core/common/jet.h). Every target's derivatives are checked against central finite differences in
 // tests/targets/targets_test.cpp, including far in the tails (no NaN or overflow at ‖x‖ = 50).
 #pragma once
 

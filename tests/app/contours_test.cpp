@@ -40,9 +40,8 @@ TEST(Contours, LinearFieldGivesTheExactLine) {
 // the segments form one closed loop (every end point shared by exactly two segments), also where
 // the circle passes exactly through grid points (level −36 hits (4, 10), (16, 10), ...).
 TEST(Contours, RadialFieldGivesAClosedCircle) {
-  const auto f = grid(21, 21, [](float x, float y) {
-    return -((x - 10) * (x - 10) + (y - 10) * (y - 10));
-  });
+  const auto f =
+      grid(21, 21, [](float x, float y) { return -((x - 10) * (x - 10) + (y - 10) * (y - 10)); });
   std::vector<Segment> segs;
   iso_segments(f, 21, 21, -36.0f, segs);
   ASSERT_GT(segs.size(), 30u);

@@ -134,8 +134,7 @@ TEST(Raster, EverythingIsClippedToTheImage) {
   Raster r;
   r.resize(20, 10);
   r.fill(IM_COL32(0, 0, 0, 0));
-  const ImVec2 pts[] = {ImVec2(-3, -3), ImVec2(19.9f, 9.9f), ImVec2(1e9f, -1e9f),
-                        ImVec2(NAN, 2)};
+  const ImVec2 pts[] = {ImVec2(-3, -3), ImVec2(19.9f, 9.9f), ImVec2(1e9f, -1e9f), ImVec2(NAN, 2)};
   r.draw_markers(pts, 12.0f, IM_COL32_WHITE);
   r.draw_markers(pts, 30.0f, IM_COL32_WHITE);  // bigger than the largest sprite: scaled
   r.draw_line(ImVec2(-100, -40), ImVec2(200, 60), IM_COL32_WHITE, 2.0f);

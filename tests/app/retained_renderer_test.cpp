@@ -63,12 +63,10 @@ TEST(RetainedRenderer, HashFollowsTheGeometryAndNothingElse) {
   EXPECT_NE(frame_hash(scene(IM_COL32(200, 0, 0, 255), 30.5f, false)), base);
   EXPECT_NE(frame_hash(scene(IM_COL32(200, 0, 0, 255), 30, true)), base);
   // Text that changed by one character.
-  const std::uint64_t t1 = frame_hash([](ImDrawList* dl) {
-    dl->AddText(ImVec2(30, 80), IM_COL32_WHITE, "iteration 100");
-  });
-  const std::uint64_t t2 = frame_hash([](ImDrawList* dl) {
-    dl->AddText(ImVec2(30, 80), IM_COL32_WHITE, "iteration 101");
-  });
+  const std::uint64_t t1 = frame_hash(
+      [](ImDrawList* dl) { dl->AddText(ImVec2(30, 80), IM_COL32_WHITE, "iteration 100"); });
+  const std::uint64_t t2 = frame_hash(
+      [](ImDrawList* dl) { dl->AddText(ImVec2(30, 80), IM_COL32_WHITE, "iteration 101"); });
   EXPECT_NE(t1, t2);
 }
 
