@@ -25,6 +25,7 @@
 #include "app/gfx/density_renderer.h"
 #include "app/gfx/retained_renderer.h"
 #include "app/gfx/screenshot.h"
+#include "app/install/resource_paths.h"
 #include "app/plot/markers.h"
 #include "app/ui/app_state.h"
 #include "app/ui/frame_stats.h"
@@ -87,14 +88,9 @@ void install_event_counters(GLFWwindow* w) {
   glfwSetDropCallback(w, [](GLFWwindow* x, int, const char**) { count_event(x); });
 }
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-// Chooses the scenario: the file given, else the default gallery file, else the built-in one.
+// Chooses the scenario: the file given, else the gallery's default.json, else the built-in one.
 // A bad file is reported (in the UI and on stderr) and the default is used instead.
-ss::Scenario initial_scenario(const std::string& file, const std::string& asset_dir,
+ss::Scenario initial_scenario(const std::string& file, const std::filesystem::path& gallery_dir,
                               std::string& path_used, std::vector<std::string>& errors) {
   if (!file.empty()) {
     try {
@@ -105,7 +101,7 @@ ss::Scenario initial_scenario(const std::string& file, const std::string& asset_
                        " (showing the default scenario instead)");
     }
   }
-  const std::filesystem::path def = std::filesystem::path(asset_dir) / "scenarios" / "default.json";
+  const std::filesystem::path def = gallery_dir / "default.json";
   std::error_code ec;
   if (std::filesystem::exists(def, ec)) {
     try {
@@ -225,10 +221,10 @@ int main(int argc, char** argv) {
 
   ss::ui::AppState app;
   app.dpi_scale = dpi;
-  app.gallery_dir = (std::filesystem::path(SS_ASSET_DIR) / "scenarios").string();
+  // Shaders and gallery: relative to the executable or the install prefix, never the source tree.
+  app.gallery_dir = ss::install::gallery_dir().string();
   if (!reproducible) app.display = ss::ui::load_display_options(cfg_dir);
-  auto renderer =
-      std::make_unique<ss::gfx::DensityRenderer>(env_or("SAMPLESCOPE_SHADER_DIR", SS_SHADER_DIR));
+  auto renderer = std::make_unique<ss::gfx::DensityRenderer>(ss::install::shader_dir().string());
   if (renderer->ok())
     app.renderer = renderer.get();
   else
@@ -242,7 +238,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> errors;
   std::string path_used;
-  ss::Scenario scenario = initial_scenario(scenario_file, SS_ASSET_DIR, path_used, errors);
+  ss::Scenario scenario = initial_scenario(scenario_file, app.gallery_dir, path_used, errors);
   try {
     app.session = std::make_unique<ss::Session>(std::move(scenario));
     app.scenario_path = path_used;
