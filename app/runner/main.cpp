@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/runner/sweep.h"
 #include "core/engine/session.h"
 #include "core/io/files.h"
 #include "core/io/scenario.h"
@@ -195,6 +196,8 @@ int run_main(int argc, char** argv) {
       "samples_<label>.csv and summary.json"};
   std::string scenario_path, out_dir, seed_text, budget_text;
   int threads = 0;
+  app.footer(
+      "Sweeps: samplescope-run --sweep FILE --out DIR [--jobs N] [--shard I/N] (--sweep --help)");
   app.add_option("scenario", scenario_path, "scenario JSON file (schema 1)")->required();
   app.add_option("--out", out_dir, "output folder (created if missing)")->required();
   // Seed and budget are read as text and parsed strictly: CLI11's integer conversion would clamp
@@ -304,6 +307,7 @@ int run_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (ss::runner::is_sweep_command(argc, argv)) return ss::runner::sweep_main(argc, argv);
   try {
     return run_main(argc, argv);
   } catch (const ScenarioError& e) {
