@@ -3,7 +3,7 @@
 #   make test   build and run every test (incl. headless UI tests under Xvfb), then the core tests
 #               again under ASan+UBSan and the engine tests under ThreadSanitizer; it checks
 #               first that every tracked C++ file is clang-formatted
-.PHONY: run test build deps bench format format-check fuzz clean
+.PHONY: run test build deps bench format format-check fuzz clean package
 
 SCENARIO ?= assets/scenarios/default.json
 
@@ -32,6 +32,10 @@ test: build format-check
 format-check: deps
 	@git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror \
 	  || { echo "clang-format: the files above differ; run make format"; exit 1; }
+
+# The Debian package (CPack): build/release/samplescope_<version>_amd64.deb
+package: build
+	@cmake --build --preset release --target package
 
 bench: build
 	@for b in build/release/bench/bench_*; do echo "== $$b"; $$b --benchmark_min_time=0.2; done

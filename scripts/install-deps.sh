@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   libimgui-dev libglfw3-dev libgl-dev libstb-dev
   xvfb xauth
+  parallel appstream desktop-file-utils
   clang libclang-rt-14-dev clang-format
 )
 

@@ -85,10 +85,13 @@ std::string last_lines(const fs::path& file, int n) {
     return "";
   }
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  std::size_t pos = text.size();
-  for (int k = 0; k < n && pos != std::string::npos && pos > 0; ++k)
-    pos = text.rfind('\n', pos - 1);
-  return pos == std::string::npos ? text : text.substr(pos + 1);
+  std::size_t start = text.size();
+  for (int k = 0; k < n && start > 0; ++k) {
+    const std::size_t nl = text.rfind('\n', start - 1);
+    start = nl == std::string::npos ? 0 : nl;
+  }
+  if (start < text.size() && text[start] == '\n') ++start;
+  return text.substr(start);
 }
 
 struct Running {
@@ -316,10 +319,13 @@ int run_sweep(int argc, char** argv) {
         f["message"] = last_lines(dir / "run.log", 3);
         write_file_atomically(dir / "failed.json", f.dump(2) + "\n");
         failed.push_back(cell.id);
+        const std::string how = exited ? "exit status " + std::to_string(code)
+                                : r > 0 && WIFSIGNALED(status)
+                                    ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                    : std::string("lost");
+        const std::string message = f["message"].get<std::string>();
         std::cerr << (tty ? "\r\x1b[K" : "") << "samplescope-run: cell " << cell.id << " failed ("
-                  << (exited ? "exit status " + std::to_string(code)
-                             : std::string("killed by a signal"))
-                  << "): " << f["message"].get<std::string>() << "\n";
+                  << how << ")" << (message.empty() ? "" : ": " + message) << "\n";
       }
       running.erase(running.begin() + std::ptrdiff_t(k));
     }

@@ -47,7 +47,7 @@ void read_cell(CellResult& cell) {
     try {
       const auto j = json::parse(read_file_text(dir / "failed.json"));
       std::string why = j.contains("exit_status") ? "exit status " + j["exit_status"].dump()
-                        : j.contains("signal")    ? "signal " + j["signal"].dump()
+                        : j.contains("signal")    ? "killed by signal " + j["signal"].dump()
                                                   : "failed";
       if (j.contains("message") && j["message"].is_string())
         why += ": " + j["message"].get<std::string>();
