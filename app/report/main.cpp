@@ -67,10 +67,12 @@ std::map<std::string, Figure> collect_curves(const Report& report,
     std::string panel, rest;
     for (const auto& a : c.axes) {
       if (a.axis == "seed") continue;
-      const std::string text =
-          axis_short_name(a.axis) + "=" + axis_display(report, a.axis, a.value_json);
-      (is_target_axis(a.axis) ? panel : rest) +=
-          (is_target_axis(a.axis) ? (panel.empty() ? "" : ", ") : std::string(", ")) + text;
+      const std::string value = axis_display(report, a.axis, a.value_json);
+      const std::string text = axis_short_name(a.axis) + "=" + value;
+      if (is_target_axis(a.axis))
+        panel += (panel.empty() ? "" : ", ") + text;
+      else if (!(a.axis == "methods" && c.methods.size() == 1 && value == c.methods[0].label))
+        rest += ", " + text;  // a one-method list only repeats the label
     }
     if (panel.empty()) panel = c.target;
     std::set<std::string> ok_labels;
@@ -107,8 +109,18 @@ bool draw_figure(const Figure& fig, const fs::path& png, std::string& error) {
   if (panels.empty()) return false;
   const int cols = std::min<int>(3, int(panels.size()));
   const int rows = (int(panels.size()) + cols - 1) / cols;
-  const float pw = 620, ph = 440, pad = 12, title_h = 34;
-  const int W = int(cols * pw + (cols + 1) * pad), H = int(title_h + rows * (ph + pad) + pad);
+  // One colour per line, the same in every panel; one legend below the panels (not over data).
+  std::vector<std::string> lines;
+  for (const auto& [key, curve] : fig.curves)
+    if (std::find(lines.begin(), lines.end(), key.line) == lines.end()) lines.push_back(key.line);
+  auto color_of = [&](const std::string& line) {
+    return int(std::find(lines.begin(), lines.end(), line) - lines.begin());
+  };
+  const float pw = 620, ph = 420, pad = 12, title_h = 34, legend_row = 22;
+  const int legend_cols = std::max(1, std::min<int>(int(lines.size()), cols == 1 ? 1 : 2));
+  const float legend_h = legend_row * float((lines.size() + legend_cols - 1) / legend_cols + 1) + pad;
+  const int W = int(cols * pw + (cols + 1) * pad),
+            H = int(title_h + rows * (ph + pad) + legend_h + pad);
 
   ImGuiIO& io = ImGui::GetIO();
   io.DisplaySize = ImVec2(float(W), float(H));
@@ -163,18 +175,34 @@ bool draw_figure(const Figure& fig, const fs::path& png, std::string& error) {
       opt.x_label = "iteration";
       opt.y_label = fig.metric;
       opt.y_scale = log_y ? plot::Scale::Log10 : plot::Scale::Linear;
+      opt.legend = false;  // one legend for the figure, below the panels
       plot::LinePlot lp(("p" + std::to_string(p)).c_str(), ImVec2(pw, ph), opt);
       const auto& ss = panel_series[p];
       for (std::size_t k = 0; k < ss.size(); ++k)
         if (ss[k].x.size() > 0)
-          lp.band(ss[k].label + " (seeds)", plot::series_color(int(k), 0.22f), ss[k].x, ss[k].lo,
+          lp.band(ss[k].label, plot::series_color(color_of(ss[k].label), 0.22f), ss[k].x, ss[k].lo,
                   ss[k].hi);
       for (std::size_t k = 0; k < ss.size(); ++k)
-        lp.line(ss[k].label, plot::series_color(int(k)), ss[k].x, ss[k].mean, 2.0f);
+        lp.line(ss[k].label, plot::series_color(color_of(ss[k].label)), ss[k].x, ss[k].mean, 2.0f);
       if (std::isfinite(iid_level[p]))
         lp.hline("i.i.d. samples", IM_COL32(60, 60, 60, 255), iid_level[p]);
       lp.draw();
     }
+    // The legend: a swatch and the line's name; then what the band and the dashed line mean.
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float ly = title_h + rows * (ph + pad) + 4, col_w = (W - 2 * pad) / float(legend_cols);
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+      const float x = pad + col_w * float(k % legend_cols),
+                  y = ly + legend_row * float(k / legend_cols);
+      dl->AddRectFilled(ImVec2(x, y + 4), ImVec2(x + 26, y + 16), plot::series_color(int(k), 0.22f));
+      dl->AddLine(ImVec2(x, y + 10), ImVec2(x + 26, y + 10), plot::series_color(int(k)), 2.5f);
+      dl->AddText(ImVec2(x + 34, y + 1), ImGui::GetColorU32(ImGuiCol_Text), lines[k].c_str());
+    }
+    const float ny = ly + legend_row * float((lines.size() + legend_cols - 1) / legend_cols);
+    ImGui::SetCursorPos(ImVec2(pad, ny));
+    ImGui::TextDisabled(
+        "line: mean over seeds; band: lowest to highest seed%s",
+        fig.iid.empty() ? "" : "; dashed: the i.i.d. line (exact samples from the reference)");
     ImGui::End();
     ImGui::Render();
   }
