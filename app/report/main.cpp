@@ -118,7 +118,8 @@ bool draw_figure(const Figure& fig, const fs::path& png, std::string& error) {
   };
   const float pw = 620, ph = 420, pad = 12, title_h = 34, legend_row = 22;
   const int legend_cols = std::max(1, std::min<int>(int(lines.size()), cols == 1 ? 1 : 2));
-  const float legend_h = legend_row * float((lines.size() + legend_cols - 1) / legend_cols + 1) + pad;
+  const float legend_h =
+      legend_row * float((lines.size() + legend_cols - 1) / legend_cols + 1) + pad;
   const int W = int(cols * pw + (cols + 1) * pad),
             H = int(title_h + rows * (ph + pad) + legend_h + pad);
 
@@ -194,7 +195,8 @@ bool draw_figure(const Figure& fig, const fs::path& png, std::string& error) {
     for (std::size_t k = 0; k < lines.size(); ++k) {
       const float x = pad + col_w * float(k % legend_cols),
                   y = ly + legend_row * float(k / legend_cols);
-      dl->AddRectFilled(ImVec2(x, y + 4), ImVec2(x + 26, y + 16), plot::series_color(int(k), 0.22f));
+      dl->AddRectFilled(ImVec2(x, y + 4), ImVec2(x + 26, y + 16),
+                        plot::series_color(int(k), 0.22f));
       dl->AddLine(ImVec2(x, y + 10), ImVec2(x + 26, y + 10), plot::series_color(int(k)), 2.5f);
       dl->AddText(ImVec2(x + 34, y + 1), ImGui::GetColorU32(ImGuiCol_Text), lines[k].c_str());
     }
