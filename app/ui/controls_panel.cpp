@@ -122,6 +122,9 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
         if (param_table_widgets(table, r.params, name, value))
           app.session->post(cmd::SetParam{r.id, name, value});
         ImGui::PopItemWidth();
+        for (const auto& [metric, v] : r.latest)  // DFT: the noise level derived from the target
+          if (metric == "sigma_auto")
+            ImGui::TextDisabled("sigma 0 = auto = %.3g (half the target's narrow width)", v);
         if (ImGui::TreeNode("About")) {
           ImGui::PushTextWrapPos(0);
           ImGui::TextUnformatted(sampler_about(r.kind).c_str());

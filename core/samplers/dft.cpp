@@ -24,8 +24,51 @@ DenoisingFisherSampler::DenoisingFisherSampler(std::shared_ptr<const Target> tar
 
 const ParamTable& DenoisingFisherSampler::table() {
   static const ParamTable t = [] {
-    ParamTable t = generator_param_defs(5e-4, 512, 3000, 0.04);
-    for (auto& d : score_net_param_defs(0.05, 0.5, 2000, 5)) t.push_back(d);
+    ParamTable t = generator_param_defs(5e-4, 512, 750, 0.05);
+    for (auto& d : score_net_param_defs(0.0, 0.5, 0, 5)) t.push_back(d);
+    t.push_back({"residual",
+                 1,
+                 0,
+                 0,
+                 "score network parametrization: plain S = -eps_hat/sigma, or residual S = s_q + "
+                 "Delta (the O(1/sigma) noise of the generator gradient cancels per sample)",
+                 false,
+                 {"off", "on"},
+                 false,
+                 true});
+    t.push_back({"precondition",
+                 0,
+                 0,
+                 1e3,
+                 "per-sample preconditioning v <- (|H_q| + lambda I)^-1 v, lambda = this x "
+                 "1/w^2 (w the target's narrow width); 0 = off",
+                 false,
+                 {},
+                 true});
+    t.push_back(
+        {"kl_weight",
+         0,
+         0,
+         1e3,
+         "weight of an added reverse-KL gradient kappa (S - s_q) (same minimizer), kappa = this x "
+         "2/w^2 (the Fisher term's weight in the stiff direction); 0 = off",
+         false,
+         {},
+         true});
+    t.push_back({"score_lr_decay",
+                 0,
+                 0,
+                 0,
+                 "whether the score network's learning rate decays with the generator's",
+                 false,
+                 {"off", "on"}});
+    t.push_back({"sample_noise",
+                 1,
+                 0,
+                 0,
+                 "samples are x0 = g(z), or x0 + sigma*eps: the law the objective fits",
+                 false,
+                 {"off", "on"}});
     t.push_back({"variant",
                  0,
                  0,
@@ -64,8 +107,16 @@ bool DenoisingFisherSampler::generator_step(double sigma) {
   generator_.forward(latent_, x0_);
   x_sigma_.noalias() = x0_ + sigma * noise_;
   score_net_.set_sigma(sigma);
-  const auto variant = static_cast<DftVariant>(static_cast<int>(param("variant")));
-  loss_ = dft_output_gradient(target(), x_sigma_, noise_, sigma, variant, score_net_, grad_ws_,
+  DftGradientOptions options;
+  options.variant = static_cast<DftVariant>(static_cast<int>(param("variant")));
+  options.residual = residual_score();
+  // κ and λ in units of the target's stiff curvature 1/w² at the width quantile (the Fisher
+  // term −2H_qΔ weighs Δ by up to 2/w²), so the knobs mean the same on every target.
+  const double w = target_width();
+  const double curvature = std::isfinite(w) && w > 0 ? 1.0 / (w * w) : 1.0;
+  options.kl_weight = 2.0 * curvature * param("kl_weight");
+  options.precondition = curvature * param("precondition");
+  loss_ = dft_output_gradient(target(), x_sigma_, noise_, sigma, options, score_net_, grad_ws_,
                               grad_x_, &counters_);
   if (!std::isfinite(loss_) || !all_finite(grad_x_.reshaped())) {
     mark_diverged(std::isfinite(loss_) ? "DFT output gradient became non-finite"
@@ -81,7 +132,12 @@ std::vector<std::pair<std::string, double>> DenoisingFisherSampler::statistics()
   return {{"loss", loss_},
           {"dsm_loss", dsm_loss_},
           {"sigma", sigma_now_},
-          {"grad_norm", last_grad_norm_}};
+          {"grad_norm", last_grad_norm_},
+          {"sigma_auto", auto_sigma()}};
+}
+
+double DenoisingFisherSampler::output_noise() const {
+  return param("sample_noise") > 0 ? sigma_now_ : 0.0;
 }
 
 }  // namespace ss

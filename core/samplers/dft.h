@@ -49,6 +49,7 @@ class DenoisingFisherSampler : public ScoreNetSamplerBase {
   void reset(std::uint64_t seed) override;
   void step() override;
   std::vector<std::pair<std::string, double>> statistics() const override;
+  double output_noise() const override;
 
  private:
   bool generator_step(double sigma);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/samplers/dft_noise.h"
+
 namespace ss {
 
 const std::vector<std::string>& neural_activation_choices() {
@@ -131,10 +133,10 @@ ParamTable score_net_param_defs(double default_sigma, double default_sigma_start
        "score-network steps on the initial generator before its first update", true},
       {"sigma",
        default_sigma,
-       1e-3,
+       0.0,
        2.0,
-       "noise level sigma (the final one when annealing); keep it below the target's narrowest "
-       "width",
+       "noise level sigma (the final one when annealing); 0 = auto: half the target's narrow "
+       "width where its mass is (statistic sigma_auto); keep it below that width",
        false,
        {},
        true},
@@ -326,6 +328,8 @@ void NeuralSamplerBase::reset_generator(std::uint64_t seed) {
   display_latent_.resize(static_cast<Eigen::Index>(param("display_samples")),
                          generator_.latent_dim());
   display_rng.fill_normal(display_latent_);
+  display_noise_.resize(display_latent_.rows(), 2);
+  display_rng.fill_normal(display_noise_);
   latent_.resize(0, generator_.latent_dim());
   last_grad_norm_ = 0;
   display_stale_ = true;
@@ -400,11 +404,19 @@ void NeuralSamplerBase::evaluation_samples(int n, Points& out) {
     eval_latent_.resize(n, generator_.latent_dim());
   eval_rng_.fill_normal(eval_latent_);
   generator_.forward(eval_latent_, out);
+  const double noise = output_noise();
+  if (noise > 0) {
+    if (eval_noise_.rows() != n) eval_noise_.resize(n, 2);
+    eval_rng_.fill_normal(eval_noise_);
+    out.noalias() += noise * eval_noise_;
+  }
 }
 
 const Points& NeuralSamplerBase::display_samples() const {
   if (display_stale_) {
     generator_.forward(display_latent_, display_points_);
+    const double noise = output_noise();
+    if (noise > 0) display_points_.noalias() += noise * display_noise_;
     display_stale_ = false;
   }
   return display_points_;
@@ -422,13 +434,37 @@ void ScoreNetSamplerBase::reset_score_net() {
   score_net_.reserve(static_cast<Eigen::Index>(param("batch_size")));
   warmed_up_ = false;
   dsm_loss_ = 0;
+  if (width_target_ != &target()) update_target_width();
   sigma_now_ = current_sigma();
   score_net_.set_sigma(sigma_now_);
 }
 
+void ScoreNetSamplerBase::update_target_width() {
+  width_target_ = &target();
+  try {
+    target_width_ = target_width_quantile(target_ptr(), kTargetWidthQuantile);
+  } catch (const std::exception&) {
+    // No grid reference (e.g. a normalizer that is not finite on the box): a twentieth of the
+    // view box's smaller side, the scale the generator works in.
+    const Box b = target().view_box();
+    target_width_ = std::min(b.width(), b.height()) / 20.0;
+  }
+  auto_sigma_ = derived_sigma_from_width(target_width_);
+}
+
+void ScoreNetSamplerBase::set_target(std::shared_ptr<const Target> target) {
+  NeuralSamplerBase::set_target(std::move(target));
+  update_target_width();
+}
+
 double ScoreNetSamplerBase::current_sigma() const {
-  return annealed_sigma(param("sigma"), param("sigma_start"), param("anneal_iterations"),
+  const double sigma = param("sigma") > 0 ? param("sigma") : auto_sigma_;
+  return annealed_sigma(sigma, param("sigma_start"), param("anneal_iterations"),
                         static_cast<double>(iteration_));
+}
+
+bool ScoreNetSamplerBase::residual_score() const {
+  return find_param(param_table(), "residual") && param("residual") > 0;
 }
 
 bool ScoreNetSamplerBase::dsm_step(double sigma) {
@@ -440,7 +476,16 @@ bool ScoreNetSamplerBase::dsm_step(double sigma) {
   if (x_sigma_.rows() != x0_.rows()) x_sigma_.resize(x0_.rows(), 2);
   x_sigma_.noalias() = x0_ + sigma * noise_;
   score_net_.set_sigma(sigma);
-  dsm_loss_ = score_net_.dsm_loss_and_gradient(x_sigma_, noise_);
+  if (residual_score()) {
+    // S = s_q + Δ, Δ = −r_φ/σ: DSM on ε̂ = −σ s_q + r_φ regresses r_φ on ε + σ s_q(x_σ).
+    target().evaluate(x_sigma_, nullptr, &dsm_scores_, nullptr);
+    counters_.score += static_cast<std::uint64_t>(x_sigma_.rows());
+    if (dsm_target_.rows() != x_sigma_.rows()) dsm_target_.resize(x_sigma_.rows(), 2);
+    dsm_target_.noalias() = noise_ + sigma * dsm_scores_;
+    dsm_loss_ = score_net_.dsm_loss_and_gradient(x_sigma_, dsm_target_);
+  } else {
+    dsm_loss_ = score_net_.dsm_loss_and_gradient(x_sigma_, noise_);
+  }
   if (!std::isfinite(dsm_loss_)) {
     mark_diverged("score-network DSM loss became non-finite");
     return false;
@@ -453,7 +498,9 @@ bool ScoreNetSamplerBase::dsm_step(double sigma) {
     mark_diverged("score-network gradient became non-finite");
     return false;
   }
-  score_adam_.set_learning_rate(param("score_learning_rate") * learning_rate_factor());
+  const bool decay = !find_param(param_table(), "score_lr_decay") || param("score_lr_decay") > 0;
+  score_adam_.set_learning_rate(param("score_learning_rate") *
+                                (decay ? learning_rate_factor() : 1.0));
   score_adam_.step(span);
   return true;
 }

@@ -124,6 +124,11 @@ class NeuralSamplerBase : public Sampler {
   void evaluation_samples(int n, Points& out) override;
   /// The generator applied to the fixed display latent batch (recomputed lazily after a step).
   const Points& display_samples() const override;
+  /// Standard deviation of Gaussian noise added to every returned sample (evaluation and display
+  /// sets): 0 here; DFT returns its current σ when its `sample_noise` knob is on, so that it
+  /// returns x0 + σε, the law its objective fits, instead of x0 = g(z). The display set's noise is
+  /// a fixed draw per display latent (stable point identity).
+  virtual double output_noise() const { return 0.0; }
 
   /// Multiplier of every learning rate at the current iteration: geometric decay from 1 to
   /// `lr_final_fraction` over `lr_decay_iterations` (1 when that is 0).
@@ -163,6 +168,7 @@ class NeuralSamplerBase : public Sampler {
 
  private:
   nn::RowMatrix display_latent_, eval_latent_;
+  Points display_noise_, eval_noise_;
   mutable Points display_points_;
   mutable bool display_stale_ = true;
 };
@@ -174,12 +180,23 @@ class ScoreNetSamplerBase : public NeuralSamplerBase {
   using NeuralSamplerBase::NeuralSamplerBase;
   /// S_φ at a 15 × 15 grid of arrow origins over the view box.
   void fill_overlay(SamplerOverlay& out) const override;
-  /// The noise level of the current iteration (annealing schedule of the sigma knobs).
+  /// The noise level of the current iteration (annealing schedule of the sigma knobs; a `sigma`
+  /// knob of 0 means derived_sigma(), a `sigma_start` of 0 means "no annealing").
   double current_sigma() const;
+  /// The α-quantile width w_α of the target (dft_noise.h), computed at reset() and on
+  /// set_target(); σ_auto = kSigmaWidthFraction · w_α (clamped to the knob's range).
+  double target_width() const { return target_width_; }
+  double auto_sigma() const { return auto_sigma_; }
+  /// Recomputes the target width for the new target (a mixture mode dragged, ...).
+  void set_target(std::shared_ptr<const Target> target) override;
 
  protected:
-  /// Builds S_φ and its Adam from the knobs (call after reset_generator()).
+  /// Builds S_φ and its Adam from the knobs (call after reset_generator()); computes the target
+  /// width (once per target).
   void reset_score_net();
+  /// Whether S_φ is residual, S = s_q + Δ_φ (the `residual` knob; off for samplers without it):
+  /// its DSM regression target is then ε + σ s_q(x_σ) (dsm_step evaluates target scores).
+  bool residual_score() const;
   /// Warm-up (first call after reset only: `warmup_steps` DSM steps), then `score_steps` DSM
   /// steps at noise level sigma. Returns false (run marked diverged) on a non-finite loss or
   /// gradient.
@@ -189,9 +206,15 @@ class ScoreNetSamplerBase : public NeuralSamplerBase {
 
   mutable NoisedScoreNetwork score_net_;  ///< mutable: fill_overlay runs a forward pass
   nn::Adam score_adam_;
-  Points x_sigma_;  ///< B × 2 noised generator outputs
+  Points x_sigma_;                  ///< B × 2 noised generator outputs
+  Points dsm_target_, dsm_scores_;  ///< residual DSM: regression targets ε + σ s_q, scores s_q
   bool warmed_up_ = false;
   double dsm_loss_ = 0, sigma_now_ = 0;
+
+ private:
+  void update_target_width();
+  const Target* width_target_ = nullptr;  ///< the target target_width_ was computed for
+  double target_width_ = 0, auto_sigma_ = 0;
 };
 
 /// Fills `out` with the learned score S_φ at a 15 × 15 grid of arrow origins over the view box
