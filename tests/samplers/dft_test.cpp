@@ -87,7 +87,10 @@ namespace {
 // (variance deficit σ² = 0.0025 against variances 0.44–1.16) is far below what KSD at n = 1000
 // resolves. Measured with this protocol, seeds 5/6/7: 1.36×, 1.26×, 1.37× the i.i.d. line (with
 // 4-set i.i.d. estimates); before the fixes of session 2 (score_steps 1, lr 1e-3 constant, random
-// generator start, plain DSM batches) it was 380× at 600 iterations.
+// generator start, plain DSM batches) it was 380× at 600 iterations. Since issue 14 the knobs set
+// here anneal σ from 0.5 to σ_auto = 0.33 (half the smallest std 0.66 of this Gaussian) and decay
+// the generator's learning rate over 1500 iterations; the samples are x₀ + σε. It passes with
+// those defaults too (seed 5, session 3).
 TEST(DftSlow, GaussianReachesTwiceTheIidLine) {
   auto [ksd, iid] = testing::gaussian_ksd_after(
       "dft", {{"batch_size", 256}, {"anneal_iterations", 1500}, {"lr_decay_iterations", 1500}},
@@ -136,7 +139,13 @@ void record(const DefaultsRun& r) {
               r.ksd_u_ratio, r.mean_x1, r.min_mode_ratio);
 }
 
-// Documented levels at 1000 iterations, seed 1000 (= the sweep's seed 0). LEVELS_TEXT
+// Documented levels at 1000 iterations, seed 1000 (= the sweep's seed 0; docs/results.md). Donut:
+// this test measured energy distance 17.7× its i.i.d. line (the sweep's evaluation set at the same
+// seed: 8.0×; the final evaluation set is another draw, and the sampler's stray points make the
+// energy distance of 1000 points vary that much) and KSD-U < 220× (sweep: 111×). Levels: about
+// twice the larger measurement for the energy distance, twice the sweep's for KSD-U — a
+// 1000-iteration run is still moving and one seed is one draw of it. Pre-issue-14 defaults: 44×
+// the energy-distance line on the donut at 4000 iterations (issue 14).
 TEST(DftSlow, DonutAtDefaultsReachesDocumentedLevel) {
   const DefaultsRun r = dft_at_defaults("donut", 1000, 1000);
   record(r);
