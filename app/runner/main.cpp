@@ -1,8 +1,13 @@
 // samplescope-run: the headless runner. Runs a scenario to its budget and writes metrics.csv,
 // samples_<label>.csv and summary.json into --out (ARCHITECTURE.md §5; docs/cli.md).
 //
+// Outputs: metrics.csv is streamed from the worker as metric passes happen (a killed run keeps
+// every pass written before the kill) and sorted into its canonical order at the end; the
+// samples files and summary.json are written to temporary names and renamed as one set.
+//
 // Exit status: 0 success; 2 bad input (scenario file, command line, output folder — the message
-// names the file and the field or flag); 1 internal error; 130 interrupted by SIGINT/SIGTERM (the
+// names the file and the field or flag) or a failed write (the message names the file and the OS
+// error); 1 internal error; 130 interrupted by SIGINT/SIGTERM (the
 // outputs are still written, from the state reached, and summary.json says "interrupted": true).
 //
 // Reproducibility: the runner uses Scheduling::round_robin, metric passes at fixed iterations and
@@ -30,6 +35,7 @@
 #include "app/runner/sweep.h"
 #include "core/engine/session.h"
 #include "core/io/files.h"
+#include "core/io/results.h"
 #include "core/io/scenario.h"
 
 namespace fs = std::filesystem;
@@ -55,53 +61,6 @@ void install_signal_handlers() {
 struct BadInput : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-/// File names for samples_<label>.csv, unique even when two labels map to the same safe name.
-std::vector<std::string> sample_file_names(const std::vector<std::string>& labels) {
-  std::vector<std::string> names;
-  std::set<std::string> used;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    std::string base = "samples_" + file_safe_label(labels[i]);
-    std::string name = base + ".csv";
-    for (int k = 2; used.count(name); ++k) name = base + "_" + std::to_string(k) + ".csv";
-    used.insert(name);
-    names.push_back(name);
-  }
-  return names;
-}
-
-std::string metrics_csv(const Snapshot& snap) {
-  std::string out = "method,label,iteration,gradient_evals,wall_seconds,metric,value\n";
-  struct Row {
-    const CurvePoint* point;
-    const std::string* metric;
-  };
-  for (const auto& run : snap.runs) {
-    if (!run.enabled) continue;
-    std::vector<Row> rows;
-    for (const auto& [name, curve] : run.curves)
-      for (const auto& p : *curve) rows.push_back({&p, &name});
-    // Iteration order, then metric name (curves are already sorted by name: stable sort keeps it).
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-      return a.point->iteration < b.point->iteration;
-    });
-    const std::string prefix = csv_field(run.kind) + "," + csv_field(run.label) + ",";
-    for (const auto& r : rows) {
-      out += prefix;
-      out += std::to_string(r.point->iteration);
-      out += ',';
-      out += std::to_string(r.point->gradient_evals);
-      out += ',';
-      out += format_double(r.point->sampler_seconds);
-      out += ',';
-      out += csv_field(*r.metric);
-      out += ',';
-      out += format_double(r.point->value);
-      out += '\n';
-    }
-  }
-  return out;
-}
 
 nlohmann::ordered_json summary_json(const Snapshot& snap, const std::vector<std::string>& files,
                                     int threads, bool interrupted) {
@@ -159,21 +118,23 @@ nlohmann::ordered_json summary_json(const Snapshot& snap, const std::vector<std:
   return j;
 }
 
+// The end-of-run files as one set (samples_<label>.csv of every enabled method, then
+// summary.json), through the shared writer (core/io/results.h).
 void write_outputs(const Snapshot& snap, const fs::path& out, int threads, bool interrupted) {
   std::vector<std::string> labels;
   for (const auto& run : snap.runs)
     if (run.enabled) labels.push_back(run.label);
-  const std::vector<std::string> files = sample_file_names(labels);
+  const std::vector<std::string> files = samples_file_names(labels);
+  std::vector<std::pair<std::string, std::string>> set;
   size_t k = 0;
   for (const auto& run : snap.runs) {
     if (!run.enabled) continue;
     const Points empty(0, 2);
-    write_file_atomically(out / files[k++],
-                          points_csv(run.evaluation_samples ? *run.evaluation_samples : empty));
+    set.emplace_back(files[k++],
+                     points_csv(run.evaluation_samples ? *run.evaluation_samples : empty));
   }
-  write_file_atomically(out / "metrics.csv", metrics_csv(snap));
-  write_file_atomically(out / "summary.json",
-                        summary_json(snap, files, threads, interrupted).dump(2) + "\n");
+  set.emplace_back("summary.json", summary_json(snap, files, threads, interrupted).dump(2) + "\n");
+  write_file_set(out, set);
 }
 
 std::string progress_text(const Snapshot& snap, double elapsed) {
@@ -246,19 +207,34 @@ int run_main(int argc, char** argv) {
                    (ec ? ": " + ec.message() : std::string()));
   if (::access(out.c_str(), W_OK) != 0)
     throw BadInput("--out " + out_dir + ": the output folder is not writable");
+  // Files of an earlier run in the same folder would mix with this one's: they are removed
+  // (docs/cli.md). metrics.csv is opened now, so a folder that cannot take it fails here,
+  // before the run, with the file and the OS error (exit 2).
+  const std::vector<std::string> removed = remove_stale_results(out);
+  if (!removed.empty())
+    std::cerr << "samplescope-run: removed " << removed.size() << " file(s) of an earlier run from "
+              << out_dir << "\n";
+  MetricsCsvStream metrics(out / "metrics.csv");
+  std::atomic<bool> write_failed{false};
 
   install_signal_handlers();
   SessionOptions options;
   options.threads = threads;
   options.scheduling = Scheduling::round_robin;
-  options.max_curve_points = 0;  // metrics.csv gets every point
+  // Curves in memory are thinned (bounded); metrics.csv gets every pass, streamed from the worker.
+  options.on_metric_pass = [&](const std::string& kind, const std::string& label,
+                               const MetricPass& pass) {
+    metrics.append(kind, label, pass);
+    if (!metrics.error().empty()) write_failed.store(true);
+  };
   options.display_points = 64;
   options.overlay_interval = 1e9;
   options.snapshot_interval = 0.1;
   const int arena =
       threads > 0 ? threads : std::max(1, int(std::thread::hardware_concurrency()) - 1);
 
-  Session session(scenario, options);
+  auto session_owner = std::make_unique<Session>(scenario, options);
+  Session& session = *session_owner;
   session.post(cmd::Start{});
   const bool tty = ::isatty(STDERR_FILENO);
   const auto t0 = std::chrono::steady_clock::now();
@@ -271,7 +247,7 @@ int run_main(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!snap->reference_error.empty())
       throw ScenarioError(scenario_path, "/target", snap->reference_error);
-    if (snap->finished || g_signal.load()) {
+    if (snap->finished || g_signal.load() || write_failed.load()) {
       if (!snap->finished) {
         interrupted = true;
         session.post(cmd::Pause{});
@@ -289,6 +265,15 @@ int run_main(int argc, char** argv) {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cerr << (tty ? "\r" : "") << progress_text(*snap, elapsed) << (tty ? "\x1b[K\n" : "\n");
+  session_owner.reset();  // the worker is joined: no more metric passes reach the stream
+  metrics.close();
+  if (!metrics.error().empty()) throw ResultsWriteError(metrics.error());
+  sort_metrics_csv(out / "metrics.csv", [&] {
+    std::vector<std::string> labels;
+    for (const auto& run : snap->runs)
+      if (run.enabled) labels.push_back(run.label);
+    return labels;
+  }());
   write_outputs(*snap, out, arena, interrupted);
   for (const auto& m : snap->messages)
     if (m.level != SessionMessage::Level::info)
@@ -311,6 +296,9 @@ int main(int argc, char** argv) {
   try {
     return run_main(argc, argv);
   } catch (const ScenarioError& e) {
+    std::cerr << "samplescope-run: error: " << printable(e.what()) << "\n";
+    return 2;
+  } catch (const ResultsWriteError& e) {
     std::cerr << "samplescope-run: error: " << printable(e.what()) << "\n";
     return 2;
   } catch (const BadInput& e) {

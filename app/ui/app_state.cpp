@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include "core/io/files.h"
+#include "core/io/results.h"
 
 namespace ss::ui {
 
@@ -149,18 +151,26 @@ std::vector<std::filesystem::path> gallery_files(const std::string& dir) {
 }
 
 std::string export_curves_csv(const Snapshot& snap, const std::string& path) {
-  std::ostringstream os;
-  os << "method,label,iteration,gradient_evals,wall_seconds,metric,value\n";
-  for (const RunSnapshot& r : snap.runs)
-    for (const auto& [name, curve] : r.curves) {
+  // The runner's format and order (core/io/results.h): enabled methods in run order, each one's
+  // passes in iteration order, metric names in order within a pass.
+  std::string out(kMetricsCsvHeader);
+  for (const RunSnapshot& r : snap.runs) {
+    if (!r.enabled) continue;
+    std::map<std::int64_t, MetricPass> passes;
+    for (const auto& [name, curve] : r.curves) {  // name order
       if (!curve) continue;
-      for (const CurvePoint& p : *curve)
-        os << csv_field(r.kind) << ',' << csv_field(r.label) << ',' << p.iteration << ','
-           << p.gradient_evals << ',' << format_double(p.sampler_seconds) << ',' << csv_field(name)
-           << ',' << format_double(p.value) << '\n';
+      for (const CurvePoint& p : *curve) {
+        MetricPass& pass = passes[p.iteration];
+        pass.iteration = p.iteration;
+        pass.gradient_evals = p.gradient_evals;
+        pass.wall_seconds = p.sampler_seconds;
+        pass.values.emplace_back(name, p.value);
+      }
     }
+    for (const auto& [iteration, pass] : passes) append_metric_rows(out, r.kind, r.label, pass);
+  }
   try {
-    write_file_atomically(path, os.str());
+    write_file_atomically(path, out);
   } catch (const std::exception& e) {
     return std::string("cannot export curves: ") + e.what();
   }
@@ -168,14 +178,23 @@ std::string export_curves_csv(const Snapshot& snap, const std::string& path) {
 }
 
 std::string export_samples_csv(const Snapshot& snap, const std::string& dir) {
+  // The runner's files (core/io/results.h): the evaluation samples of the latest metric pass of
+  // every enabled method, under the same de-duplicated names, written as one set.
+  std::vector<std::string> labels;
+  for (const RunSnapshot& r : snap.runs)
+    if (r.enabled) labels.push_back(r.label);
+  const std::vector<std::string> names = samples_file_names(labels);
+  std::vector<std::pair<std::string, std::string>> files;
+  size_t k = 0;
+  const Points empty(0, 2);
+  for (const RunSnapshot& r : snap.runs) {
+    if (!r.enabled) continue;
+    files.emplace_back(names[k++],
+                       points_csv(r.evaluation_samples ? *r.evaluation_samples : empty));
+  }
   try {
     std::filesystem::create_directories(dir);
-    for (const RunSnapshot& r : snap.runs) {
-      if (!r.display_samples) continue;
-      write_file_atomically(
-          std::filesystem::path(dir) / ("samples_" + file_safe_label(r.label) + ".csv"),
-          points_csv(*r.display_samples));
-    }
+    write_file_set(dir, files);
   } catch (const std::exception& e) {
     return std::string("cannot export samples: ") + e.what();
   }

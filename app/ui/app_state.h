@@ -159,10 +159,12 @@ std::string scenario_json(const AppState& app);
 /// The *.json files of the gallery folder, sorted.
 std::vector<std::filesystem::path> gallery_files(const std::string& dir);
 
-/// Writes every run's metric curves to `path` in the long format of ARCHITECTURE §5
-/// (method,label,iteration,gradient_evals,wall_seconds,metric,value). Returns "" or an error.
+/// Writes the metric curves of every enabled run to `path` in the runner's format and row order
+/// (core/io/results.h: method, then iteration, then metric name), as the GUI keeps them: every
+/// pass up to SessionOptions::max_curve_points, evenly thinned beyond. Returns "" or an error.
 std::string export_curves_csv(const Snapshot& snap, const std::string& path);
-/// Writes the display samples of every run into `dir`/samples_<label>.csv (header x,y).
+/// Writes the evaluation samples of the latest metric pass of every enabled run into
+/// `dir`/samples_<label>.csv (the runner's names, de-duplicated; header x,y) as one set.
 /// Returns "" or an error.
 std::string export_samples_csv(const Snapshot& snap, const std::string& dir);
 

@@ -4,17 +4,28 @@
 
 namespace ss {
 
-bool append_decimated(CurvePoints& curve, const CurvePoint& point, int max_points) {
+bool append_decimated(CurvePoints& curve, const CurvePoint& point, int max_points,
+                      CurveThinning& thinning) {
   curve.push_back(point);
+  thinning.ordinals.push_back(thinning.appended++);
   if (max_points <= 0) return false;
   const size_t cap = static_cast<size_t>(std::max(4, max_points));
   if (curve.size() <= cap) return false;
-  const size_t keep_exact = cap / 2;
-  const size_t old_count = curve.size() - keep_exact;
-  size_t write = 0;
-  for (size_t read = 0; read < old_count; read += 2) curve[write++] = curve[read];
-  for (size_t read = old_count; read < curve.size(); ++read) curve[write++] = curve[read];
-  curve.resize(write);
+  const size_t keep_exact = cap / 2, keep_old = cap / 4;
+  for (;;) {
+    const size_t old_count = curve.size() - keep_exact;
+    size_t write = 0;
+    for (size_t read = 0; read < curve.size(); ++read) {
+      if (read < old_count && thinning.ordinals[read] % thinning.stride != 0) continue;
+      curve[write] = curve[read];
+      thinning.ordinals[write] = thinning.ordinals[read];
+      ++write;
+    }
+    curve.resize(write);
+    thinning.ordinals.resize(write);
+    if (curve.size() - keep_exact <= keep_old) break;
+    thinning.stride *= 2;
+  }
   return true;
 }
 

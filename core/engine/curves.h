@@ -1,19 +1,35 @@
 // Memory-bounded metric curves: appending keeps a curve below a point cap by thinning its older
-// part, so a ten-minute run costs the same memory as a one-minute run while the recent history
-// (what a live plot zooms into) stays exact.
+// part evenly, so a run of a billion passes costs the same memory as a short one, the whole
+// history stays drawn at an even density, and the recent history (what a live plot zooms into)
+// stays exact.
 #pragma once
+
+#include <cstdint>
+#include <vector>
 
 #include "core/engine/snapshot.h"
 
 namespace ss {
 
+/// What append_decimated() remembers about a curve: how many points were ever appended, the
+/// current stride of the thinned part, and the ordinal (0, 1, 2, ... in append order) of every
+/// point kept.
+struct CurveThinning {
+  std::uint64_t appended = 0;
+  std::uint64_t stride = 1;
+  std::vector<std::uint64_t> ordinals;
+};
+
 /// Appends `point` to `curve`. When max_points > 0 and the curve then holds more than max_points
-/// points, the newest max_points/2 points are kept exactly and the older ones are thinned 2:1
-/// (every other point, the first point always kept), leaving about 3/4 · max_points points.
-/// Repeated thinning makes the point density fall off geometrically with age. max_points ≤ 0
-/// keeps every point; max_points in [1, 3] behaves like 4 (keeps the first and newest points).
-/// Returns true when it thinned (points before the new one changed), false for a plain append.
-bool append_decimated(CurvePoints& curve, const CurvePoint& point, int max_points);
+/// points, it is thinned: the newest max_points/2 points stay exact, and of the older ones only
+/// those whose ordinal is a multiple of a stride are kept, the stride doubling until at most
+/// max_points/4 older points remain (so ≤ 3/4 · max_points after a thinning, and O(1) amortized
+/// per append). The older part therefore spans the whole history evenly — every stride-th point
+/// from the very first (which is always kept) — instead of thinning the oldest points most.
+/// max_points ≤ 0 keeps every point; max_points in [1, 3] behaves like 4. Returns true when it
+/// thinned (points before the new one changed), false for a plain append.
+bool append_decimated(CurvePoints& curve, const CurvePoint& point, int max_points,
+                      CurveThinning& thinning);
 
 /// Publishes a growing CurvePoints as Curve snapshots that share their full chunks: publish()
 /// copies only the points after the last full chunk (< Curve::kChunk) plus, once, each newly

@@ -1,5 +1,6 @@
 #include "core/engine/run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -113,8 +114,9 @@ bool Run::metric_due(const MetricSettings& settings, const Budget& budget) const
 
 void Run::record(const std::string& name, double value, int max_curve_points) {
   CurveData& c = curves_[name];
+  last_pass_.values.emplace_back(name, value);
   if (append_decimated(c.points, {iteration(), gradient_evals(), sampler_seconds_, value},
-                       max_curve_points))
+                       max_curve_points, c.thinning))
     c.publisher.invalidate();
   c.dirty = true;
 }
@@ -123,6 +125,10 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
   if (status_.diverged) return;
   const auto t0 = std::chrono::steady_clock::now();
   last_metric_iteration_ = iteration();
+  last_pass_.iteration = iteration();
+  last_pass_.gradient_evals = gradient_evals();
+  last_pass_.wall_seconds = sampler_seconds_;
+  last_pass_.values.clear();
   const MetricSettings& settings = *ctx.settings;
   std::string failure, escaped;
   arena.execute([&] {
@@ -160,6 +166,8 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
   } else {
     published_evaluation_ = std::make_shared<const Points>(evaluation_samples_);
   }
+  std::sort(last_pass_.values.begin(), last_pass_.values.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   metric_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ++metric_evaluations_;
 }

@@ -13,6 +13,7 @@
 
 #include "core/engine/curves.h"
 #include "core/engine/snapshot.h"
+#include "core/io/results.h"
 #include "core/io/scenario.h"
 #include "core/samplers/sampler.h"
 
@@ -86,6 +87,9 @@ class Run {
   /// escaped (escape_reason, core/targets/escape.h; checked before the target sees them) mark the
   /// run diverged (no point is recorded then). Runs inside `arena`.
   void metric_pass(const MetricContext& context, tbb::task_arena& arena);
+  /// Every value the latest metric pass recorded, in name order, with the pass's counters
+  /// (empty values when it recorded nothing, e.g. its samples escaped). What the runner streams.
+  const MetricPass& last_pass() const { return last_pass_; }
 
   /// How overdue the more overdue of this run's two canvas views is at steady-clock time `now`
   /// (seconds; negative or −inf: nothing due). A view is due when it was never made, or when the
@@ -115,6 +119,7 @@ class Run {
  private:
   struct CurveData {
     CurvePoints points;
+    CurveThinning thinning;
     CurvePublisher publisher;                // shares full chunks between publications
     std::shared_ptr<const Curve> published;  // null or stale when dirty
     bool dirty = true;
@@ -132,6 +137,7 @@ class Run {
   std::int64_t last_metric_iteration_ = -1;
 
   std::map<std::string, CurveData> curves_;
+  MetricPass last_pass_;
   std::vector<double> mode_fractions_;
   Points evaluation_samples_, evaluation_scores_;
   std::shared_ptr<const Points> published_evaluation_;

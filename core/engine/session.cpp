@@ -238,6 +238,8 @@ struct Session::Worker {
   void metric_pass(Run& r) {
     const double t0 = now_seconds(), c0 = thread_cpu_seconds();
     r.metric_pass(metric_context(), arena);
+    if (options.on_metric_pass && !r.last_pass().values.empty())
+      options.on_metric_pass(r.config().kind, r.config().label, r.last_pass());
     timing.metric_seconds += now_seconds() - t0;
     timing.cpu_metric_seconds += thread_cpu_seconds() - c0;
     if (r.diverged())

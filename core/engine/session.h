@@ -38,6 +38,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -45,6 +46,7 @@
 
 #include "core/engine/commands.h"
 #include "core/engine/snapshot.h"
+#include "core/io/results.h"
 #include "core/io/scenario.h"
 
 namespace ss {
@@ -87,9 +89,15 @@ struct SessionOptions {
   bool check_display_every_step = false;
   /// Cap on RunSnapshot::display_samples rows.
   int display_points = 4000;
-  /// Curves longer than this are decimated (newest half exact, older points thinned 2:1);
-  /// 0 keeps every point (the runner, which writes them all to metrics.csv).
+  /// Curves longer than this are thinned (newest half exact, the older part every k-th pass of
+  /// the whole history, see curves.h); 0 keeps every point (memory grows with every pass).
   int max_curve_points = 4096;
+  /// Called on the worker thread after every metric pass that recorded values, with the run's
+  /// kind, label and the pass (every value, name order, unthinned). The runner streams
+  /// metrics.csv from it, so its memory stays bounded while the file gets every pass. Must not
+  /// call into the session; its time counts as metric time.
+  std::function<void(const std::string& kind, const std::string& label, const MetricPass& pass)>
+      on_metric_pass;
   /// Cells per side of the grid reference.
   int reference_resolution = 512;
   /// Extra seed for the reference draws, mixed with the scenario seed: with

@@ -20,25 +20,34 @@ namespace {
 std::atomic<unsigned> temp_counter{0};
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view contents) {
+std::filesystem::path write_temporary_file(const std::filesystem::path& path,
+                                           std::string_view contents) {
   const std::filesystem::path temp =
       path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(temp_counter++);
   std::FILE* f = std::fopen(temp.c_str(), "wb");
   if (!f) throw std::runtime_error("cannot write '" + path.string() + "': " + std::strerror(errno));
   const bool written = std::fwrite(contents.data(), 1, contents.size(), f) == contents.size();
-  const bool flushed = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const bool flushed = written && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   const int saved_errno = errno;
   const bool closed = std::fclose(f) == 0;
   if (!written || !flushed || !closed) {
     std::remove(temp.c_str());
     throw std::runtime_error("cannot write '" + path.string() + "': " + std::strerror(saved_errno));
   }
+  return temp;
+}
+
+void commit_temporary_file(const std::filesystem::path& temp, const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
   if (ec) {
     std::remove(temp.c_str());
     throw std::runtime_error("cannot write '" + path.string() + "': " + ec.message());
   }
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view contents) {
+  commit_temporary_file(write_temporary_file(path, contents), path);
 }
 
 std::string read_file_text(const std::filesystem::path& path, std::size_t max_bytes) {

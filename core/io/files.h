@@ -23,6 +23,14 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
 /// Default cap of read_file_text(): 16 MiB.
 inline constexpr std::size_t kMaxReadBytes = std::size_t(16) << 20;
 
+/// The first half of an atomic write: `contents` in a flushed temporary file next to `path`,
+/// whose name is returned. Throws std::runtime_error naming `path` and the OS error (the
+/// temporary is removed then).
+std::filesystem::path write_temporary_file(const std::filesystem::path& path,
+                                           std::string_view contents);
+/// The second half: renames `temp` to `path` (atomic within a file system). Throws as above.
+void commit_temporary_file(const std::filesystem::path& temp, const std::filesystem::path& path);
+
 /// Reads a whole regular file of at most `max_bytes` bytes. Throws std::runtime_error naming the
 /// path and what is wrong: missing or unreadable (with the OS error), a directory, not a regular
 /// file (a FIFO, /dev/zero, a socket: refused before opening, so nothing blocks or reads without

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace ss {
 namespace {
 
@@ -11,7 +13,8 @@ CurvePoint at(std::int64_t i) {
 
 TEST(Curves, UnboundedKeepsEveryPoint) {
   CurvePoints c;
-  for (int i = 0; i < 10000; ++i) append_decimated(c, at(i), 0);
+  CurveThinning t;
+  for (int i = 0; i < 10000; ++i) append_decimated(c, at(i), 0, t);
   ASSERT_EQ(c.size(), 10000u);
   EXPECT_EQ(c.back().iteration, 9999);
 }
@@ -19,8 +22,9 @@ TEST(Curves, UnboundedKeepsEveryPoint) {
 TEST(Curves, BoundedStaysUnderCapKeepsNewestExactAndFirstPoint) {
   const int cap = 64;
   CurvePoints c;
+  CurveThinning t;
   for (int i = 0; i < 100000; ++i) {
-    append_decimated(c, at(i), cap);
+    append_decimated(c, at(i), cap, t);
     ASSERT_LE(c.size(), size_t(cap));
   }
   // The first point survives every thinning; the newest cap/2 points are consecutive iterations.
@@ -36,9 +40,34 @@ TEST(Curves, BoundedStaysUnderCapKeepsNewestExactAndFirstPoint) {
   }
 }
 
+// Defect 2 of issue 19: after ~1.9 M passes the old thinning kept iteration 0 and then jumped to
+// 1,887,232. Now the older part is every stride-th point of the whole history: no gap is wider
+// than 8 × (passes / cap) (the older part keeps more than cap/8 points), and the first half of
+// the history keeps its share of points.
+TEST(Curves, ThinningSpansTheWholeHistoryEvenly) {
+  const int cap = 4096;
+  const std::int64_t n = 2000000;
+  CurvePoints c;
+  CurveThinning t;
+  for (std::int64_t i = 0; i < n; ++i) {
+    append_decimated(c, at(i), cap, t);
+    ASSERT_LE(c.size(), size_t(cap));
+  }
+  EXPECT_EQ(c.front().iteration, 0);
+  EXPECT_EQ(c.back().iteration, n - 1);
+  std::int64_t widest = 0, first_half = 0;
+  for (size_t k = 1; k < c.size(); ++k)
+    widest = std::max(widest, c[k].iteration - c[k - 1].iteration);
+  for (const auto& p : c) first_half += p.iteration < n / 2;
+  EXPECT_LE(widest, 8 * n / cap) << "a gap in the thinned history";
+  EXPECT_GE(first_half, cap / 16);
+  EXPECT_EQ(t.ordinals.size(), c.size());
+}
+
 TEST(Curves, TinyCapBehavesLikeFour) {
   CurvePoints c;
-  for (int i = 0; i < 100; ++i) append_decimated(c, at(i), 1);
+  CurveThinning t;
+  for (int i = 0; i < 100; ++i) append_decimated(c, at(i), 1, t);
   EXPECT_LE(c.size(), 4u);
   EXPECT_EQ(c.front().iteration, 0);
   EXPECT_EQ(c.back().iteration, 99);
@@ -46,9 +75,10 @@ TEST(Curves, TinyCapBehavesLikeFour) {
 
 TEST(Curves, AppendReportsThinning) {
   CurvePoints c;
-  for (int i = 0; i < 8; ++i) EXPECT_FALSE(append_decimated(c, at(i), 8)) << i;
-  EXPECT_TRUE(append_decimated(c, at(8), 8));  // 9 > 8 points: thinned
-  EXPECT_FALSE(append_decimated(c, at(9), 0));
+  CurveThinning t;
+  for (int i = 0; i < 8; ++i) EXPECT_FALSE(append_decimated(c, at(i), 8, t)) << i;
+  EXPECT_TRUE(append_decimated(c, at(8), 8, t));  // 9 > 8 points: thinned
+  EXPECT_FALSE(append_decimated(c, at(9), 0, t));
 }
 
 void expect_equal(const Curve& published, const CurvePoints& points) {
@@ -73,11 +103,12 @@ void expect_equal(const Curve& published, const CurvePoints& points) {
 TEST(Curves, PublishedCurvesEqualThePointsAndShareFullChunks) {
   const size_t C = Curve::kChunk;
   CurvePoints points;
+  CurveThinning t;
   CurvePublisher publisher;
   expect_equal(publisher.publish(points), points);
   Curve previous;
   for (int i = 0; i < int(3 * C + 17); ++i) {
-    append_decimated(points, at(i), 0);
+    append_decimated(points, at(i), 0, t);
     const Curve now = publisher.publish(points);
     expect_equal(now, points);
     // Every chunk before the newest partial one is the same object as in the previous curve:
@@ -94,10 +125,11 @@ TEST(Curves, PublishedCurvesEqualThePointsAndShareFullChunks) {
 TEST(Curves, PublishedCurvesStayEqualAcrossThinning) {
   const int cap = int(2 * Curve::kChunk + 40);
   CurvePoints points;
+  CurveThinning t;
   CurvePublisher publisher;
   int thinnings = 0;
   for (int i = 0; i < 5000; ++i) {
-    if (append_decimated(points, at(i), cap)) {
+    if (append_decimated(points, at(i), cap, t)) {
       publisher.invalidate();
       ++thinnings;
     }

@@ -354,6 +354,32 @@ TEST(Session, EscapedSamplesStopTheRunWithAReason) {
   check_snapshot(*snap, o.display_points);
 }
 
+// Defect 2 of issue 19: with a metric pass every iteration the curves in memory stay under the
+// cap while spanning the whole history evenly, and the pass callback still sees every pass.
+TEST(Session, CurvesStayBoundedAndEvenWithAPassEveryIteration) {
+  Scenario sc = walker_scenario(1, 10000);
+  sc.metrics.every = 1;
+  SessionOptions o = test_options(1, Scheduling::round_robin);
+  o.max_curve_points = 256;
+  std::atomic<std::int64_t> passes{0};
+  o.on_metric_pass = [&](const std::string&, const std::string&, const MetricPass& p) {
+    EXPECT_FALSE(p.values.empty());
+    ++passes;
+  };
+  Session s(sc, o);
+  auto snap = run_to_end(s);
+  EXPECT_EQ(passes.load(), 10001);  // iterations 0 ... 10000
+  for (const auto& [name, curve] : snap->runs[0].curves) {
+    ASSERT_LE(curve->size(), 256u) << name;
+    EXPECT_EQ(curve->front().iteration, 0) << name;
+    EXPECT_EQ(curve->back().iteration, 10000) << name;
+    std::int64_t widest = 0;
+    for (size_t k = 1; k < curve->size(); ++k)
+      widest = std::max(widest, (*curve)[k].iteration - (*curve)[k - 1].iteration);
+    EXPECT_LE(widest, 8 * 10000 / 256) << name;
+  }
+}
+
 TEST(Session, ParametersAreValidatedAndNeedsResetKnobsRestart) {
   Session s(walker_scenario(1, 1000), test_options());
   const RunId id = s.snapshot()->runs[0].id;

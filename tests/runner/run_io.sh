@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End-to-end: the runner's output folder (defect 1 of issue 19). A folder that cannot take
+# metrics.csv fails before the run with exit 2 naming the file and the OS error; a write that
+# fails (here: /dev/full, and a full tmpfs when this machine lets us mount one) exits 2 the same
+# way; a SIGKILLed run keeps metrics.csv up to the kill, whole passes only; files of an earlier
+# run are removed; no temporary file is left behind.
+# Usage: run_io.sh RUNNER SOURCE_DIR WORK_DIR
+set -u
+runner=$1 src=$2 work=$3
+scenario="$src/assets/scenarios/default.json"
+rm -rf "$work" && mkdir -p "$work"
+failures=0
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+
+# 1. metrics.csv cannot be created: before the run, exit 2, file and OS error named.
+mkdir -p "$work/a/metrics.csv"
+err=$("$runner" "$scenario" --out "$work/a" --budget-iterations 5 2>&1 >/dev/null); status=$?
+[ "$status" -eq 2 ] || fail "unwritable metrics.csv: exit $status"
+grep -q "metrics.csv': Is a directory" <<<"$err" || fail "unwritable metrics.csv: message '$err'"
+
+# 2. A write that fails (a full device): exit 2 with the file and the OS error.
+mkdir -p "$work/b" && ln -s /dev/full "$work/b/metrics.csv"
+err=$("$runner" "$scenario" --out "$work/b" --budget-iterations 5 2>&1 >/dev/null); status=$?
+[ "$status" -eq 2 ] || fail "/dev/full: exit $status"
+grep -q "metrics.csv': No space left on device" <<<"$err" || fail "/dev/full: message '$err'"
+
+# 3. Files of an earlier run are removed; the new set has no temporaries.
+mkdir -p "$work/c" && touch "$work/c/samples_OLD.csv" "$work/c/density_OLD.csv" "$work/c/keep.txt"
+"$runner" "$scenario" --out "$work/c" --budget-iterations 5 2>/dev/null || fail "rerun: exit $?"
+[ -e "$work/c/samples_OLD.csv" ] && fail "samples_OLD.csv of an earlier run was kept"
+[ -e "$work/c/density_OLD.csv" ] && fail "density_OLD.csv of an earlier run was kept"
+[ -e "$work/c/keep.txt" ] || fail "a file that is not a result was removed"
+ls "$work/c" | grep -q '\.tmp\.' && fail "a temporary file was left behind"
+[ "$(ls "$work/c"/samples_*.csv | wc -l)" -eq 3 ] || fail "expected 3 samples files"
+
+# 4. SIGKILL: metrics.csv keeps the passes written before the kill, whole rows only.
+mkdir -p "$work/d"
+"$runner" "$scenario" --out "$work/d" --budget-iterations 1000000 2>/dev/null &
+pid=$!
+for _ in $(seq 1 600); do
+  [ "$(wc -l < "$work/d/metrics.csv" 2>/dev/null || echo 0)" -gt 200 ] && break
+  sleep 0.1
+done
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+lines=$(wc -l < "$work/d/metrics.csv")
+[ "$lines" -gt 200 ] || fail "killed run: metrics.csv has $lines lines"
+head -n 1 "$work/d/metrics.csv" | grep -qx 'method,label,iteration,gradient_evals,wall_seconds,metric,value' ||
+  fail "killed run: header"
+awk -F, 'NR > 1 && NF != 7 { bad = 1 } END { exit bad }' "$work/d/metrics.csv" ||
+  fail "killed run: a row without 7 fields"
+[ -z "$(tail -c 1 "$work/d/metrics.csv")" ] || fail "killed run: the last row is cut"
+
+# 5. A filesystem that fills up at the end (samples, summary): exit 2 naming the file, and no
+#    new samples file under a final name. Needs a private mount namespace (skipped otherwise).
+if unshare -m true 2>/dev/null; then
+  mkdir -p "$work/e"
+  err=$(unshare -m bash -c "mount -t tmpfs -o size=24k tmpfs '$work/e' && \
+        '$runner' '$scenario' --out '$work/e' --budget-iterations 3 2>&1 >/dev/null; echo \"rc=\$?\"; ls '$work/e'")
+  grep -q "rc=2" <<<"$err" || fail "full tmpfs: $err"
+  grep -q "No space left on device" <<<"$err" || fail "full tmpfs: message '$err'"
+else
+  echo "skip: cannot make a private mount namespace for the full-filesystem case"
+fi
+echo "runner output folder checks: $failures failures"
+[ "$failures" -eq 0 ]
