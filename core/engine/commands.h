@@ -72,8 +72,15 @@ struct SetLabel {
 /// on a separate thread, and only when it is ready are all samplers moved to the new target
 /// (Sampler::set_target, state kept) together with the reference and the i.i.d. baseline. Until
 /// then the runs go on, on the old target. A newer ChangeTarget supersedes a pending one.
+///
+/// `restart` (the app's live mode): when the new target is applied, every run is also reset
+/// (as by Reset) in the same step, so no snapshot shows the old target's samples or curves with
+/// the new target's reference; and if the session was running, or every enabled run had
+/// finished, it runs again (as by Start). A superseded change's restart carries over to the one
+/// that replaces it.
 struct ChangeTarget {
   TargetSpec target;
+  bool restart = false;
 };
 /// Replace the budget (applies to every run; after growing it, Start continues finished runs).
 /// The amount is validated like a scenario file's budget.

@@ -153,6 +153,10 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
         mode_fractions_ = std::move(coverage.sample_fraction);
         record("mode_tv", coverage.total_variation, mp);
         record("modes_missed", double(coverage.modes_missed), mp);
+        // Per-mode masses, numbered like the app's mode badges and bars (1-based region order).
+        if (mode_fractions_.size() > 1)
+          for (size_t k = 0; k < mode_fractions_.size(); ++k)
+            record("mode_mass_" + std::to_string(k + 1), mode_fractions_[k], mp);
       }
       for (const auto& [name, value] : sampler_->statistics()) record(name, value, mp);
     } catch (const std::exception& e) {

@@ -129,6 +129,7 @@ struct Session::Worker {
   std::string reference_error;
   std::future<ReferenceBundle> pending;   // a ChangeTarget computing
   std::optional<TargetSpec> queued_spec;  // a newer ChangeTarget waiting for `pending`
+  bool restart_on_target = false;         // a pending/queued ChangeTarget asked for a restart
 
   std::vector<std::unique_ptr<Run>> runs;
   RunId next_id = 1;
@@ -287,6 +288,13 @@ struct Session::Worker {
       scenario.target = bundle.spec;
       scenario_dirty = true;
       for (auto& r : runs) r->sampler().set_target(bundle.target);
+      if (restart_on_target && !queued_spec) {
+        // Live mode: the reset runs and the new reference appear in the same snapshot.
+        const bool resume = running || all_done();
+        for (auto& r : runs) restart(*r);
+        if (resume) running = true, finished_announced = false;
+        restart_on_target = false;
+      }
       message(SessionMessage::Level::info, "target changed to " + bundle.target->display_name());
     } catch (const std::exception& e) {
       error(std::string("target change failed: ") + e.what());
@@ -425,6 +433,7 @@ struct Session::Worker {
     } catch (const std::exception& e) {
       return error(std::string("target: ") + e.what());
     }
+    restart_on_target = restart_on_target || c.restart;
     if (pending.valid()) {
       queued_spec = c.target;  // supersedes an older queued change
       return;
@@ -503,6 +512,7 @@ struct Session::Worker {
       }
     }
     queued_spec.reset();
+    restart_on_target = false;
     next_id = id;
     runs = std::move(fresh);
     scenario = s;

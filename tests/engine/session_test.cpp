@@ -158,6 +158,12 @@ void expect_library_values(const Scenario& sc, const SessionOptions& o, const Sn
     EXPECT_EQ(run.curves.at("mode_tv")->back().value, coverage.total_variation);
     EXPECT_EQ(run.curves.at("modes_missed")->back().value, double(coverage.modes_missed));
     EXPECT_EQ(run.mode_fractions, coverage.sample_fraction);
+    // Per-mode masses as curves mode_mass_1, mode_mass_2, ... (metrics.csv rows).
+    ASSERT_GT(coverage.sample_fraction.size(), 1u);
+    for (size_t k = 0; k < coverage.sample_fraction.size(); ++k)
+      EXPECT_EQ(run.curves.at("mode_mass_" + std::to_string(k + 1))->back().value,
+                coverage.sample_fraction[k]);
+    EXPECT_FALSE(run.curves.count("mode_mass_0"));
     Points scores;
     snap.target->evaluate(x, nullptr, &scores, nullptr);
     EXPECT_EQ(run.curves.at("ksd2_imq")->back().value, ksd2_imq(x, scores));
@@ -466,6 +472,82 @@ TEST(Session, ChangeTargetKeepsRunsGoingOnTheNewTarget) {
   EXPECT_NE(snap->runs[0].state, RunState::diverged);
   s.post(cmd::Pause{});
   EXPECT_FALSE(s.sync()->running);
+}
+
+// Live mode (cmd::ChangeTarget::restart): finished runs are reset and run again on the new
+// target; no snapshot pairs the new target's reference with the old target's samples or curves.
+TEST(Session, ChangeTargetWithRestartRerunsFinishedRunsOnTheNewTarget) {
+  Session s(walker_scenario(2, 40), test_options());
+  auto before = run_to_end(s);
+  const std::shared_ptr<const Points> old_samples = before->runs[0].display_samples;
+  TargetSpec donut;
+  donut.kind = "donut";
+  s.post(cmd::ChangeTarget{donut, true});
+  std::shared_ptr<const Snapshot> snap;
+  bool switched = false;
+  for (int k = 0; k < 4000 && !switched; ++k) {
+    snap = s.snapshot();
+    if (snap->reference && snap->reference->target().kind() == "donut") {
+      switched = true;
+      // The first snapshot seen with the new reference: every run was reset with it, so no
+      // sample set, curve point or metric pass of the gmm runs is shown with the donut.
+      for (const auto& r : snap->runs) EXPECT_NE(r.display_samples, old_samples);
+      EXPECT_TRUE(snap->running || snap->finished);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  ASSERT_TRUE(switched);
+  snap = s.wait_finished(120);
+  ASSERT_TRUE(snap->finished);
+  for (const auto& r : snap->runs) {
+    EXPECT_EQ(r.iteration, 40) << r.label;  // run again to the budget on the donut
+    EXPECT_EQ(r.state, RunState::finished);
+  }
+  // Ran again: the samples are the donut run's, not the ones kept from the mixture.
+  EXPECT_NE(snap->runs[0].display_samples, old_samples);
+  // Its KSD curve was computed against the donut: different values from the mixture's.
+  const auto& ksd_new = *snap->runs[0].curves.at("ksd2_imq");
+  const auto& ksd_old = *before->runs[0].curves.at("ksd2_imq");
+  ASSERT_FALSE(ksd_new.empty());
+  EXPECT_NE(ksd_new.back().value, ksd_old.back().value);
+}
+
+// A session paused in the middle of its runs stays paused; its runs are reset on the new target.
+TEST(Session, ChangeTargetWithRestartKeepsAPausedSessionPaused) {
+  Session s(walker_scenario(1, 1000), test_options());
+  s.post(cmd::Step{5});
+  auto snap = s.sync();
+  for (int k = 0; k < 2000 && snap->runs[0].iteration < 5; ++k) snap = s.sync();
+  ASSERT_EQ(snap->runs[0].iteration, 5);
+  TargetSpec donut;
+  donut.kind = "donut";
+  s.post(cmd::ChangeTarget{donut, true});
+  for (int k = 0; k < 4000; ++k) {
+    snap = s.sync();
+    if (snap->reference && snap->reference->target().kind() == "donut") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(snap->reference->target().kind(), "donut");
+  EXPECT_EQ(snap->runs[0].iteration, 0);
+  EXPECT_FALSE(snap->running);
+}
+
+// Without `restart` a target change keeps the finished runs as they are (the old behaviour).
+TEST(Session, ChangeTargetWithoutRestartLeavesFinishedRunsAlone) {
+  Session s(walker_scenario(1, 30), test_options());
+  run_to_end(s);
+  TargetSpec donut;
+  donut.kind = "donut";
+  s.post(cmd::ChangeTarget{donut});
+  std::shared_ptr<const Snapshot> snap;
+  for (int k = 0; k < 4000; ++k) {
+    snap = s.sync();
+    if (snap->reference && snap->reference->target().kind() == "donut") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(snap->runs[0].iteration, 30);
+  EXPECT_FALSE(snap->running);
 }
 
 TEST(Session, GradientEvalSchedulingIsFairInGradientEvaluations) {
