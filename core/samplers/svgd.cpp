@@ -14,7 +14,7 @@ const char* const kSvgdAbout =
     "no particle starts near it, and its cost grows as n² per iteration.";
 
 namespace {
-enum Optimizer { kAdagradMomentum = 0, kPlain = 1 };
+enum Optimizer { kAdagradMomentum = 0, kPlain = 1, kAdagradNorm = 2 };
 enum Bandwidth { kMedian = 0, kFixed = 1 };
 }  // namespace
 
@@ -28,11 +28,16 @@ const ParamTable& SvgdSampler::table() {
     t.push_back({"particles", 500, 1, 20000,
                  "number of particles n (changeable while running; cost grows as n²)", true});
     ParamDef step{"step_size", 0.05, 1e-5, 2.0,
-                  "ε: with adagrad_momentum about the distance a particle moves per iteration"};
+                  "ε: with the adagrad optimizers about the distance a particle moves per "
+                  "iteration"};
     step.log_scale = true;
     t.push_back(step);
-    ParamDef opt{"optimizer", 0, 0, 1, "update rule: official AdaGrad-with-momentum, or plain ε·φ"};
-    opt.choices = {"adagrad_momentum", "plain"};
+    ParamDef opt{"optimizer", kAdagradNorm, 0, 2,
+                 "update rule: adagrad_norm (default: AdaGrad-with-momentum on each particle's "
+                 "‖φ‖, rotation-invariant), the official per-coordinate adagrad_momentum, or "
+                 "plain ε·φ"};
+    // Indices of existing choices never change (scenario files may name them by index).
+    opt.choices = {"adagrad_momentum", "plain", "adagrad_norm"};
     t.push_back(opt);
     t.push_back({"momentum", 0.9, 0.0, 0.999,
                  "α: decay of the squared-direction average G (official 0.9)"});
@@ -92,7 +97,20 @@ void SvgdSampler::step() {
     return;
   }
   const double eps = param("step_size");
-  if (int(param("optimizer")) == kAdagradMomentum) {
+  const int optimizer = int(param("optimizer"));
+  if (optimizer == kAdagradNorm) {
+    // The official rule with one running average per particle, of ‖φ_i‖², instead of one per
+    // coordinate: each particle moves along φ_i itself (only its length is normalized), so the
+    // update commutes with rotations of the plane.
+    const double alpha = param("momentum");
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double p2 = phi_.row(i).squaredNorm();
+      double& g = history_(i, 0);
+      g = fresh_[i] ? p2 : alpha * g + (1 - alpha) * p2;
+      x_.row(i) += (eps / (1e-6 + std::sqrt(g))) * phi_.row(i);
+      fresh_[i] = 0;
+    }
+  } else if (optimizer == kAdagradMomentum) {
     const double alpha = param("momentum");
     for (Eigen::Index i = 0; i < n; ++i) {
       for (int d = 0; d < 2; ++d) {

@@ -4,7 +4,13 @@
 // n×n multiset, or a fixed bandwidth), one fused n² pass per iteration.
 //
 // One iteration (step()) = one score evaluation per particle, one SVGD direction, one update:
-//   adagrad_momentum (default, the official "AdaGrad with momentum", really RMSProp-like):
+//   adagrad_norm (default): the official rule below with one average per particle of ‖φ_i‖²:
+//     G_i ← ‖φ_i‖² on the first step, G_i ← αG_i + (1−α)‖φ_i‖² afterwards,
+//     x_i ← x_i + ε φ_i / (1e-6 + √G_i)   (a particle moves along φ_i, about ε per step: the
+//                                          update commutes with rotations of the plane);
+//   adagrad_momentum (the official "AdaGrad with momentum", really RMSProp-like; not the
+//     default because it is not rotation-invariant: on a ring it draws axis-aligned streaks
+//     where the ring is tangent to an axis, docs/methods.md):
 //     G ← φ⊙φ on a particle's first step, G ← αG + (1−α)φ⊙φ afterwards (α = `momentum` = 0.9),
 //     x ← x + ε φ / (1e-6 + √G)    (elementwise; no bias correction, so the first step moves each
 //                                   coordinate by about ε·sign(φ));

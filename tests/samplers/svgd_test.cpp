@@ -52,7 +52,7 @@ TEST(SvgdSlow, TwoGaussianSanityCheck) {
   // svgd.md §7 item 9 / §5.6: 200 particles, N(0, I) start, AdaGrad-momentum ε = 0.05, 2000 its.
   auto target = std::make_shared<TwoGaussians>();
   SvgdSampler svgd(target);
-  svgd.set_params({{"particles", 200}, {"step_size", 0.05}});
+  svgd.set_params({{"particles", 200}, {"step_size", 0.05}, {"optimizer", 0}});
   svgd.reset(1);
   for (int t = 0; t < 2000; ++t) svgd.step();
   ASSERT_FALSE(svgd.status().diverged);
@@ -84,7 +84,7 @@ TEST(SvgdSlow, TwoGaussianSanityCheck) {
 TEST(Svgd, FirstAdagradStepMovesAboutEpsilonPerCoordinate) {
   auto target = std::make_shared<TwoGaussians>();
   SvgdSampler svgd(target);
-  svgd.set_params({{"particles", 50}, {"step_size", 0.01}});
+  svgd.set_params({{"particles", 50}, {"step_size", 0.01}, {"optimizer", 0}});
   svgd.reset(3);
   const Points before = svgd.particles();
   Points score, phi;
@@ -96,6 +96,35 @@ TEST(Svgd, FirstAdagradStepMovesAboutEpsilonPerCoordinate) {
   const Points expected = before.array() + 0.01 * phi.array() / (1e-6 + phi.array().abs());
   EXPECT_LT((svgd.particles() - expected).cwiseAbs().maxCoeff(), 1e-15);
   EXPECT_NEAR((svgd.particles() - before).cwiseAbs().maxCoeff(), 0.01, 1e-6);
+}
+
+// The default update (adagrad_norm) moves every particle along its own φ_i, by ε on the first
+// step and by ε·‖φ_i‖/√G_i afterwards: a positive multiple of φ_i, so rotating the plane rotates
+// the update (no axis-aligned streaks on rings).
+TEST(Svgd, DefaultStepMovesEachParticleAlongItsDirection) {
+  auto target = std::make_shared<TwoGaussians>();
+  SvgdSampler svgd(target);
+  svgd.set_params({{"particles", 50}, {"step_size", 0.01}});
+  svgd.reset(3);
+  SvgdKernelWorkspace ws;
+  Points score, phi;
+  for (int step = 0; step < 3; ++step) {
+    const Points before = svgd.particles();
+    target->evaluate(before, nullptr, &score, nullptr);
+    svgd_direction(before, score, 0.0, ws, phi);
+    svgd.step();
+    const Points moved = svgd.particles() - before;
+    for (Eigen::Index i = 0; i < moved.rows(); ++i) {
+      const double cross = moved(i, 0) * phi(i, 1) - moved(i, 1) * phi(i, 0);
+      const double dot = moved(i, 0) * phi(i, 0) + moved(i, 1) * phi(i, 1);
+      // Parallel and in the same direction, up to rounding of a few ulps of |moved|·|φ|.
+      EXPECT_LE(std::abs(cross), 1e-12 * (1 + moved.row(i).norm() * phi.row(i).norm())) << i;
+      EXPECT_GT(dot, 0) << i;
+      if (step == 0) {
+        EXPECT_NEAR(moved.row(i).norm(), 0.01, 1e-6) << i;  // first step: exactly ε (1e-6 guard)
+      }
+    }
+  }
 }
 
 TEST(Svgd, PlainStepsAndFixedBandwidth) {
@@ -191,7 +220,7 @@ TEST(Svgd, BadKnobsAreRejectedByName) {
   } catch (const ParamError& e) {
     EXPECT_EQ(e.field, "particles");
   }
-  EXPECT_THROW(svgd.set_param("optimizer", 2), ParamError);
+  EXPECT_THROW(svgd.set_param("optimizer", 3), ParamError);
   EXPECT_THROW(svgd.set_param("nope", 1), ParamError);
 }
 
