@@ -23,6 +23,7 @@
 #include <memory>
 
 #include "app/gfx/density_renderer.h"
+#include "app/gfx/recorder.h"
 #include "app/gfx/retained_renderer.h"
 #include "app/gfx/screenshot.h"
 #include "app/install/resource_paths.h"
@@ -113,6 +114,19 @@ ss::Scenario initial_scenario(const std::string& file, const std::filesystem::pa
   }
   path_used.clear();
   return ss::ui::builtin_default_scenario();
+}
+
+// The framebuffer rectangle (x0, y0, x1, y1) of the named screen rectangle ("" = the window).
+void plot_rect_to_pixels(const ss::ui::AppState& app, const std::string& name, float fb_scale,
+                         int fb_w, int fb_h, int out[4]) {
+  out[0] = 0, out[1] = 0, out[2] = fb_w, out[3] = fb_h;
+  if (name.empty()) return;
+  const auto it = app.rects.find(name);
+  if (it == app.rects.end()) return;
+  out[0] = std::clamp(int(it->second.min.x * fb_scale), 0, fb_w);
+  out[1] = std::clamp(int(it->second.min.y * fb_scale), 0, fb_h);
+  out[2] = std::clamp(int(it->second.max.x * fb_scale + 0.5f), 0, fb_w);
+  out[3] = std::clamp(int(it->second.max.y * fb_scale + 0.5f), 0, fb_h);
 }
 
 void apply_style(float scale) {
@@ -211,19 +225,23 @@ int main(int argc, char** argv) {
   const std::filesystem::path cfg_dir = ss::ui::config_dir();
   const std::string ini_path = (cfg_dir / "imgui.ini").string();  // outlives the context
   io.IniFilename = reproducible || cfg_dir.empty() ? nullptr : ini_path.c_str();
-  apply_style(dpi);
-  load_fonts(dpi);
+  ss::ui::AppState app;
+  if (!reproducible) app.display = ss::ui::load_display_options(cfg_dir);
+  // The UI scale (Ctrl+/Ctrl-/Ctrl+0) multiplies the monitor's content scale; fonts are
+  // rasterized again at the new size (never bitmap-scaled), so text stays sharp.
+  float applied_scale = ss::ui::clamp_ui_scale(app.display.ui_scale);
+  apply_style(dpi * applied_scale);
+  load_fonts(dpi * applied_scale);
   if (!ss::plot::add_marker_sprites(io.Fonts))
     std::fprintf(stderr, "samplescope: no room for marker sprites; drawing square points\n");
   install_event_counters(window);  // before the backend, which chains to them
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
-  ss::ui::AppState app;
-  app.dpi_scale = dpi;
+  app.dpi_scale = dpi * applied_scale;
+  app.monitor_scale = dpi;
   // Shaders and gallery: relative to the executable or the install prefix, never the source tree.
   app.gallery_dir = ss::install::gallery_dir().string();
-  if (!reproducible) app.display = ss::ui::load_display_options(cfg_dir);
   auto renderer = std::make_unique<ss::gfx::DensityRenderer>(ss::install::shader_dir().string());
   if (renderer->ok())
     app.renderer = renderer.get();
@@ -242,6 +260,11 @@ int main(int argc, char** argv) {
   try {
     app.session = std::make_unique<ss::Session>(std::move(scenario));
     app.scenario_path = path_used;
+    const ss::Budget budget = app.session->snapshot()->scenario
+                                  ? app.session->snapshot()->scenario->budget
+                                  : ss::Budget{};
+    if (budget.kind == ss::BudgetKind::gradient_evals)
+      app.display.cost_axis = ss::ui::CostAxis::gradient_evals;
   } catch (const std::exception& e) {
     errors.push_back(std::string("cannot start the engine: ") + e.what());
   }
@@ -249,6 +272,11 @@ int main(int argc, char** argv) {
   if (play && app.session) app.session->post(ss::cmd::Start{});
 
   ss::ui::ScriptPlayer script(std::move(script_actions));
+  ss::gfx::Recorder recorder;
+  int record_rect[4] = {0, 0, 0, 0};  // framebuffer pixels x0, y0, x1, y1
+  std::string record_name;
+  double record_until = -1, record_cpu0 = 0;
+  ss::ui::FrameStats record_readback_ms;
   ss::ui::FrameStats stats, cpu_stats, vertex_stats, index_stats;
   const auto start = Clock::now();
   auto next_frame = start;
@@ -332,6 +360,21 @@ int main(int argc, char** argv) {
     if (process_cpu_start >= 0 && !idle_phase) ++process_frames;
     next_frame = t0 + std::chrono::microseconds(16667);
 
+    const float want_scale = ss::ui::clamp_ui_scale(app.display.ui_scale);
+    if (want_scale != applied_scale) {
+      // New UI scale: style sizes and fonts rebuilt at the new size, then the font texture.
+      applied_scale = want_scale;
+      app.display.ui_scale = want_scale;
+      apply_style(dpi * applied_scale);
+      ss::plot::reset_marker_sprites();
+      io.Fonts->Clear();
+      load_fonts(dpi * applied_scale);
+      ss::plot::add_marker_sprites(io.Fonts);
+      ImGui_ImplOpenGL3_DestroyFontsTexture();
+      ImGui_ImplOpenGL3_CreateFontsTexture();
+      font_texture = nullptr;
+      app.dpi_scale = dpi * applied_scale;
+    }
     ImGui_ImplOpenGL3_NewFrame();
     if (io.Fonts->TexID != font_texture) {  // created by the backend's first NewFrame
       font_texture = io.Fonts->TexID;
@@ -377,6 +420,63 @@ int main(int argc, char** argv) {
         ss::ui::report_error(app, err);
     }
     app.png_requests.clear();
+    if (scripted) app.clipped_text = ss::ui::find_clipped_text();
+    // Recording: start / stop requests, then one read-back per kept frame (encoded elsewhere).
+    const double now_s = std::chrono::duration<double>(Clock::now() - start).count();
+    if (app.record_request) {
+      const ss::ui::AppState::RecordRequest req = *app.record_request;
+      app.record_request.reset();
+      plot_rect_to_pixels(app, req.rect, fb_scale, fb_w, fb_h, record_rect);
+      record_name = req.rect;
+      const std::string err = recorder.start(req.path, record_rect[2] - record_rect[0],
+                                             record_rect[3] - record_rect[1]);
+      if (err.empty()) {
+        record_until = req.seconds > 0 ? now_s + req.seconds : -1;
+        record_cpu0 = recorder.encoder_cpu_seconds();
+        ss::ui::add_message(app, ss::ui::UiMessage::Level::info, "recording " + req.path);
+      } else {
+        ss::ui::report_error(app, err);
+      }
+    }
+    if (recorder.active()) {
+      if (recorder.wants_frame(now_s)) {
+        const auto r0 = Clock::now();
+        recorder.add_frame(ss::gfx::read_back_rgba(fb_w, fb_h, record_rect[0], record_rect[1],
+                                                   recorder.width(), recorder.height()),
+                           now_s);
+        record_readback_ms.add(std::chrono::duration<double, std::milli>(Clock::now() - r0).count(),
+                               1e9);
+      }
+      app.recording = true;
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "recording %s: %d frames written, %d dropped",
+                    recorder.path().c_str(), recorder.frames_written(), recorder.frames_dropped());
+      app.recording_status = buf;
+      if (app.record_stop_request || (record_until > 0 && now_s >= record_until)) {
+        const int dropped = recorder.frames_dropped();
+        const std::string path = recorder.path();
+        const std::string err = recorder.finish();
+        std::snprintf(buf, sizeof buf,
+                      "saved %s: %d frames (%d dropped while the encoder was busy)", path.c_str(),
+                      recorder.frames_written(), dropped);
+        app.recording_status = err.empty() ? buf : err;
+        if (err.empty())
+          ss::ui::add_message(app, ss::ui::UiMessage::Level::info, buf);
+        else
+          ss::ui::report_error(app, err);
+        if (perf)
+          std::printf(
+              "recording %s frames=%d dropped=%d encoder_cpu_s=%.2f readback_ms_p50=%.2f "
+              "p95=%.2f\n",
+              path.c_str(), recorder.frames_written(), dropped,
+              recorder.encoder_cpu_seconds() - record_cpu0, record_readback_ms.quantile(0.5),
+              record_readback_ms.quantile(0.95));
+        app.recording = false;
+      }
+    } else {
+      app.recording = false;
+    }
+    app.record_stop_request = false;
     if (!screenshot_file.empty() && frame + 1 >= frames) {
       exported = true;
       const std::string err = ss::gfx::save_framebuffer_png(screenshot_file, fb_w, fb_h, fb_scale);
@@ -413,6 +513,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!reproducible) {
+    app.display.ui_scale = applied_scale;
     const std::string err = ss::ui::save_display_options(app.display, cfg_dir);
     if (!err.empty()) std::fprintf(stderr, "samplescope: cannot save settings: %s\n", err.c_str());
   }
@@ -441,6 +542,10 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (recorder.active()) {
+    const std::string err = recorder.finish();
+    if (!err.empty()) std::fprintf(stderr, "samplescope: %s\n", err.c_str());
+  }
   // Stop the worker first, then the GL objects, then ImGui and the window.
   app.session.reset();
   app.renderer = nullptr;

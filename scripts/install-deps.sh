@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libeigen3-dev libtbb-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libbenchmark-dev
-  libimgui-dev libglfw3-dev libgl-dev libstb-dev
+  libimgui-dev libglfw3-dev libgl-dev libstb-dev libgif-dev
   xvfb xauth
   parallel appstream desktop-file-utils
   clang libclang-rt-14-dev clang-format

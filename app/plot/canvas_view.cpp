@@ -1,13 +1,19 @@
 #include "app/plot/canvas_view.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ss::plot {
 
-void CanvasView::fit(const Box& box) {
+void CanvasView::fit(const Box& box, double aspect) {
   center_x = 0.5 * (box.xmin + box.xmax);
   center_y = 0.5 * (box.ymin + box.ymax);
-  half_extent = 0.5 * std::max(box.width(), box.height()) * 1.02;
+  if (!(aspect > 0) || !std::isfinite(aspect)) aspect = 1;
+  // half_extent is the distance to the nearer edge: the height's half on a wide canvas, the
+  // width's half on a tall one.
+  half_extent = aspect >= 1 ? 0.5 * std::max(box.height(), box.width() / aspect)
+                            : 0.5 * std::max(box.width(), box.height() * aspect);
+  half_extent *= 1.02;
   if (!(half_extent > 0)) half_extent = 1;
 }
 

@@ -16,8 +16,10 @@ struct CanvasView {
   double center_x = 0, center_y = 0;
   double half_extent = 4;  ///< world units from the centre to the nearer canvas edge (> 0)
 
-  /// Centres the view on `box` so that the whole box is visible (with a small margin).
-  void fit(const Box& box);
+  /// Centres the view on `box` so that the whole box is visible (with a small margin) in a
+  /// canvas of width/height `aspect` (1: a square canvas; a wide box in a wide canvas then fills
+  /// its width instead of being fitted by its larger side into the canvas's smaller one).
+  void fit(const Box& box, double aspect = 1.0);
 };
 
 /// World ↔ screen mapping for one canvas rectangle (screen y grows downwards, world y upwards).

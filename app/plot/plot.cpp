@@ -127,6 +127,26 @@ double axis_fraction(double v, const Range& r, Scale scale) {
   return (v - r.min) / (r.max - r.min);
 }
 
+std::string fit_text(const std::string& text, float width) {
+  if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
+  std::string t = text;
+  while (!t.empty() && ImGui::CalcTextSize((t + "...").c_str()).x > width) t.pop_back();
+  return t.empty() ? std::string() : t + "...";
+}
+
+static float& line_scale_storage() {
+  static float scale = 1.0f;
+  return scale;
+}
+
+float line_scale() {
+  return line_scale_storage();
+}
+
+void set_line_scale(float scale) {
+  line_scale_storage() = std::clamp(scale, 0.5f, 4.0f);
+}
+
 ImU32 series_color(int i, float alpha) {
   // Okabe–Ito palette (colour-blind safe), skipping black.
   static const ImU32 colors[] = {IM_COL32(230, 159, 0, 255),  IM_COL32(86, 180, 233, 255),
@@ -198,14 +218,43 @@ ScreenRect LinePlot::draw() {
   if (opt_.x_scale == Scale::Linear && xr.max <= xr.min) xr_ = padded(xr, opt_.x_scale, 0.02);
   yr_ = padded(yr, opt_.y_scale, 0.06);
 
-  const Ticks xt = opt_.x_scale == Scale::Log10 ? log_ticks(xr_.min, xr_.max)
-                                                : linear_ticks(xr_.min, xr_.max, 6);
-  const Ticks yt = opt_.y_scale == Scale::Log10 ? log_ticks(yr_.min, yr_.max)
-                                                : linear_ticks(yr_.min, yr_.max, 5);
+  // As many x ticks as fit: labels at least 1.5 em apart, so they never run together.
+  Ticks xt;
+  for (int target = 6; target >= 2; --target) {
+    xt = opt_.x_scale == Scale::Log10 ? log_ticks(xr_.min, xr_.max, target + 2)
+                                      : linear_ticks(xr_.min, xr_.max, target);
+    float need = 0;
+    for (const auto& l : xt.labels) need += ImGui::CalcTextSize(l.c_str()).x + 1.5f * fh;
+    if (need <= full.width() - 40.0f) break;
+  }
+  // As many y ticks as fit the plot's height with a line of text between labels.
+  const float est_h = full.height() - 3.0f * fh - 20.0f;
+  const int y_target = std::clamp(int(est_h / (2.0f * fh)), 2, 5);
+  const Ticks yt = opt_.y_scale == Scale::Log10 ? log_ticks(yr_.min, yr_.max, y_target + 1)
+                                                : linear_ticks(yr_.min, yr_.max, y_target);
   float ylab_w = 0;
   for (const auto& l : yt.labels) ylab_w = std::max(ylab_w, ImGui::CalcTextSize(l.c_str()).x);
 
-  const float top = (opt_.title.empty() && opt_.y_label.empty()) ? 4.0f : fh + 6.0f;
+  // Legend entries flow in rows under the title, outside the plot area (never over the data).
+  struct LegendItem {
+    size_t series;
+    ImVec2 pos;
+  };
+  std::vector<LegendItem> legend;
+  float legend_h = 0;
+  if (opt_.legend && !series_.empty()) {
+    float lx = 0, ly = 0;
+    const float row = fh + 2.0f, avail_w = full.width() - ylab_w - 16.0f;
+    for (size_t i = 0; i < series_.size(); ++i) {
+      if (!opt_.legend_lines && series_[i].kind == Series::Line) continue;
+      const float w = fh * 1.3f + ImGui::CalcTextSize(series_[i].label.c_str()).x + 10.0f;
+      if (lx > 0 && lx + w > avail_w) lx = 0, ly += row;
+      legend.push_back({i, ImVec2(lx, ly)});
+      lx += w;
+    }
+    legend_h = legend.empty() ? 0.0f : ly + row + 2.0f;
+  }
+  const float top = ((opt_.title.empty() && opt_.y_label.empty()) ? 4.0f : fh + 6.0f) + legend_h;
   const float left = ylab_w + 8.0f;
   const float bottom = fh + 6.0f + (opt_.x_label.empty() ? 0.0f : fh + 2.0f);
   const ImVec2 a(full.min.x + left, full.min.y + top);
@@ -223,28 +272,38 @@ ScreenRect LinePlot::draw() {
 
   dl->AddRectFilled(a, b, ImGui::GetColorU32(ImGuiCol_FrameBg, 0.5f));
   if (!opt_.title.empty()) {
-    const ImVec2 ts = ImGui::CalcTextSize(opt_.title.c_str());
-    dl->AddText(ImVec2(0.5f * (a.x + b.x - ts.x), full.min.y + 2.0f), text_col, opt_.title.c_str());
+    const std::string title = fit_text(opt_.title, full.width() - 4.0f);
+    const ImVec2 ts = ImGui::CalcTextSize(title.c_str());
+    const float tx = std::clamp(0.5f * (a.x + b.x - ts.x), full.min.x + 2.0f, full.max.x - ts.x);
+    dl->AddText(ImVec2(tx, full.min.y + 2.0f), text_col, title.c_str());
   }
+  float last_label_end = -1e30f;
   for (size_t i = 0; i < xt.values.size(); ++i) {
     const float x = sx(xt.values[i]);
     dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), grid_col);
     const ImVec2 ts = ImGui::CalcTextSize(xt.labels[i].c_str());
-    dl->AddText(ImVec2(std::clamp(x - 0.5f * ts.x, a.x - ts.x * 0.5f, b.x - ts.x), b.y + 3.0f),
-                text_col, xt.labels[i].c_str());
+    const float lx = std::clamp(x - 0.5f * ts.x, a.x - ts.x * 0.5f, b.x - ts.x);
+    if (lx < last_label_end + 0.5f * fh) continue;  // would touch the previous label
+    dl->AddText(ImVec2(lx, b.y + 3.0f), text_col, xt.labels[i].c_str());
+    last_label_end = lx + ts.x;
   }
+  float last_label_top = 1e30f;
   for (size_t i = 0; i < yt.values.size(); ++i) {
     const float y = sy(yt.values[i]);
     dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), grid_col);
     const ImVec2 ts = ImGui::CalcTextSize(yt.labels[i].c_str());
+    if (y + 0.5f * ts.y > last_label_top) continue;  // would touch the label below
     dl->AddText(ImVec2(a.x - ts.x - 4.0f, y - 0.5f * ts.y), text_col, yt.labels[i].c_str());
+    last_label_top = y - 0.5f * ts.y;
   }
   if (!opt_.x_label.empty()) {
     const ImVec2 ts = ImGui::CalcTextSize(opt_.x_label.c_str());
     dl->AddText(ImVec2(0.5f * (a.x + b.x - ts.x), full.max.y - fh - 1.0f), dim_col,
                 opt_.x_label.c_str());
   }
-  if (!opt_.y_label.empty())  // ImGui 1.86 cannot rotate text: the y label sits top-left
+  // ImGui 1.86 cannot rotate text: the y label sits top-left, when no title takes that row
+  // (a title says what the y axis is).
+  if (!opt_.y_label.empty() && opt_.title.empty())
     dl->AddText(ImVec2(full.min.x + 2.0f, full.min.y + 2.0f), dim_col, opt_.y_label.c_str());
 
   dl->PushClipRect(a, b, true);
@@ -274,9 +333,9 @@ ScreenRect LinePlot::draw() {
     pts.clear();
     auto flush = [&] {
       if (pts.size() >= 2)
-        dl->AddPolyline(pts.data(), int(pts.size()), s.color, 0, s.thickness);
+        dl->AddPolyline(pts.data(), int(pts.size()), s.color, 0, s.thickness * line_scale());
       else if (pts.size() == 1)
-        dl->AddCircleFilled(pts[0], s.thickness + 1.0f, s.color, 8);
+        dl->AddCircleFilled(pts[0], s.thickness * line_scale() + 1.0f, s.color, 8);
       pts.clear();
     };
     for (size_t i = 0; i < n; i += stride) {
@@ -294,26 +353,19 @@ ScreenRect LinePlot::draw() {
   dl->PopClipRect();
   dl->AddRect(a, b, ImGui::GetColorU32(ImGuiCol_Border));
 
-  // Legend (top right, inside the plot area).
-  if (opt_.legend && !series_.empty()) {
-    float w = 0;
-    for (const Series& s : series_) w = std::max(w, ImGui::CalcTextSize(s.label.c_str()).x);
-    const float row = fh + 2.0f;
-    const ImVec2 l0(b.x - w - fh - 14.0f, a.y + 4.0f);
-    const ImVec2 l1(b.x - 4.0f, l0.y + row * series_.size() + 4.0f);
-    dl->AddRectFilled(l0, l1, ImGui::GetColorU32(ImGuiCol_WindowBg, 0.85f), 3.0f);
-    dl->AddRect(l0, l1, ImGui::GetColorU32(ImGuiCol_Border), 3.0f);
-    for (size_t i = 0; i < series_.size(); ++i) {
-      const float y = l0.y + 2.0f + row * i;
-      const ImVec2 m0(l0.x + 4.0f, y + 0.25f * fh), m1(l0.x + 4.0f + fh * 0.8f, y + 0.75f * fh);
-      if (series_[i].kind == Series::Line)
-        dl->AddLine(ImVec2(m0.x, 0.5f * (m0.y + m1.y)), ImVec2(m1.x, 0.5f * (m0.y + m1.y)),
-                    series_[i].color, 3.0f);
-      else
-        dl->AddRectFilled(
-            m0, m1, with_alpha(series_[i].color, series_[i].kind == Series::Band ? 2.0f : 1.0f));
-      dl->AddText(ImVec2(m1.x + 6.0f, y), text_col, series_[i].label.c_str());
-    }
+  // Legend (rows under the title, laid out above).
+  for (const LegendItem& it : legend) {
+    const Series& se = series_[it.series];
+    const ImVec2 p(a.x + it.pos.x, full.min.y + fh + 6.0f + it.pos.y);
+    const ImVec2 m0(p.x, p.y + 0.25f * fh), m1(p.x + fh, p.y + 0.75f * fh);
+    if (se.kind == Series::Line)
+      dl->AddLine(ImVec2(m0.x, 0.5f * (m0.y + m1.y)), ImVec2(m1.x, 0.5f * (m0.y + m1.y)), se.color,
+                  3.0f * line_scale());
+    else if (se.kind == Series::HLine)
+      dashed_hline(dl, m0.x, m1.x, 0.5f * (m0.y + m1.y), se.color, 1.5f * line_scale());
+    else
+      dl->AddRectFilled(m0, m1, with_alpha(se.color, 2.0f));
+    dl->AddText(ImVec2(m1.x + 0.3f * fh, p.y), text_col, se.label.c_str());
   }
 
   // Hover read-out: a vertical guide and, per line, the nearest point at the mouse's x.
@@ -380,7 +432,19 @@ ScreenRect bar_chart(const char* id, ImVec2 size, const std::string& title,
   const Ticks yt = linear_ticks(yr.min, yr.max, 4);
   float ylab_w = 0;
   for (const auto& l : yt.labels) ylab_w = std::max(ylab_w, ImGui::CalcTextSize(l.c_str()).x);
-  const float legend_h = series.empty() ? 0 : fh + 4.0f;
+  std::vector<ImVec2> legend_pos;
+  float legend_h = 0;
+  {
+    float lx = 0, ly = 0;
+    const float avail_w = size.x - ylab_w - 14.0f;
+    for (const auto& s : series) {
+      const float w = fh + ImGui::CalcTextSize(s.label.c_str()).x + 12.0f;
+      if (lx > 0 && lx + w > avail_w) lx = 0, ly += fh + 2.0f;
+      legend_pos.emplace_back(lx, ly);
+      lx += w;
+    }
+    if (!series.empty()) legend_h = ly + fh + 4.0f;
+  }
   const ImVec2 a(full.min.x + ylab_w + 8.0f,
                  full.min.y + (title.empty() ? 4.0f : fh + 6.0f) + legend_h);
   const ImVec2 b(full.max.x - 6.0f, full.max.y - fh - 6.0f);
@@ -389,16 +453,18 @@ ScreenRect bar_chart(const char* id, ImVec2 size, const std::string& title,
     return full;
   }
   if (!title.empty()) {
-    const ImVec2 ts = ImGui::CalcTextSize(title.c_str());
-    dl->AddText(ImVec2(0.5f * (a.x + b.x - ts.x), full.min.y + 2.0f), text_col, title.c_str());
+    const std::string t = fit_text(title, full.width() - 4.0f);
+    const ImVec2 ts = ImGui::CalcTextSize(t.c_str());
+    const float tx = std::clamp(0.5f * (a.x + b.x - ts.x), full.min.x + 2.0f, full.max.x - ts.x);
+    dl->AddText(ImVec2(tx, full.min.y + 2.0f), text_col, t.c_str());
   }
-  // Legend in one row under the title.
-  float lx = a.x;
-  const float ly = a.y - legend_h;
-  for (const auto& s : series) {
-    dl->AddRectFilled(ImVec2(lx, ly + 0.2f * fh), ImVec2(lx + 0.7f * fh, ly + 0.9f * fh), s.color);
-    dl->AddText(ImVec2(lx + fh, ly), text_col, s.label.c_str());
-    lx += fh + ImGui::CalcTextSize(s.label.c_str()).x + 12.0f;
+  // Legend rows under the title (laid out above).
+  for (size_t i = 0; i < series.size(); ++i) {
+    const ImVec2 p(a.x + legend_pos[i].x,
+                   full.min.y + (title.empty() ? 4.0f : fh + 6.0f) + legend_pos[i].y);
+    dl->AddRectFilled(ImVec2(p.x, p.y + 0.2f * fh), ImVec2(p.x + 0.7f * fh, p.y + 0.9f * fh),
+                      series[i].color);
+    dl->AddText(ImVec2(p.x + fh, p.y), text_col, series[i].label.c_str());
   }
   dl->AddRectFilled(a, b, ImGui::GetColorU32(ImGuiCol_FrameBg, 0.5f));
   auto sy = [&](double v) { return float(b.y - (v - yr.min) / (yr.max - yr.min) * (b.y - a.y)); };

@@ -68,6 +68,9 @@ struct LinePlotOptions {
   Scale x_scale = Scale::Linear;
   Scale y_scale = Scale::Linear;
   bool legend = true;
+  /// Lines in the legend too (false: only bands and reference lines, when the lines' colours
+  /// are explained once elsewhere, e.g. one key of method colours for all plots).
+  bool legend_lines = true;
 };
 
 class LinePlot {
@@ -121,6 +124,14 @@ struct BarSeries {
 ScreenRect bar_chart(const char* id, ImVec2 size, const std::string& title,
                      const std::vector<std::string>& categories,
                      const std::vector<BarSeries>& series, const std::string& y_label);
+
+/// `text`, cut to fit `width` pixels with "..." at the end when it is wider (current font).
+std::string fit_text(const std::string& text, float width);
+
+/// Multiplier of every plot line's thickness (presentation mode draws thicker lines); 1 by
+/// default, clamped to [0.5, 4].
+float line_scale();
+void set_line_scale(float scale);
 
 /// A distinct, colour-blind-friendly colour for series i (Okabe–Ito order), with alpha.
 ImU32 series_color(int i, float alpha = 1.0f);

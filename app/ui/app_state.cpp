@@ -3,7 +3,9 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -62,15 +64,30 @@ void begin_frame(AppState& app) {
     // A new target's reference: fit the view when asked to (first one, or a new scenario), and
     // drop the local mixture copy once the engine has caught up with it.
     if (app.view_needs_fit) {
-      app.view.fit(s.reference->box());
+      app.view_auto_fit = true;  // the canvas panel fits the box to the canvases' shape
       app.view_needs_fit = false;
     }
     app.fitted_reference = s.reference.get();
+  }
+  // Which reference each run's samples belong to: a run that advanced or was reset since the
+  // last frame is on the current one.
+  for (const RunSnapshot& r : s.runs) {
+    auto it = app.run_reference.find(r.id);
+    if (it == app.run_reference.end() || it->second.first != r.iteration || r.iteration == 0 ||
+        !it->second.second)
+      app.run_reference[r.id] = {r.iteration, s.reference};
   }
   if (app.editing_target && app.drag_component < 0 && !s.target_pending && s.scenario &&
       s.scenario->target.components.size() == app.editing_target->components.size() &&
       ImGui::GetTime() - app.last_target_post > 0.5)
     app.editing_target.reset();
+}
+
+bool run_is_stale(const AppState& app, const RunSnapshot& r) {
+  if (!app.snap || !app.snap->reference) return false;
+  const auto it = app.run_reference.find(r.id);
+  return it != app.run_reference.end() && it->second.second &&
+         it->second.second != app.snap->reference;
 }
 
 bool wants_continuous_redraw(const AppState& app) {
@@ -88,7 +105,13 @@ bool post_scenario(AppState& app, Scenario sc, const std::string& source) {
     report_error(app, std::string("cannot open scenario: ") + e.what());
     return false;
   }
+  // A scenario budgeted in gradient evaluations or seconds is compared on that axis.
+  if (sc.budget.kind == BudgetKind::gradient_evals)
+    app.display.cost_axis = CostAxis::gradient_evals;
+  else if (sc.budget.kind == BudgetKind::seconds)
+    app.display.cost_axis = CostAxis::seconds;
   app.session->post(cmd::LoadScenario{std::move(sc)});
+  app.scenario_modified = false;
   app.view_needs_fit = true;
   app.editing_target.reset();
   return true;
@@ -128,6 +151,7 @@ bool save_scenario_file(AppState& app, const std::string& path) {
   try {
     save_scenario(*app.snap->scenario, path);
     app.scenario_path = path;
+    app.scenario_modified = false;
     add_message(app, UiMessage::Level::info, "saved scenario to " + path);
     return true;
   } catch (const std::exception& e) {
@@ -209,6 +233,61 @@ Scenario default_scenario(const AppState& app) {
     }
   }
   return builtin_default_scenario();
+}
+
+float clamp_ui_scale(float scale) {
+  if (!std::isfinite(scale)) return 1.0f;
+  return std::round(std::clamp(scale, 0.5f, 3.0f) * 20.0f) / 20.0f;
+}
+
+ImU32 method_color(const std::string& kind, float alpha) {
+  // Saturated hues kept away from the colour maps' bright ends (viridis yellow-green, magma and
+  // inferno pale yellow-orange, plasma yellow): cyan, magenta, violet, green, red, blue, pink.
+  static const std::map<std::string, ImU32> colors = {
+      {"dft", IM_COL32(0, 235, 255, 255)},
+      {"svgd", IM_COL32(255, 64, 200, 255)},
+      {"amortized_svgd", IM_COL32(150, 110, 255, 255)},
+      {"flowmc", IM_COL32(60, 255, 90, 255)},
+      {"mala", IM_COL32(255, 60, 60, 255)},
+      {"ula", IM_COL32(255, 150, 40, 255)},
+      {"kl_ns", IM_COL32(70, 140, 255, 255)},
+      {"rwmh", IM_COL32(200, 200, 200, 255)},
+      {"adaptive_mh", IM_COL32(255, 200, 230, 255)},
+      {"hmc", IM_COL32(255, 110, 130, 255)},
+      {"nuts", IM_COL32(180, 255, 220, 255)}};
+  const auto it = colors.find(kind);
+  if (it == colors.end()) return plot::series_color(int(std::hash<std::string>{}(kind) % 7), alpha);
+  const ImU32 c = it->second;
+  return (c & ~IM_COL32_A_MASK) |
+         (ImU32(std::clamp(alpha, 0.0f, 1.0f) * 255.0f + 0.5f) << IM_COL32_A_SHIFT);
+}
+
+void post_target(AppState& app, const TargetSpec& spec) {
+  if (!app.session) return;
+  app.session->post(cmd::ChangeTarget{spec, app.display.live_restart});
+  app.scenario_modified = true;
+}
+
+void post_param(AppState& app, RunId id, const std::string& name, double value) {
+  if (!app.session) return;
+  app.session->post(cmd::SetParam{id, name, value});
+  app.scenario_modified = true;
+  if (!app.display.live_restart || !app.snap || !app.snap->finished) return;
+  const RunSnapshot* r = nullptr;
+  for (const RunSnapshot& x : app.snap->runs)
+    if (x.id == id) r = &x;
+  if (!r) return;
+  try {
+    const ParamDef* def = find_param(sampler_param_table(r->kind), name);
+    if (def && def->needs_reset) app.session->post(cmd::Start{});
+  } catch (const std::exception&) {
+  }
+}
+
+void post_change(AppState& app, Command command) {
+  if (!app.session) return;
+  app.session->post(std::move(command));
+  app.scenario_modified = true;
 }
 
 Scenario builtin_default_scenario() {

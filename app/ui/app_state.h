@@ -42,8 +42,15 @@ struct DisplayOptions {
   bool show_marginals = false;  ///< marginal histograms vs the true marginals
   float point_size = 2.5f;      ///< pixels (before DPI scaling)
   CostAxis cost_axis = CostAxis::iterations;
-  bool log_x = false;  ///< log x axis on the metric plots
+  bool log_x = false;        ///< log x axis on the metric plots
+  bool ksd_u = false;        ///< KSD plot and scoreboard show the U-statistic instead of V
+  bool live_restart = true;  ///< a target/knob change restarts the affected runs (live mode)
+  float ui_scale = 1.0f;     ///< user zoom of the whole UI (Ctrl+/Ctrl-/Ctrl+0), [0.5, 3]
+  bool show_legend = true;   ///< the overlay legend on each canvas
 };
+
+/// Clamps a UI scale to the supported range and to steps of 0.05.
+float clamp_ui_scale(float scale);
 
 // [SECTION] AppState ----------------------------------------------------------------------------
 
@@ -97,6 +104,12 @@ struct AppState {
   DisplayOptions display;
   plot::CanvasView view;
   bool view_needs_fit = true;  ///< fit the view to the next reference's box
+  /// The view follows the reference's box and the canvases' shape (until the user pans or zooms).
+  bool view_auto_fit = true;
+  /// Per run: the reference its samples were last computed on (the engine's reference when the
+  /// run last advanced or was reset). A run whose entry differs from the current reference shows
+  /// samples of an earlier target (live mode off): drawn faded and labelled, never as current.
+  std::map<RunId, std::pair<std::int64_t, std::shared_ptr<const GridReference>>> run_reference;
   const GridReference* fitted_reference = nullptr;
 
   /// Mixture being edited on the canvas (kind "gmm"): a local copy that follows the mouse at once;
@@ -121,7 +134,23 @@ struct AppState {
   std::string export_dir = ".";  ///< folder exports go to (the UI's export box edits it)
   int step_n = 10;               ///< the "step ×N" amount
   double frame_ms = 0;           ///< last frame time, for the status bar
-  float dpi_scale = 1;           ///< content scale of the window
+  float dpi_scale = 1;           ///< content scale of the window × the UI scale
+  float monitor_scale = 1;       ///< content scale of the window alone
+  bool presentation = false;     ///< F11: controls hidden, canvases and plots enlarged
+  /// The scenario was changed since it was opened or saved (name shown as modified).
+  bool scenario_modified = false;
+  /// Set by the recording controls / script: the main loop starts or stops a recording.
+  struct RecordRequest {
+    std::string path;    ///< .gif or .mp4
+    std::string rect;    ///< "" = window, else a key of `rects` ("canvas:DFT")
+    double seconds = 0;  ///< 0 = until stopped
+  };
+  std::optional<RecordRequest> record_request;
+  bool record_stop_request = false;
+  bool recording = false;        ///< a recording is in progress (set by the main loop)
+  std::string recording_status;  ///< e.g. "recording out.gif: 42 frames"
+  /// Script/test hooks: text items that did not fit their window in the last frame.
+  std::vector<std::string> clipped_text;
   bool show_about = false;
   bool show_demo = false;
   bool quit_requested = false;
@@ -137,6 +166,8 @@ struct AppState {
 /// because computing it failed, reports why and loads default_scenario() instead (once), so the
 /// window never stays on "computing the reference…". Call once at the start of every frame.
 void begin_frame(AppState& app);
+/// True when run `r`'s samples and curves belong to an earlier target than the current one.
+bool run_is_stale(const AppState& app, const RunSnapshot& r);
 /// True while anything is moving (runs running, a target pending, a drag in progress): the main
 /// loop then redraws continuously; otherwise it waits for events.
 bool wants_continuous_redraw(const AppState& app);
@@ -180,13 +211,29 @@ Scenario builtin_default_scenario();
 /// Handles the keyboard shortcuts. Works headless (no renderer).
 void draw_app(AppState& app, ImVec2 size);
 
+/// Text that does not fit where it is drawn, in the frame just rendered (call after
+/// ImGui::Render()): items reaching past their window's clip rectangle (windows scroll only
+/// vertically), and glyphs of draw-list text outside their clip rectangle. Each entry names the
+/// window and where; empty when every text is whole. Used by the `assert_no_clipped_text` script
+/// action.
+std::vector<std::string> find_clipped_text();
+
 /// Colour the main loop clears the frame to before rendering: the window background of the style
 /// (the fixed regions draw no background of their own).
 ImVec4 window_clear_color();
 
-/// Colour of run i on every plot and canvas.
-inline ImU32 run_color(int i, float alpha = 1.0f) {
-  return plot::series_color(i, alpha);
-}
+/// Colour of a method kind on every plot and canvas: fixed per kind (the same method has the
+/// same colour in every scenario), chosen to be distinct from each other and visible on every
+/// colour map's bright end (where samples sit). Unknown kinds get a palette colour.
+ImU32 method_color(const std::string& kind, float alpha = 1.0f);
+
+/// Posts a target change; in live mode (DisplayOptions::live_restart) the runs restart on the
+/// new target as soon as it is ready. Marks the scenario modified.
+void post_target(AppState& app, const TargetSpec& spec);
+/// Posts a knob change of run `id`; a knob that resets its run also starts it again in live mode
+/// when the session had finished. Marks the scenario modified.
+void post_param(AppState& app, RunId id, const std::string& name, double value);
+/// Posts any other scenario-changing command and marks the scenario modified.
+void post_change(AppState& app, Command command);
 
 }  // namespace ss::ui

@@ -4,6 +4,7 @@
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "app/gfx/density_renderer.h"
@@ -92,13 +93,13 @@ bool upload_overlay_field(AppState& app, RunId id,
 }
 
 // The flow-density contours of run `id`, drawn in the colour of canvas k.
-gfx::HeatmapStyle field_style(RunId id, int k) {
+gfx::HeatmapStyle field_style(RunId id, ImU32 color) {
   gfx::HeatmapStyle fs;
   fs.mode = 1;
   fs.max_value = cache().overlay_max[id];
   fs.decades = 3;
   fs.contours = 6;
-  const ImVec4 rc = ImGui::ColorConvertU32ToFloat4(run_color(k));
+  const ImVec4 rc = ImGui::ColorConvertU32ToFloat4(color);
   fs.line_color = ImVec4(rc.x, rc.y, rc.z, 0.9f);
   return fs;
 }
@@ -255,7 +256,7 @@ void post_mixture(AppState& app, bool force) {
   const double now = ImGui::GetTime();
   if (!force && now - app.last_target_post < kPostInterval) return;
   app.last_target_post = now;
-  app.session->post(cmd::ChangeTarget{*app.editing_target});
+  post_target(app, *app.editing_target);
 }
 
 // Calls draw(origin, true_tip, learned_tip, has_true, has_learned) in screen coordinates for
@@ -302,7 +303,7 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
   if (app.display.show_overlays && run->overlay) {
     const SamplerOverlay& ov = *run->overlay;
     if (upload_overlay_field(app, run->id, run->overlay)) {
-      const gfx::HeatmapStyle fs = field_style(run->id, k);
+      const gfx::HeatmapStyle fs = field_style(run->id, method_color(run->kind));
       app.renderer->draw_cached(dl, kOverlaySlotBase + run->id, kOverlaySlotBase + run->id, a, b,
                                 t.to_screen(ov.field_box.xmin, ov.field_box.ymax),
                                 t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs,
@@ -325,7 +326,9 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
     const float diameter = (app.display.point_size + 1.0f) * app.dpi_scale;
     std::vector<ImVec2>& centers = cache().centers;
     screen_points(*run->display_samples, t, diameter, centers);
-    plot::draw_markers(dl, centers, diameter, run_color(k, 0.95f));
+    plot::draw_markers(
+        dl, centers, diameter,
+        run_is_stale(app, *run) ? IM_COL32(160, 160, 160, 110) : method_color(run->kind, 0.95f));
   }
   if (app.display.show_overlays && run->overlay && s.target) {
     const NoAntiAliasing plain(dl);  // 3 triangles per arrow instead of about 12
@@ -333,7 +336,7 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
     for_each_score_arrow(app, run->id, s.target, run->overlay, t,
                          [&](ImVec2 o, ImVec2 truth, ImVec2 learned, bool has_t, bool has_l) {
                            if (has_t) draw_arrow(dl, o, truth, kTrueScoreColor, thin);
-                           if (has_l) draw_arrow(dl, o, learned, run_color(k), 2 * thin);
+                           if (has_l) draw_arrow(dl, o, learned, method_color(run->kind), 2 * thin);
                          });
   }
 }
@@ -342,7 +345,7 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
 // levels every 1/6 of 3 decades below the field's maximum, the levels the contour shader draws
 // without the software layer. Grid values sit at cell centres, row 0 at the box's bottom.
 template <class ToPixels>
-void draw_field_contours(const SamplerOverlay& ov, int k, const plot::CanvasTransform& t,
+void draw_field_contours(const SamplerOverlay& ov, ImU32 color, const plot::CanvasTransform& t,
                          const ToPixels& px, plot::Raster& r) {
   const int n = ov.field_n;
   if (n < 2 || ov.field.size() != size_t(n) * size_t(n)) return;
@@ -352,7 +355,7 @@ void draw_field_contours(const SamplerOverlay& ov, int k, const plot::CanvasTran
   if (!std::isfinite(mx)) return;
   constexpr int kLines = 6;
   constexpr double kDecades = 3;
-  const ImU32 col = run_color(k, 0.9f);
+  const ImU32 col = (color & ~IM_COL32_A_MASK) | (ImU32(230) << IM_COL32_A_SHIFT);
   const float width = 1.25f * ImGui::GetIO().DisplayFramebufferScale.x;
   const Box& box = ov.field_box;
   const double cw = box.width() / n, ch = box.height() / n;
@@ -417,7 +420,7 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
   if (app.display.show_overlays) in.overlay = run.overlay, in.target = s.target;
   in.diameter = (app.display.point_size + 1.0f) * app.dpi_scale;
   in.dpi = app.dpi_scale;
-  in.color = run_color(k, 0.95f);
+  in.color = run_is_stale(app, run) ? IM_COL32(160, 160, 160, 110) : method_color(run.kind, 0.95f);
 
   CanvasLayer& layer = layers()[run.id];
   if (!(layer.inputs == in)) {
@@ -430,7 +433,7 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
     // Raster pixels: (screen − canvas corner) · framebuffer scale.
     const auto px = [&](ImVec2 p) { return ImVec2((p.x - a.x) * fbs, (p.y - a.y) * fbs); };
     if (in.overlay) {
-      draw_field_contours(*in.overlay, k, t, px, r);
+      draw_field_contours(*in.overlay, method_color(run.kind), t, px, r);
       const float width = std::max(1.0f, std::round(app.dpi_scale)) * fbs;
       for (const Points& trail : in.overlay->trails)
         for (Eigen::Index i = 1; i < trail.rows(); ++i)
@@ -450,7 +453,8 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
                              if (has_t)
                                r.draw_arrow(px(o), px(truth), kTrueScoreColor, thin, 6.0f * fbs);
                              if (has_l)
-                               r.draw_arrow(px(o), px(learned), run_color(k), 2 * thin, 6.0f * fbs);
+                               r.draw_arrow(px(o), px(learned), method_color(run.kind), 2 * thin,
+                                            6.0f * fbs);
                            });
     }
     app.renderer->upload_image(kLayerImageBase + run.id, r.data(), r.width(), r.height());
@@ -459,16 +463,155 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
   app.renderer->draw_image(dl, kLayerImageBase + run.id, a, b, fbs);
 }
 
+// Mode regions of the reference (when there are several): the boundaries between regions as
+// thin lines, from the region grid sampled every few cells (cached per reference), and each
+// region's number beside its centre, matching the mode-coverage bars.
+struct RegionLines {
+  std::shared_ptr<const GridReference> reference;
+  std::vector<std::array<double, 4>> segments;  // world coordinates
+};
+
+const RegionLines& region_lines(const std::shared_ptr<const GridReference>& ref) {
+  static RegionLines cached;
+  if (cached.reference == ref) return cached;
+  cached.reference = ref;
+  cached.segments.clear();
+  const auto& g = ref->region_grid();
+  const int nx = ref->nx(), ny = ref->ny();
+  if (ref->regions().size() < 2 || g.size() != size_t(nx) * size_t(ny)) return cached;
+  const int step = std::max(1, std::max(nx, ny) / 96);
+  const Box& b = ref->box();
+  const double cw = ref->cell_width() * step, ch = ref->cell_height() * step;
+  const int mx = nx / step, my = ny / step;
+  const auto id = [&](int i, int j) {
+    return g[size_t(std::min(ny - 1, j * step + step / 2)) * size_t(nx) +
+             size_t(std::min(nx - 1, i * step + step / 2))];
+  };
+  for (int j = 0; j < my; ++j)
+    for (int i = 0; i < mx; ++i) {
+      const double x0 = b.xmin + i * cw, y0 = b.ymin + j * ch;
+      if (i + 1 < mx && id(i, j) != id(i + 1, j))
+        cached.segments.push_back({x0 + cw, y0, x0 + cw, y0 + ch});
+      if (j + 1 < my && id(i, j) != id(i, j + 1))
+        cached.segments.push_back({x0, y0 + ch, x0 + cw, y0 + ch});
+    }
+  return cached;
+}
+
+void draw_mode_regions(AppState& app, ImDrawList* dl, const plot::CanvasTransform& t,
+                       const GridReference& ref) {
+  if (ref.regions().size() < 2) return;
+  {
+    const NoAntiAliasing plain(dl);
+    for (const auto& sg : region_lines(app.snap->reference).segments)
+      dl->AddLine(t.to_screen(sg[0], sg[1]), t.to_screen(sg[2], sg[3]), IM_COL32(255, 255, 255, 60),
+                  1.0f);
+  }
+  const float fh = ImGui::GetFontSize();
+  for (size_t k = 0; k < ref.regions().size() && k < 24; ++k) {
+    const ImVec2 p = t.to_screen(ref.regions()[k].center.x(), ref.regions()[k].center.y());
+    const std::string num = std::to_string(k + 1);
+    const ImVec2 ts = ImGui::CalcTextSize(num.c_str());
+    const float r = 0.5f * std::max(ts.x, ts.y) + 2.0f;
+    // Beside the mode's centre (up and right), so that it does not hide the samples there.
+    const ImVec2 c(p.x + 0.9f * fh, p.y - 0.9f * fh);
+    dl->AddCircleFilled(c, r, IM_COL32(0, 0, 0, 150), 16);
+    dl->AddCircle(c, r, IM_COL32(255, 255, 255, 160), 16, 1.0f);
+    dl->AddText(ImVec2(c.x - 0.5f * ts.x, c.y - 0.5f * ts.y), IM_COL32(255, 255, 255, 230),
+                num.c_str());
+  }
+}
+
+// What a run's overlays are, for the legend strip under its canvas.
+struct LegendEntry {
+  int kind;  // 0 arrow, 1 line, 2 circle
+  ImU32 color;
+  const char* text;
+};
+
+std::vector<LegendEntry> overlay_legend_entries(const RunSnapshot& run) {
+  std::vector<LegendEntry> entries;
+  if (!run.overlay) return entries;
+  const SamplerOverlay& ov = *run.overlay;
+  const ImU32 col = method_color(run.kind);
+  if (ov.arrow_origins.rows() > 0) {
+    entries.push_back({0, kTrueScoreColor, "true score (grad log p)"});
+    entries.push_back({0, col, "learned score"});
+  }
+  if (!ov.field.empty()) entries.push_back({1, col, "flow density contours"});
+  if (!ov.trails.empty()) entries.push_back({1, kTrailColor, "recent chain paths"});
+  if (ov.kernel_bandwidth > 0 && std::isfinite(ov.kernel_bandwidth))
+    entries.push_back(
+        {2, IM_COL32(255, 255, 255, 220), "kernel bandwidth h (top right, to scale)"});
+  return entries;
+}
+
+float legend_entry_width(const LegendEntry& e) {
+  const float fh = ImGui::GetFontSize();
+  return 1.6f * fh + ImGui::CalcTextSize(e.text).x + 1.2f * fh;
+}
+
+/// Lines the legend strip of these entries needs in `width` pixels.
+int legend_lines(const std::vector<LegendEntry>& entries, float width) {
+  int lines = entries.empty() ? 0 : 1;
+  float x = 0;
+  for (const LegendEntry& e : entries) {
+    const float w = std::min(width, legend_entry_width(e));
+    if (x > 0 && x + w > width) ++lines, x = 0;
+    x += w;
+  }
+  return lines;
+}
+
+// The legend strip under a canvas (outside its data): what each overlay is. SVGD's kernel
+// bandwidth is drawn to scale as a circle in the canvas's top-right corner (an outline, away from
+// the marginals along the bottom and left edges).
+void draw_overlay_legend(ImDrawList* dl, const RunSnapshot& run, ImVec2 strip_min, float strip_w) {
+  const std::vector<LegendEntry> entries = overlay_legend_entries(run);
+  const float fh = ImGui::GetFontSize(), row = fh + 4.0f;
+  float x = 0, y = 0;
+  for (const LegendEntry& e : entries) {
+    const float w = std::min(strip_w, legend_entry_width(e));
+    if (x > 0 && x + w > strip_w) x = 0, y += row;
+    const float cy = strip_min.y + y + 0.5f * row;
+    const float x0 = strip_min.x + x + 2.0f, x1 = x0 + 1.3f * fh;
+    if (e.kind == 0)
+      draw_arrow(dl, ImVec2(x0, cy), ImVec2(x1, cy), e.color,
+                 e.color == kTrueScoreColor ? 1.0f : 2.0f);
+    else if (e.kind == 1)
+      dl->AddLine(ImVec2(x0, cy), ImVec2(x1, cy), e.color, 1.5f);
+    else
+      dl->AddCircle(ImVec2(0.5f * (x0 + x1), cy), 0.4f * fh, e.color, 24, 1.5f);
+    // An entry wider than the canvas is shortened with "..." (the tooltip-free strip must
+    // never run into the next canvas).
+    const std::string text = plot::fit_text(e.text, strip_min.x + strip_w - (x1 + 0.3f * fh));
+    dl->AddText(ImVec2(x1 + 0.3f * fh, cy - 0.5f * fh), IM_COL32(220, 220, 220, 255), text.c_str());
+    x += w;
+  }
+}
+
+void draw_kernel_circle(ImDrawList* dl, const plot::CanvasTransform& t, const RunSnapshot& run) {
+  if (!run.overlay || !(run.overlay->kernel_bandwidth > 0) ||
+      !std::isfinite(run.overlay->kernel_bandwidth))
+    return;
+  const float rad = float(run.overlay->kernel_bandwidth * t.scale);
+  const float m = 0.5f * ImGui::GetFontSize();
+  dl->AddCircle(ImVec2(t.max.x - rad - m, t.min.y + rad + m), rad, IM_COL32(255, 255, 255, 200), 64,
+                1.5f);
+}
+
 }  // namespace
 
-int canvas_grid_columns(int n, float w, float h) {
+int canvas_grid_columns(int n, float w, float h, float box_aspect) {
   if (n <= 1) return 1;
+  if (!(box_aspect > 0) || !std::isfinite(box_aspect)) box_aspect = 1;
   int best = 1;
-  float best_side = 0;
+  float best_scale = 0;
   for (int cols = 1; cols <= n; ++cols) {
     const int rows = (n + cols - 1) / cols;
-    const float side = std::min(w / cols, h / rows);
-    if (side > best_side + 0.5f) best_side = side, best = cols;
+    // Pixels per world unit when a box of aspect box_aspect (height 1) fits one cell.
+    const float scale = std::min(w / cols / box_aspect, h / rows);
+    if (scale > best_scale * 1.001f + 1e-6f) best_scale = scale, best = cols;
   }
   return best;
 }
@@ -499,10 +642,24 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
   const int n = std::max<int>(1, int(s.runs.size()));
   const float gap = 6.0f * app.dpi_scale;
   const float w = max.x - min.x, h = max.y - min.y;
-  const int cols = canvas_grid_columns(n, w, h);
+  // The box the view shows: the reference's box while the view follows it, else what is visible.
+  float box_aspect = 1.0f;
+  if (s.reference && app.view_auto_fit) {
+    const Box& bx = s.reference->box();
+    if (bx.height() > 0) box_aspect = float(bx.width() / bx.height());
+  }
+  const int cols = canvas_grid_columns(n, w, h, box_aspect);
   const int rows = (n + cols - 1) / cols;
-  const float cw = (w - gap * (cols - 1)) / cols, ch = (h - gap * (rows - 1)) / rows;
+  const float cw = (w - gap * (cols - 1)) / cols;
+  // A legend strip under every canvas (outside the data) as tall as the longest one needs.
+  int strip_lines = 0;
+  if (app.display.show_legend && app.display.show_overlays)
+    for (const RunSnapshot& r : s.runs)
+      strip_lines = std::max(strip_lines, legend_lines(overlay_legend_entries(r), cw));
+  const float strip_h = strip_lines > 0 ? strip_lines * (ImGui::GetFontSize() + 4.0f) + 2.0f : 0.0f;
+  const float ch = (h - gap * (rows - 1)) / rows - strip_h;
   if (cw < 20 || ch < 20) return;
+  if (s.reference && app.view_auto_fit) app.view.fit(s.reference->box(), double(cw) / ch);
   if (s.reference) upload_reference(app, s.reference);
   // Forget the canvas layers of runs that were removed.
   for (auto it = layers().begin(); it != layers().end();) {
@@ -529,7 +686,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
   for (int k = 0; k < n; ++k) {
     const RunSnapshot* run = k < int(s.runs.size()) ? &s.runs[k] : nullptr;
     const int r = k / cols, c = k % cols;
-    const ImVec2 a(min.x + c * (cw + gap), min.y + r * (ch + gap));
+    const ImVec2 a(min.x + c * (cw + gap), min.y + r * (ch + strip_h + gap));
     const ImVec2 b(a.x + cw, a.y + ch);
     const plot::CanvasTransform t = plot::make_transform(app.view, a, b);
     const std::string name = run ? run->label : std::string("(no methods)");
@@ -551,17 +708,10 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
       draw_layer_gpu(app, k, run, t, hs, dl);
     if (run && app.display.show_samples && app.display.show_marginals && run->display_samples &&
         s.reference)
-      draw_marginals(app, dl, t, *s.reference, *run->display_samples, run_color(k, 0.55f));
-    if (run && app.display.show_overlays && run->overlay) {
-      const SamplerOverlay& ov = *run->overlay;
-      if (ov.kernel_bandwidth > 0 && std::isfinite(ov.kernel_bandwidth)) {
-        const float rad = float(ov.kernel_bandwidth * t.scale);
-        const ImVec2 ctr(a.x + 14 + rad, b.y - 14 - rad);
-        dl->AddCircle(ctr, rad, IM_COL32(255, 255, 255, 200), 64, 1.5f);
-        dl->AddText(ImVec2(ctr.x + rad + 4, ctr.y - ImGui::GetFontSize()),
-                    IM_COL32(255, 255, 255, 220), "kernel h");
-      }
-    }
+      draw_marginals(app, dl, t, *s.reference, *run->display_samples,
+                     method_color(run->kind, 0.55f));
+    if (s.reference && app.display.show_overlays) draw_mode_regions(app, dl, t, *s.reference);
+    if (run && app.display.show_overlays) draw_kernel_circle(dl, t, *run);
     // Mixture handles: mean marker and 1-sigma ellipse per component.
     int hover_comp = -1;
     if (mixture) {
@@ -575,13 +725,18 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
       }
     }
     // Label and state.
+    if (run && run_is_stale(app, *run)) {
+      const char* msg = "grey: samples of the previous target (live restart is off; press Reset)";
+      dl->AddText(ImVec2(a.x + 6, a.y + ImGui::GetFontSize() + 8), IM_COL32(255, 200, 120, 255),
+                  msg);
+    }
     if (run) {
       const std::string title = run->label + "  it " + std::to_string(run->iteration);
       dl->AddRectFilled(
           ImVec2(a.x, a.y),
           ImVec2(a.x + ImGui::CalcTextSize(title.c_str()).x + 12, a.y + ImGui::GetFontSize() + 6),
           IM_COL32(0, 0, 0, 150));
-      dl->AddText(ImVec2(a.x + 6, a.y + 3), run_color(k), title.c_str());
+      dl->AddText(ImVec2(a.x + 6, a.y + 3), method_color(run->kind), title.c_str());
       if (run->state == RunState::diverged) {
         const std::string msg = "diverged: " + run->status.reason;
         dl->AddText(ImVec2(a.x + 6, a.y + ImGui::GetFontSize() + 8), IM_COL32(255, 90, 90, 255),
@@ -602,6 +757,8 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
       dl->AddText(ImVec2(b.x - ts.x - 6, b.y - ts.y - 4), IM_COL32(230, 230, 230, 255), buf);
     }
     dl->PopClipRect();
+    if (run && app.display.show_overlays && app.display.show_legend && strip_h > 0)
+      draw_overlay_legend(dl, *run, ImVec2(a.x, b.y + 2.0f), cw);
     dl->AddRect(a, b, ImGui::GetColorU32(ImGuiCol_Border));
 
     // Interaction.
@@ -612,6 +769,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
         post_mixture(app, true);
       } else {
         plot::zoom_at(app.view, t, io.MousePos, std::pow(1.15, io.MouseWheel));
+        app.view_auto_fit = false;
       }
     }
     if (ImGui::IsItemActivated() && ImGui::IsMouseClicked(ImGuiMouseButton_Left) &&
@@ -625,6 +783,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
     } else if (active && (ImGui::IsMouseDragging(ImGuiMouseButton_Left) ||
                           ImGui::IsMouseDragging(ImGuiMouseButton_Middle))) {
       plot::pan_by(app.view, t, io.MouseDelta);
+      app.view_auto_fit = false;
     }
     if (app.drag_component >= 0 && ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
         ImGui::IsItemDeactivated()) {
@@ -660,7 +819,11 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
               next_numbered_path(app.export_dir, "canvas_" + file_safe_label(name), ".png"),
               "canvas:" + name});
       }
-      if (ImGui::MenuItem("Fit view") && s.reference) app.view.fit(s.reference->box());
+      if (!app.recording && ImGui::MenuItem("Record this canvas to GIF"))
+        app.record_request = AppState::RecordRequest{
+            next_numbered_path(app.export_dir, "canvas_" + file_safe_label(name), ".gif"),
+            "canvas:" + name, 0};
+      if (ImGui::MenuItem("Fit view")) app.view_auto_fit = true;
       ImGui::EndPopup();
     }
     ImGui::PopID();

@@ -17,9 +17,11 @@ namespace ss::ui {
 /// Draws the canvas grid into the region [min, max] of the current window.
 void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max);
 
-/// The grid of `n` equal cells that makes each square canvas largest in a w × h region:
-/// returns the number of columns (rows = ceil(n / cols)). n = 0 gives 1.
-int canvas_grid_columns(int n, float w, float h);
+/// The grid of `n` equal cells in a w × h region that shows a box of width/height `box_aspect`
+/// largest at equal aspect (for a square box: each canvas as square and large as possible; a
+/// wide box, like the four modes on a line, gets canvases in rows): returns the number of
+/// columns (rows = ceil(n / cols)). n = 0 gives 1.
+int canvas_grid_columns(int n, float w, float h, float box_aspect = 1.0f);
 
 /// The mixture the canvas edits: the editing copy when there is one, else the target's components
 /// as a "gmm" spec; nullopt when the target is not a mixture.

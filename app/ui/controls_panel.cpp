@@ -60,10 +60,7 @@ void draw_target_section(AppState& app, const Snapshot& s) {
       "The unnormalized 2-D density every method samples. Mixtures can be edited on the canvas: "
       "drag a mode, scroll over it to change its spread, double-click to add one, right-click a "
       "mode to remove it.");
-  if (s.target_pending) {
-    ImGui::SameLine();
-    ImGui::TextDisabled("computing reference...");
-  }
+  if (s.target_pending) ImGui::TextDisabled("computing the reference...");
   if (s.scenario && !kind.empty() && kind != "formula" && kind != "gmm") {
     try {
       const ParamTable& table = target_param_table(kind);
@@ -79,9 +76,12 @@ void draw_target_section(AppState& app, const Snapshot& s) {
   }
   if (s.target) {
     const auto comps = s.target->components();
-    if (!comps.empty())
+    if (!comps.empty()) {
+      ImGui::PushTextWrapPos(0);
       ImGui::TextDisabled("%d components: drag, scroll, double-click, right-click on the canvas",
                           int(comps.size()));
+      ImGui::PopTextWrapPos();
+    }
   }
 #ifdef SS_HAVE_FORMULA_PANEL
   if (ImGui::TreeNode("Formula target")) {
@@ -96,31 +96,39 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
   for (size_t i = 0; i < s.runs.size(); ++i) {
     const RunSnapshot& r = s.runs[i];
     ImGui::PushID(r.id);
-    ImGui::ColorButton("##c", ImGui::ColorConvertU32ToFloat4(run_color(int(i))),
+    ImGui::ColorButton("##c", ImGui::ColorConvertU32ToFloat4(method_color(r.kind)),
                        ImGuiColorEditFlags_NoTooltip,
                        ImVec2(ImGui::GetFontSize(), ImGui::GetFontSize()));
     ImGui::SameLine();
     bool enabled = r.enabled;
-    if (ImGui::Checkbox("##en", &enabled)) app.session->post(cmd::SetRunEnabled{r.id, enabled});
+    if (ImGui::Checkbox("##en", &enabled)) post_change(app, cmd::SetRunEnabled{r.id, enabled});
     item_tooltip("Enable or disable this method (a disabled run keeps its state).");
     ImGui::SameLine();
-    const std::string head = r.label + "  [" + run_state_name(r.state) + "]###head";
-    const bool open = ImGui::TreeNodeEx(head.c_str(), ImGuiTreeNodeFlags_SpanAvailWidth);
+    const std::string head = r.label + "###head";
+    const bool open = ImGui::TreeNodeEx(head.c_str());
     item_tooltip(sampler_display_name(r.kind) + " (" + r.kind + "), seed " +
                  std::to_string(r.seed) + ", iteration " + std::to_string(r.iteration));
+    // The state after the label when it fits, else on its own line (never cut off).
+    const std::string state = std::string("[") + run_state_name(r.state) + "]";
+    const float label_end = ImGui::GetItemRectMin().x + ImGui::GetTreeNodeToLabelSpacing() +
+                            ImGui::CalcTextSize(r.label.c_str()).x +
+                            ImGui::GetStyle().ItemSpacing.x;
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    if (label_end + ImGui::CalcTextSize(state.c_str()).x <= right)
+      ImGui::SameLine(label_end - ImGui::GetWindowPos().x);
+    ImGui::TextDisabled("%s", state.c_str());
     if (open) {
       if (ImGui::SmallButton("reset")) app.session->post(cmd::Reset{r.id});
       item_tooltip("Re-initialize this run from its seed (same seed, same trajectory).");
       ImGui::SameLine();
-      if (ImGui::SmallButton("remove")) app.session->post(cmd::RemoveRun{r.id});
+      if (ImGui::SmallButton("remove")) post_change(app, cmd::RemoveRun{r.id});
       item_tooltip("Remove this method and its curves.");
       try {
         const ParamTable& table = sampler_param_table(r.kind);
         std::string name;
         double value = 0;
         ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
-        if (param_table_widgets(table, r.params, name, value))
-          app.session->post(cmd::SetParam{r.id, name, value});
+        if (param_table_widgets(table, r.params, name, value)) post_param(app, r.id, name, value);
         ImGui::PopItemWidth();
         for (const auto& [metric, v] : r.latest)  // DFT: the noise level derived from the target
           if (metric == "sigma_auto")
@@ -151,7 +159,7 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
   if (ImGui::BeginCombo("##add", "+ add method")) {
     for (const std::string& k : kinds) {
       if (ImGui::Selectable(sampler_display_name(k).c_str()))
-        app.session->post(cmd::AddRun{MethodConfig{k, sampler_display_name(k), {}, true}});
+        post_change(app, cmd::AddRun{MethodConfig{k, sampler_display_name(k), {}, true}});
       if (ImGui::IsItemHovered()) item_tooltip(sampler_about(k));
     }
     if (kinds.empty()) ImGui::TextDisabled("no methods are registered in this build");
@@ -182,11 +190,17 @@ void draw_run_section(AppState& app, const Snapshot& s) {
   ImGui::SameLine();
   if (ImGui::Button("Reseed", ImVec2(w, 0))) {
     const std::uint64_t seed = (s.scenario ? s.scenario->seed : 0) + 1;
-    app.session->post(cmd::Reseed{seed});
+    post_change(app, cmd::Reseed{seed});
   }
   item_tooltip(
       "Give the scenario a new seed (current + 1) and reset every run from it. Reset "
       "keeps the seed; Reseed changes it.");
+  ImGui::Checkbox("live: restart runs on changes", &app.display.live_restart);
+  item_tooltip(
+      "Like a playground: changing the target, a target knob, a mixture mode or a knob that "
+      "needs a reset restarts the affected runs at once (and plays them again if they had "
+      "finished). Off: changes reach only runs that are still running, and finished runs keep "
+      "their old samples.");
   if (s.scenario) {
     ImGui::Text("seed %llu", static_cast<unsigned long long>(s.scenario->seed));
     // Budget.
@@ -209,7 +223,7 @@ void draw_run_section(AppState& app, const Snapshot& s) {
       b.kind = BudgetKind(kind);
       b.amount =
           kind == 2 ? std::clamp(amount, 0.1, 1e6) : std::clamp(std::round(amount), 1.0, 1e12);
-      app.session->post(cmd::SetBudget{b});
+      post_change(app, cmd::SetBudget{b});
     }
     // Metric cadence.
     MetricSettings m = s.scenario->metrics;
@@ -226,7 +240,7 @@ void draw_run_section(AppState& app, const Snapshot& s) {
     if (mc) {
       m.every = std::clamp(every, 1, 1000000000);
       m.ksd_samples = std::clamp(n, 10, 20000);
-      app.session->post(cmd::SetMetrics{m});
+      post_change(app, cmd::SetMetrics{m});
     }
   }
 }
@@ -235,9 +249,19 @@ void draw_scenario_section(AppState& app, const Snapshot& s) {
   section_header("Scenario");
   if (s.scenario) {
     ImGui::PushTextWrapPos(0);
-    ImGui::TextUnformatted(s.scenario->name.c_str());
-    if (!s.scenario->description.empty())
-      ImGui::TextDisabled("%s", s.scenario->description.c_str());
+    if (app.scenario_modified) {
+      // The name and description describe the scenario as opened; say that it has changed.
+      ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1), "%s  (modified)", s.scenario->name.c_str());
+      item_tooltip(
+          "Changed since it was opened or saved (target, methods, knobs, budget or seed): the "
+          "description below is the original one. Save to keep the changes.");
+      if (!s.scenario->description.empty())
+        ImGui::TextDisabled("was: %s", s.scenario->description.c_str());
+    } else {
+      ImGui::TextUnformatted(s.scenario->name.c_str());
+      if (!s.scenario->description.empty())
+        ImGui::TextDisabled("%s", s.scenario->description.c_str());
+    }
     ImGui::PopTextWrapPos();
   }
   static char path[1024] = "";
@@ -279,7 +303,9 @@ void draw_scenario_section(AppState& app, const Snapshot& s) {
     if (ImGui::GetTime() - listed > 5)
       files = gallery_files(app.gallery_dir), listed = ImGui::GetTime();
     for (const auto& f : files) {
-      const std::string name = f.stem().string();
+      // Long file names are shortened to the panel's width (the tooltip has the full path).
+      const std::string name =
+          plot::fit_text(f.stem().string(), ImGui::GetContentRegionAvail().x) + "##" + f.string();
       if (ImGui::Selectable(name.c_str(), f.string() == app.scenario_path)) {
         if (open_scenario_file(app, f.string()))
           std::snprintf(path, sizeof path, "%s", f.string().c_str());
@@ -315,10 +341,23 @@ void draw_view_section(AppState& app) {
   item_tooltip("Marginal histograms of the samples (bars) against the true marginals (lines).");
   ImGui::SliderFloat("point size", &d.point_size, 1.0f, 6.0f, "%.1f");
   item_tooltip("Size of the sample points in pixels.");
-  if (ImGui::Button("Fit view") && app.snap && app.snap->reference)
-    app.view.fit(app.snap->reference->box());
+  ImGui::Checkbox("overlay legend", &d.show_legend);
+  item_tooltip("A legend on each canvas saying what its overlays are.");
+  if (ImGui::Button("Fit view")) app.view_auto_fit = true;
   item_tooltip(
       "Fit the canvases to the target's box (drag empty canvas space to pan, scroll to zoom).");
+  ImGui::Text("UI scale %.0f%%", 100.0 * d.ui_scale);
+  item_tooltip("Size of all text and controls (Ctrl+= / Ctrl+- / Ctrl+0). Saved in the settings.");
+  ImGui::SameLine();
+  if (ImGui::SmallButton(" - ")) d.ui_scale = clamp_ui_scale(d.ui_scale / 1.1f);
+  ImGui::SameLine();
+  if (ImGui::SmallButton(" + ")) d.ui_scale = clamp_ui_scale(d.ui_scale * 1.1f);
+  ImGui::SameLine();
+  if (ImGui::SmallButton("100%")) d.ui_scale = 1.0f;
+  if (ImGui::Button("Presentation (F11)")) app.presentation = true;
+  item_tooltip(
+      "Hide the controls and enlarge the canvases and plots, with thicker lines (F11 or Esc "
+      "to leave).");
   ImGui::PopItemWidth();
 }
 
@@ -342,6 +381,26 @@ void draw_export_section(AppState& app) {
       "that one.");
   ImGui::SameLine();
   if (ImGui::Button("CSV", ImVec2(w, 0))) export_csv_all(app);
+  if (!app.recording) {
+    if (ImGui::Button("Record GIF", ImVec2(w, 0)))
+      app.record_request =
+          AppState::RecordRequest{next_numbered_path(app.export_dir, "samplescope", ".gif"), "", 0};
+    item_tooltip(
+        "Record the window to an animated GIF until Stop (encoded off the UI thread). "
+        "Right-click a canvas to record only that canvas.");
+    ImGui::SameLine();
+    if (ImGui::Button("Record MP4", ImVec2(w, 0)))
+      app.record_request =
+          AppState::RecordRequest{next_numbered_path(app.export_dir, "samplescope", ".mp4"), "", 0};
+    item_tooltip("Record the window to an MP4 video by piping frames to ffmpeg (if installed).");
+  } else {
+    if (ImGui::Button("Stop recording", ImVec2(-FLT_MIN, 0))) app.record_stop_request = true;
+  }
+  if (!app.recording_status.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("%s", app.recording_status.c_str());
+    ImGui::PopTextWrapPos();
+  }
   item_tooltip(
       "Write metrics.csv (every curve, long format) and samples_<label>.csv (x,y) of every "
       "method into the export folder.");
@@ -376,7 +435,7 @@ void select_target(AppState& app, const std::string& kind) {
     report_error(app, "cannot use target '" + kind + "': " + e.what());
     return;
   }
-  app.session->post(cmd::ChangeTarget{spec});
+  post_target(app, spec);
   app.editing_target.reset();
   app.view_needs_fit = true;
 }
@@ -391,7 +450,7 @@ void set_target_param(AppState& app, const std::string& name, double value) {
     report_error(app, "target parameter '" + name + "': " + e.what());
     return;
   }
-  app.session->post(cmd::ChangeTarget{spec});
+  post_target(app, spec);
   app.view_needs_fit = true;
 }
 

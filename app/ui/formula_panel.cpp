@@ -284,7 +284,7 @@ void draw_formula_panel(AppState& app) {
     }
   }
   TargetSpec spec;
-  if (draw_formula_panel(s, &spec) && app.session) app.session->post(cmd::ChangeTarget{spec});
+  if (draw_formula_panel(s, &spec) && app.session) post_target(app, spec);
 }
 
 }  // namespace ss::ui

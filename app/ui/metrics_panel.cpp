@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <map>
 
 #include "app/ui/param_widgets.h"
 #include "app/ui/settings.h"
@@ -46,6 +47,8 @@ CurveArrays curve_arrays(const Curve& curve, CostAxis axis) {
 
 namespace {
 
+CurveArrays cleaned_curve(const Curve& curve, CostAxis axis, const std::string& metric);
+
 void plot_context_menu(AppState& app, const char* plot_name) {
   const std::string id = std::string("##menu_") + plot_name;
   if (ImGui::BeginPopupContextItem(id.c_str())) {
@@ -83,12 +86,13 @@ void metric_plot(AppState& app, const char* plot_name, const std::string& title,
   opt.y_label = y_label;
   opt.y_scale = y_scale;
   opt.x_scale = app.display.log_x ? plot::Scale::Log10 : plot::Scale::Linear;
+  opt.legend_lines = false;  // the method colours are in the panel's key
   plot::LinePlot p(plot_name, size, opt);
   for (size_t i = 0; i < s.runs.size(); ++i) {
     const auto it = s.runs[i].curves.find(metric);
     if (it == s.runs[i].curves.end() || !it->second || it->second->empty()) continue;
-    data.push_back(curve_arrays(*it->second, app.display.cost_axis));
-    p.line(s.runs[i].label, run_color(int(i)), data.back().x, data.back().y);
+    data.push_back(cleaned_curve(*it->second, app.display.cost_axis, metric));
+    p.line(s.runs[i].label, method_color(s.runs[i].kind), data.back().x, data.back().y);
   }
   extra(p, data);
   const plot::ScreenRect r = p.draw();
@@ -99,38 +103,379 @@ void metric_plot(AppState& app, const char* plot_name, const std::string& title,
 
 }  // namespace
 
+namespace {
+
+// Points of a curve worth drawing: a loss's leading exact zeros are the value before the first
+// training step (no loss computed yet), and an acceptance rate of exactly 0 right after a
+// positive one is a ratio of counters that were just restarted (0 proposals), not a rate.
+CurveArrays cleaned_curve(const Curve& curve, CostAxis axis, const std::string& metric) {
+  CurveArrays out = curve_arrays(curve, axis);
+  const bool loss = metric == "loss";
+  const bool rate = metric.rfind("accept", 0) == 0;
+  if (!loss && !rate) return out;
+  CurveArrays kept;
+  double prev = NAN;
+  for (size_t i = 0; i < out.x.size(); ++i) {
+    const double v = out.y[i];
+    if (v == 0.0 && curve[i].iteration == 0) continue;  // nothing measured yet
+    if (rate && v == 0.0 && prev > 0.0) continue;
+    prev = v;
+    kept.x.push_back(out.x[i]);
+    kept.y.push_back(v);
+  }
+  return kept;
+}
+
+double latest_value(const RunSnapshot& r, const std::string& name) {
+  for (const auto& [k, v] : r.latest)
+    if (k == name) return v;
+  return NAN;
+}
+
+bool ring_like(const Snapshot& s) {
+  if (!s.scenario) return false;
+  const std::string& k = s.scenario->target.kind;
+  return k == "donut" || k == "rings";
+}
+
+// The angular distribution (angle of each point about the origin, kAngleBins bins over
+// [-180°, 180°)) of the reference grid's mass, as a density per degree.
+constexpr int kAngleBins = 24;
+std::vector<double> true_angular_density(const GridReference& ref) {
+  std::vector<double> h(kAngleBins, 0.0);
+  const auto& m = ref.cell_masses();
+  const Box& b = ref.box();
+  for (int iy = 0; iy < ref.ny(); ++iy)
+    for (int ix = 0; ix < ref.nx(); ++ix) {
+      const double x = b.xmin + (ix + 0.5) * ref.cell_width();
+      const double y = b.ymin + (iy + 0.5) * ref.cell_height();
+      const double a = std::atan2(y, x);
+      const int k = std::clamp(int((a + M_PI) / (2 * M_PI) * kAngleBins), 0, kAngleBins - 1);
+      h[size_t(k)] += m[size_t(iy) * size_t(ref.nx()) + size_t(ix)];
+    }
+  for (double& v : h) v /= 360.0 / kAngleBins;
+  return h;
+}
+
+std::vector<double> sample_angular_density(const Points& p) {
+  std::vector<double> h(kAngleBins, 0.0);
+  if (p.rows() == 0) return h;
+  for (Eigen::Index i = 0; i < p.rows(); ++i) {
+    const double a = std::atan2(p(i, 1), p(i, 0));
+    if (!std::isfinite(a)) continue;
+    const int k = std::clamp(int((a + M_PI) / (2 * M_PI) * kAngleBins), 0, kAngleBins - 1);
+    h[size_t(k)] += 1.0;
+  }
+  for (double& v : h) v /= double(p.rows()) * (360.0 / kAngleBins);
+  return h;
+}
+
+void draw_angular_panel(AppState& app, const Snapshot& s, ImVec2 size) {
+  static std::shared_ptr<const GridReference> cached_ref;
+  static std::vector<double> truth;
+  if (cached_ref != s.reference)
+    cached_ref = s.reference, truth = true_angular_density(*s.reference);
+  std::vector<double> xs(kAngleBins);
+  for (int k = 0; k < kAngleBins; ++k) xs[size_t(k)] = -180.0 + (k + 0.5) * 360.0 / kAngleBins;
+  std::deque<std::vector<double>> ys;
+  plot::LinePlotOptions opt;
+  opt.title = "Angular coverage vs truth (white)";
+  opt.x_label = "angle (degrees)";
+  opt.y_label = "density";
+  opt.legend_lines = false;  // truth is white (title), methods in the panel's key
+  plot::LinePlot p("angular", size, opt);
+  p.line("truth", IM_COL32(230, 230, 230, 255), xs, truth, 2.2f);
+  for (size_t i = 0; i < s.runs.size(); ++i) {
+    const RunSnapshot& r = s.runs[i];
+    const Points* pts = r.evaluation_samples ? r.evaluation_samples.get() : nullptr;
+    if (!pts || pts->rows() == 0) continue;
+    ys.push_back(sample_angular_density(*pts));
+    p.line(r.label, method_color(r.kind), xs, ys.back());
+  }
+  const plot::ScreenRect rect = p.draw();
+  item_tooltip(
+      "Ring-like targets have one mode region, so the mode bars say nothing about how evenly "
+      "the ring is covered. This is each method's evaluation samples binned by angle about the "
+      "origin (24 bins of 15 degrees) against the exact angular density from the grid "
+      "reference (white). Expect noise of about 1/sqrt(n/24) relative for n samples.");
+  plot_context_menu(app, "angular");
+  app.rects["plot:angular"] = rect;
+  app.rects["plot:modes"] = rect;
+}
+
+void draw_mode_bars(AppState& app, const Snapshot& s, ImVec2 size) {
+  std::vector<std::string> cats;
+  std::vector<plot::BarSeries> series;
+  plot::BarSeries truth{"true mass", IM_COL32(200, 200, 200, 255), {}};
+  const size_t nreg = std::min<size_t>(s.reference->regions().size(), 24);
+  for (size_t i = 0; i < nreg; ++i) {
+    cats.push_back(std::to_string(i + 1));
+    truth.values.push_back(s.reference->regions()[i].true_mass);
+  }
+  series.push_back(truth);
+  for (const RunSnapshot& r : s.runs) {
+    if (r.mode_fractions.empty()) continue;
+    plot::BarSeries b{r.label, method_color(r.kind), {}};
+    for (size_t k = 0; k < nreg; ++k)
+      b.values.push_back(k < r.mode_fractions.size() ? r.mode_fractions[k] : NAN);
+    series.push_back(b);
+  }
+  const plot::ScreenRect rect =
+      plot::bar_chart("modes", size, "Mass per numbered mode region", cats, series, "mode");
+  item_tooltip(
+      "Fraction of each method's samples in each mode region against the region's true mass "
+      "(from the grid reference). The numbers match the badges on the canvases. A missing bar "
+      "is a missed mode; KSD does not see wrong mode weights, this does.");
+  plot_context_menu(app, "modes");
+  app.rects["plot:modes"] = rect;
+}
+
+// The scoreboard: each method's latest KSD, energy distance and mode TV, with its cost, and a
+// warning when two metrics order two methods differently.
+void draw_scoreboard(AppState& app, const Snapshot& s, ImVec2 size) {
+  ImGui::BeginChild("##scoreboard", size, false);
+  const bool use_u = app.display.ksd_u;
+  const char* ksd_name = use_u ? "ksd2_imq_u" : "ksd2_imq";
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x - 4);
+  ImGui::TextUnformatted("Scoreboard (latest pass; lower is better)");
+  ImGui::PopTextWrapPos();
+  item_tooltip(
+      "KSD: kernel Stein discrepancy, how well the samples match the target's score (blind to "
+      "how mass is split between separated modes). Energy: energy distance to exact samples "
+      "(sees mode weights). Mode TV: total variation between the method's and the true mass "
+      "per mode region. Cost: target gradient evaluations and sampler seconds so far.");
+  struct Row {
+    const RunSnapshot* r;
+    double ksd, energy, tv;
+  };
+  std::vector<Row> rows;
+  // Mode TV says nothing on a target with one mode region (always 0).
+  const bool modes = s.reference && s.reference->regions().size() > 1;
+  for (const RunSnapshot& r : s.runs)
+    rows.push_back({&r, latest_value(r, ksd_name), latest_value(r, "energy_distance"),
+                    modes ? latest_value(r, "mode_tv") : NAN});
+  const auto best = [&](double Row::*f) {
+    double b = INFINITY;
+    for (const Row& x : rows)
+      if (std::isfinite(x.*f)) b = std::min(b, x.*f);
+    return b;
+  };
+  const double bk = best(&Row::ksd), be = best(&Row::energy), bt = best(&Row::tv);
+  const auto text_of = [](double v) { return std::isfinite(v) ? plot::format_value(v) : "-"; };
+  // Column texts; the table is used when every column fits at its widest text, else each
+  // method gets a wrapped line (nothing is cut off at large UI scales).
+  const char* heads[5] = {"method", use_u ? "KSD2 (U)" : "KSD2 (V)", "energy", "mode TV",
+                          "grad evals"};
+  float need = 0;
+  for (int c = 0; c < 5; ++c) {
+    float cw = ImGui::CalcTextSize(heads[c]).x;
+    for (const Row& x : rows) {
+      const std::string t = c == 0   ? x.r->label
+                            : c == 1 ? text_of(x.ksd)
+                            : c == 2 ? text_of(x.energy)
+                            : c == 3 ? text_of(x.tv)
+                                     : plot::format_value(double(x.r->counters.gradient_evals()));
+      cw = std::max(cw, ImGui::CalcTextSize(t.c_str()).x);
+    }
+    need += cw + 2 * ImGui::GetStyle().CellPadding.x + 2.0f;
+  }
+  const auto value = [&](double v, double b) {
+    if (std::isfinite(v) && v == b && rows.size() > 1)
+      ImGui::TextColored(ImVec4(0.5f, 1.0f, 0.5f, 1), "%s", text_of(v).c_str());
+    else
+      ImGui::TextUnformatted(text_of(v).c_str());
+  };
+  const ImGuiTableFlags flags =
+      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
+  if (need <= size.x && ImGui::BeginTable("##scores", 5, flags)) {
+    for (const char* h : heads) ImGui::TableSetupColumn(h);
+    ImGui::TableHeadersRow();
+    for (const Row& x : rows) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(method_color(x.r->kind)), "%s",
+                         x.r->label.c_str());
+      ImGui::TableNextColumn();
+      value(x.ksd, bk);
+      ImGui::TableNextColumn();
+      value(x.energy, be);
+      ImGui::TableNextColumn();
+      value(x.tv, bt);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(plot::format_value(double(x.r->counters.gradient_evals())).c_str());
+    }
+    ImGui::EndTable();
+  } else {
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x - 4);
+    for (const Row& x : rows) {
+      const std::string line = x.r->label + ": KSD " + text_of(x.ksd) + ", energy " +
+                               text_of(x.energy) + ", mode TV " + text_of(x.tv) + ", " +
+                               plot::format_value(double(x.r->counters.gradient_evals())) +
+                               " grad evals";
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(method_color(x.r->kind)), "%s",
+                         line.c_str());
+    }
+    ImGui::PopTextWrapPos();
+  }
+  // Disagreements: a pair of methods that KSD orders one way and energy distance or mode TV the
+  // other way (both differences larger than 10 % of the larger value, so noise does not flag).
+  const auto clearly_less = [](double a, double b) {
+    return std::isfinite(a) && std::isfinite(b) && a < b && (b - a) > 0.1 * std::max(a, b);
+  };
+  std::string warning;
+  for (size_t i = 0; i < rows.size() && warning.empty(); ++i)
+    for (size_t j = 0; j < rows.size() && warning.empty(); ++j) {
+      if (!clearly_less(rows[i].ksd, rows[j].ksd)) continue;
+      const char* other = nullptr;
+      if (clearly_less(rows[j].energy, rows[i].energy))
+        other = "energy distance";
+      else if (clearly_less(rows[j].tv, rows[i].tv))
+        other = "mode TV";
+      if (other)
+        warning = "Metrics disagree: KSD ranks " + rows[i].r->label + " ahead of " +
+                  rows[j].r->label + ", " + other +
+                  " the reverse. KSD is blind to mode weights: check the coverage.";
+    }
+  if (!warning.empty()) {
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x - 4);
+    ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1), "%s", warning.c_str());
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::EndChild();
+  app.rects["plot:scoreboard"] = plot::ScreenRect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
+}
+
+// One small loss plot per method that reports a loss: losses of different methods have
+// different units and scales (DFT's score-matching loss, flowMC's negative log-likelihood), so
+// they never share an axis.
+void draw_losses(AppState& app, const Snapshot& s, ImVec2 pos, ImVec2 size, float gap) {
+  std::vector<size_t> with_loss;
+  for (size_t i = 0; i < s.runs.size(); ++i) {
+    const auto it = s.runs[i].curves.find("loss");
+    if (it != s.runs[i].curves.end() && it->second && !it->second->empty()) with_loss.push_back(i);
+  }
+  if (with_loss.empty()) {
+    ImGui::SetCursorScreenPos(pos);
+    ImGui::TextDisabled("no method here trains a network (no loss)");
+    return;
+  }
+  const float w = (size.x - gap * float(with_loss.size() - 1)) / float(with_loss.size());
+  for (size_t k = 0; k < with_loss.size(); ++k) {
+    const RunSnapshot& r = s.runs[with_loss[k]];
+    ImGui::SetCursorScreenPos(ImVec2(pos.x + float(k) * (w + gap), pos.y));
+    plot::LinePlotOptions opt;
+    opt.title = "Loss: " + r.label;
+    opt.x_label = cost_axis_label(app.display.cost_axis);
+    opt.x_scale = app.display.log_x ? plot::Scale::Log10 : plot::Scale::Linear;
+    opt.legend = false;
+    const CurveArrays d = cleaned_curve(*r.curves.at("loss"), app.display.cost_axis, "loss");
+    const std::string id = "loss_" + std::to_string(r.id);
+    plot::LinePlot p(id.c_str(), ImVec2(w, size.y), opt);
+    p.line(r.label, method_color(r.kind), d.x, d.y);
+    const plot::ScreenRect rect = p.draw();
+    item_tooltip(r.kind == "flowmc"
+                     ? "flowMC's flow training loss (negative log-likelihood of the chain states "
+                       "under the flow), on its own axis."
+                     : "Training loss of this method's network (DFT: the denoising score-matching "
+                       "loss), on its own axis; points before the first training step are not "
+                       "drawn.");
+    plot_context_menu(app, "loss");
+    if (k == 0) app.rects["plot:loss"] = rect;
+  }
+}
+
+}  // namespace
+
 void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
   if (!app.plots.snap) app.plots.snap = app.snap;
   if (!app.plots.snap) return;
   const Snapshot& s = *app.plots.snap;
   const float gap = 6.0f * app.dpi_scale;
-  // A one-line toolbar: cost axis and log-x.
+  // A one-line toolbar: cost axis, log-x, KSD estimator.
   ImGui::SetCursorScreenPos(min);
+  // Each control goes on the same line when it fits, else on the next (never cut off).
+  const auto same_line_if_fits = [](const char* label, float extra) {
+    ImGui::SameLine();
+    const float need = ImGui::CalcTextSize(label).x + extra;
+    if (ImGui::GetContentRegionAvail().x < need) ImGui::NewLine();
+  };
+  const float box = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x;
   int axis = int(app.display.cost_axis);
   ImGui::TextUnformatted("x axis:");
   for (int k = 0; k < 3; ++k) {
-    ImGui::SameLine();
+    same_line_if_fits(cost_axis_label(CostAxis(k)), box);
     if (ImGui::RadioButton(cost_axis_label(CostAxis(k)), axis == k)) axis = k;
   }
   item_tooltip(
       "Cost axis of every curve: iterations, target gradient evaluations, or sampler wall "
       "time (metric time excluded), so methods are compared at equal cost.");
   app.display.cost_axis = CostAxis(axis);
-  ImGui::SameLine();
+  same_line_if_fits("log x", box);
   ImGui::Checkbox("log x", &app.display.log_x);
   item_tooltip("Logarithmic x axis.");
+  same_line_if_fits("KSD U-statistic", box);
+  ImGui::Checkbox("KSD U-statistic", &app.display.ksd_u);
+  item_tooltip(
+      "Show the unbiased U-statistic of KSD^2 (can be negative near 0; linear axis) instead of "
+      "the V-statistic (always positive, biased upwards by about the kernel's diagonal / n).");
+  // One key of the method colours for every plot (the plots' own legends list only bands and
+  // reference lines).
+  for (const RunSnapshot& r : s.runs) {
+    same_line_if_fits(r.label.c_str(), 1.4f * ImGui::GetFontSize());
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const float fh0 = ImGui::GetFontSize();
+    ImGui::GetWindowDrawList()->AddLine(
+        ImVec2(p.x, p.y + 0.55f * fh0 + ImGui::GetStyle().FramePadding.y),
+        ImVec2(p.x + fh0, p.y + 0.55f * fh0 + ImGui::GetStyle().FramePadding.y),
+        method_color(r.kind), 3.0f * plot::line_scale());
+    ImGui::Dummy(ImVec2(1.2f * fh0, ImGui::GetFrameHeight()));
+    ImGui::SameLine(0, 0.2f * fh0);
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(method_color(r.kind)), "%s", r.label.c_str());
+  }
   const float top = ImGui::GetCursorScreenPos().y + 2.0f;
   const float w = max.x - min.x, h = max.y - top;
-  if (w < 100 || h < 60) return;
-  const float row_h = (h - gap) / 2;
-  const float w_half = (w - gap) / 2, w_third = (w - 2 * gap) / 3;
+  if (w < 20 || h < 20) return;
+  // The panels in a grid: three columns when each gets at least 18 em, else two or one; rows
+  // share the height but are never shorter than 9 em (the window then scrolls instead of
+  // squeezing a plot until its labels collide). Presentation mode shows the first row only.
+  const float fh = ImGui::GetFontSize();
+  const bool present = app.presentation;
+  const int panels = present ? 3 : 6;
+  const int cols = w >= 3 * 18 * fh ? 3 : (w >= 2 * 16 * fh ? 2 : 1);
+  const int rows = (panels + cols - 1) / cols;
+  const int rows_shown = present ? rows : std::min(rows, 2);
+  const float row_h =
+      std::floor(std::max((h - gap * float(rows_shown - 1)) / float(rows_shown), 9.0f * fh));
+  // Column widths: with three columns the KSD and scoreboard column gets 38 %.
+  std::vector<float> col_w(size_t(cols), std::floor((w - gap * float(cols - 1)) / float(cols)));
+  if (cols == 3) {
+    col_w[0] = std::floor((w - 2 * gap) * 0.38f);
+    col_w[1] = std::floor((w - 2 * gap - col_w[0]) / 2);
+    col_w[2] = w - 2 * gap - col_w[0] - col_w[1];
+  }
+  const auto cell = [&](int k) {
+    const int r = k / cols, c = k % cols;
+    float x = min.x;
+    for (int j = 0; j < c; ++j) x += col_w[size_t(j)] + gap;
+    return std::pair<ImVec2, ImVec2>{ImVec2(x, top + float(r) * (row_h + gap)),
+                                     ImVec2(col_w[size_t(c)], row_h)};
+  };
 
-  // KSD² with the i.i.d. band (mean ± 2 sd over independent exact draws).
+  // KSD² with the i.i.d. band (mean ± 2 sd over independent exact draws at the same n).
+  const bool use_u = app.display.ksd_u;
   std::vector<double> band_x, band_lo, band_hi;
+  std::deque<std::pair<std::vector<double>, std::vector<double>>> extra_bands;
   metric_plot(
-      app, "ksd", "KSD^2 (IMQ)  - lower is better", "ksd2_imq", plot::Scale::Log10,
-      ImVec2(min.x, top), ImVec2(w_half, row_h), "KSD^2",
+      app, "ksd",
+      use_u ? "KSD^2 (U): score fit, unbiased" : "KSD^2 (V): score fit, blind to mode weights",
+      use_u ? "ksd2_imq_u" : "ksd2_imq", use_u ? plot::Scale::Linear : plot::Scale::Log10,
+      cell(0).first, cell(0).second, "KSD^2",
       [&](plot::LinePlot& p, std::deque<CurveArrays>& data) {
+        if (use_u) {
+          p.hline("0 = exact", IM_COL32(220, 220, 220, 200), 0.0);
+          return;
+        }
         if (!(s.ksd2_iid_mean > 0) || !std::isfinite(s.ksd2_iid_mean)) return;
         double x0 = INFINITY, x1 = -INFINITY;
         for (const auto& d : data)
@@ -141,70 +486,68 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
         const double lo = std::max(s.ksd2_iid_mean - 2 * s.ksd2_iid_std, s.ksd2_iid_mean * 0.05);
         band_lo = {lo, lo};
         band_hi = {s.ksd2_iid_mean + 2 * s.ksd2_iid_std, s.ksd2_iid_mean + 2 * s.ksd2_iid_std};
-        p.band("i.i.d. +-2sd", IM_COL32(200, 200, 200, 50), band_x, band_lo, band_hi);
+        const int n = s.scenario ? s.scenario->metrics.ksd_samples : 0;
+        p.band("i.i.d. +-2sd n=" + std::to_string(n), IM_COL32(200, 200, 200, 50), band_x, band_lo,
+               band_hi);
         p.hline("i.i.d. mean", IM_COL32(220, 220, 220, 200), s.ksd2_iid_mean);
+        // A method whose evaluation set is smaller (e.g. SVGD with 20 particles) is judged
+        // against i.i.d. samples of its own size: for i.i.d. draws E[KSD^2_V] = E[u_p(x,x)] / n
+        // exactly (the off-diagonal terms have mean 0), so the band at n' is the computed one
+        // scaled by n / n' (the spread scaled alike, which is an approximation).
+        std::map<Eigen::Index, const RunSnapshot*> sizes;
+        for (const RunSnapshot& r : s.runs)
+          if (r.evaluation_samples && r.evaluation_samples->rows() > 0 &&
+              r.evaluation_samples->rows() != n)
+            sizes.emplace(r.evaluation_samples->rows(), &r);
+        for (const auto& [m, r] : sizes) {
+          const double f = double(n) / double(m);
+          extra_bands.push_back({{lo * f, lo * f}, {band_hi[0] * f, band_hi[0] * f}});
+          p.band("i.i.d. n=" + std::to_string(m), method_color(r->kind, 0.22f), band_x,
+                 extra_bands.back().first, extra_bands.back().second);
+        }
       },
-      "Kernelized Stein discrepancy (squared, IMQ kernel, V-statistic) of each method's evaluation "
-      "samples. The grey band is what exact i.i.d. samples of the same size reach: a perfect "
-      "sampler sits on it.");
+      "Kernelized Stein discrepancy (squared, IMQ kernel) of each method's evaluation samples: "
+      "how far the samples are from satisfying the target's Stein identity. It measures the fit "
+      "of the score, and cannot see how mass is split between well-separated modes. The grey "
+      "band is what exact i.i.d. samples of the same size reach: a perfect sampler sits on it.");
 
-  // Mode coverage.
-  ImGui::SetCursorScreenPos(ImVec2(min.x + w_half + gap, top));
-  if (s.reference && !s.reference->regions().empty()) {
-    std::vector<std::string> cats;
-    std::vector<plot::BarSeries> series;
-    plot::BarSeries truth{"true mass", IM_COL32(200, 200, 200, 255), {}};
-    const size_t nreg = std::min<size_t>(s.reference->regions().size(), 24);
-    for (size_t i = 0; i < nreg; ++i) {
-      cats.push_back(std::to_string(i + 1));
-      truth.values.push_back(s.reference->regions()[i].true_mass);
-    }
-    series.push_back(truth);
-    for (size_t i = 0; i < s.runs.size(); ++i) {
-      if (s.runs[i].mode_fractions.empty()) continue;
-      plot::BarSeries b{s.runs[i].label, run_color(int(i)), {}};
-      for (size_t k = 0; k < nreg; ++k)
-        b.values.push_back(k < s.runs[i].mode_fractions.size() ? s.runs[i].mode_fractions[k] : NAN);
-      series.push_back(b);
-    }
-    const plot::ScreenRect r =
-        plot::bar_chart("modes", ImVec2(w_half, row_h), "Mode coverage: mass per mode region", cats,
-                        series, "mode");
-    item_tooltip(
-        "Fraction of each method's samples in each mode region against the region's true "
-        "mass (from the grid reference). A missing bar is a missed mode.");
-    plot_context_menu(app, "modes");
-    app.rects["plot:modes"] = r;
-  } else {
-    ImGui::Dummy(ImVec2(w_half, row_h));
-  }
+  metric_plot(
+      app, "energy", "Energy distance (sees mode weights)", "energy_distance", plot::Scale::Log10,
+      cell(1).first, cell(1).second, "energy", [](plot::LinePlot&, std::deque<CurveArrays>&) {},
+      "Energy distance between each method's evaluation samples and exact reference samples (0 "
+      "for identical distributions). Unlike KSD it compares positions directly, so it sees "
+      "wrong mode weights.");
 
-  const float y2 = top + row_h + gap;
+  // Mode coverage (or, on ring-like targets with one region, the angular coverage).
+  ImGui::SetCursorScreenPos(cell(2).first);
+  const ImVec2 cov_size = cell(2).second;
+  if (s.reference && ring_like(s))
+    draw_angular_panel(app, s, cov_size);
+  else if (s.reference && !s.reference->regions().empty())
+    draw_mode_bars(app, s, cov_size);
+  else
+    ImGui::Dummy(cov_size);
+  if (present) return;
+
+  ImGui::SetCursorScreenPos(cell(3).first);
+  draw_scoreboard(app, s, cell(3).second);
+  draw_losses(app, s, cell(4).first, cell(4).second, gap);
   metric_plot(
-      app, "energy", "Energy distance to exact samples", "energy_distance", plot::Scale::Log10,
-      ImVec2(min.x, y2), ImVec2(w_third, row_h), "energy dist.",
-      [](plot::LinePlot&, std::deque<CurveArrays>&) {},
-      "Energy distance between each method's evaluation samples and exact reference "
-      "samples (0 for identical distributions).");
-  metric_plot(
-      app, "loss", "Training loss", "loss", plot::Scale::Linear, ImVec2(min.x + w_third + gap, y2),
-      ImVec2(w_third, row_h), "loss", [](plot::LinePlot&, std::deque<CurveArrays>&) {},
-      "Training losses of the methods that train a network (DFT's score-matching loss, "
-      "flowMC's flow negative log-likelihood).");
-  metric_plot(
-      app, "accept", "Acceptance rates", "accept_local", plot::Scale::Linear,
-      ImVec2(min.x + 2 * (w_third + gap), y2), ImVec2(w_third, row_h), "rate",
+      app, "accept", "Acceptance rate (windowed)", "accept_local", plot::Scale::Linear,
+      cell(5).first, cell(5).second, "rate",
       [&](plot::LinePlot& p, std::deque<CurveArrays>& data) {
-        for (size_t i = 0; i < s.runs.size(); ++i) {
-          const auto it = s.runs[i].curves.find("accept_global");
-          if (it == s.runs[i].curves.end() || !it->second || it->second->empty()) continue;
-          data.push_back(curve_arrays(*it->second, app.display.cost_axis));
-          p.line(s.runs[i].label + " global", run_color(int(i), 0.55f), data.back().x,
-                 data.back().y, 1.2f);
+        for (const RunSnapshot& r : s.runs) {
+          const auto it = r.curves.find("accept_global");
+          if (it == r.curves.end() || !it->second || it->second->empty()) continue;
+          data.push_back(cleaned_curve(*it->second, app.display.cost_axis, "accept_global"));
+          p.line(r.label + " global", method_color(r.kind, 0.55f), data.back().x, data.back().y,
+                 1.2f);
         }
       },
       "Local (MALA) acceptance rate, and the global (flow proposal) acceptance rate in a lighter "
-      "shade, for the chain methods.");
+      "shade, for the chain methods. Each point is the rate since the sampler last restarted its "
+      "counters (flowMC: each loop); the first point after a restart, a ratio of no proposals, "
+      "is left out instead of being drawn as 0.");
 }
 
 }  // namespace ss::ui

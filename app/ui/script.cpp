@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include "core/common/rng.h"
+
 #include "app/gfx/density_renderer.h"
 #include "app/plot/canvas_view.h"
 #include "app/ui/controls_panel.h"
@@ -47,6 +49,14 @@ const std::map<std::string, VerbSpec>& verbs() {
                                                     {"export_csv", {1, 1}},
                                                     {"export_samples", {1, 1}},
                                                     {"save_scenario", {1, 1}},
+                                                    {"live", {1, 1}},
+                                                    {"wait_finished", {0, 1}},
+                                                    {"wait_samples_fit", {1, 1}},
+                                                    {"ui_scale", {1, 1}},
+                                                    {"presentation", {1, 1}},
+                                                    {"assert_no_clipped_text", {0, 0}},
+                                                    {"record", {2, 2}},
+                                                    {"record_canvas", {3, 3}},
                                                     {"quit", {0, 0}}};
   return v;
 }
@@ -60,8 +70,10 @@ bool to_number(const std::string& s, double& out) {
 // Which arguments must be numbers, per verb (indices).
 std::vector<int> numeric_args(const std::string& verb) {
   if (verb == "wait" || verb == "wait_iterations" || verb == "step" || verb == "reseed" ||
-      verb == "idle")
+      verb == "idle" || verb == "wait_finished" || verb == "wait_samples_fit" || verb == "ui_scale")
     return {0, 1};
+  if (verb == "record") return {1};
+  if (verb == "record_canvas") return {2};
   if (verb == "budget" || verb == "target_param") return {1};
   if (verb == "param") return {2};
   if (verb == "drag") return {1, 2, 3, 4, 5};
@@ -113,6 +125,8 @@ std::vector<ScriptAction> parse_script(const std::string& text, const std::strin
       throw err("'step' expects a whole number of iterations in [1, 1e9], got '" + a.args[0] + "'");
     if (a.verb == "show" && a.args[1] != "on" && a.args[1] != "off")
       throw err("'show' expects on or off, got '" + a.args[1] + "'");
+    if ((a.verb == "live" || a.verb == "presentation") && a.args[0] != "on" && a.args[0] != "off")
+      throw err("'" + a.verb + "' expects on or off, got '" + a.args[0] + "'");
     out.push_back(std::move(a));
   }
   return out;
@@ -141,6 +155,46 @@ int ScriptPlayer::finish(AppState& app) {
 int ScriptPlayer::failures(const AppState& app) const {
   const std::uint64_t since = errors_at_start_ ? *errors_at_start_ : app.errors_reported;
   return int(app.errors_reported - since);
+}
+
+std::string ScriptPlayer::samples_misfit(AppState& app) {
+  if (!app.snap || !app.snap->reference || !app.snap->target || app.snap->target_pending)
+    return "no reference for the current target yet";
+  const Snapshot& s = *app.snap;
+  // The 1 % quantile of the log density of exact samples, once per reference.
+  static std::shared_ptr<const GridReference> ref;
+  static double q01 = 0;
+  if (ref != s.reference) {
+    ref = s.reference;
+    Rng rng(12345);
+    Points exact;
+    ref->sample(2000, rng, exact);
+    std::vector<double> lp(size_t(exact.rows()));
+    for (Eigen::Index i = 0; i < exact.rows(); ++i)
+      lp[size_t(i)] = s.target->log_density_at(exact(i, 0), exact(i, 1));
+    std::sort(lp.begin(), lp.end());
+    q01 = lp[lp.size() / 100];
+  }
+  for (const RunSnapshot& r : s.runs) {
+    if (!r.enabled || r.state == RunState::diverged || !r.display_samples) continue;
+    const Points& p = *r.display_samples;
+    if (p.rows() == 0) return r.label + " shows no samples";
+    Eigen::Index low = 0;
+    for (Eigen::Index i = 0; i < p.rows(); ++i) {
+      const double v = s.target->log_density_at(p(i, 0), p(i, 1));
+      if (!(v >= q01)) ++low;
+    }
+    const double frac = double(low) / double(p.rows());
+    if (frac > 0.10) {
+      char buf[200];
+      std::snprintf(buf, sizeof buf,
+                    "%s: %.0f %% of its %ld canvas samples lie where the target has less density "
+                    "than 99 %% of exact samples (at most 10 %% expected)",
+                    r.label.c_str(), 100 * frac, long(p.rows()));
+      return buf;
+    }
+  }
+  return "";
 }
 
 void ScriptPlayer::feed_input(AppState& app, ImGuiIO& io) {
@@ -188,6 +242,25 @@ void ScriptPlayer::after_frame(AppState& app) {
     case Phase::unattended:
       if (!unattended_over_) return;
       break;
+    case Phase::wait_finished:
+      if (!(app.snap && app.snap->finished && app.snap->reference && !app.snap->target_pending)) {
+        if (now < deadline_) return;
+        fail(app, actions_[next_ - 1], "timed out waiting for the runs to finish");
+      }
+      break;
+    case Phase::wait_fit: {
+      const std::string why = samples_misfit(app);
+      if (!why.empty()) {
+        if (now < deadline_) return;
+        fail(app, actions_[next_ - 1], why);
+      }
+      break;
+    }
+    case Phase::recording:
+      if (app.record_request || app.recording) return;
+      if (app.recording_status.rfind("saved ", 0) != 0)
+        fail(app, actions_[next_ - 1], "recording failed: " + app.recording_status);
+      break;
     case Phase::idle:
       break;
   }
@@ -216,7 +289,7 @@ void ScriptPlayer::after_frame(AppState& app) {
     } else if (v == "step") {
       step_runs(app, std::int64_t(num(a, 0, 1)));
     } else if (v == "reseed") {
-      if (app.session) app.session->post(cmd::Reseed{*parse_seed(arg(0))});
+      post_change(app, cmd::Reseed{*parse_seed(arg(0))});
     } else if (v == "budget") {
       Budget b;
       if (arg(0) == "iterations")
@@ -230,7 +303,7 @@ void ScriptPlayer::after_frame(AppState& app) {
         continue;
       }
       b.amount = num(a, 1);
-      if (app.session) app.session->post(cmd::SetBudget{b});
+      post_change(app, cmd::SetBudget{b});
     } else if (v == "target") {
       select_target(app, arg(0));
     } else if (v == "target_param") {
@@ -242,13 +315,12 @@ void ScriptPlayer::after_frame(AppState& app) {
         continue;
       }
       if (v == "param")
-        app.session->post(cmd::SetParam{r->id, arg(1), num(a, 2)});
+        post_param(app, r->id, arg(1), num(a, 2));
       else
-        app.session->post(cmd::RemoveRun{r->id});
+        post_change(app, cmd::RemoveRun{r->id});
     } else if (v == "add") {
       try {
-        app.session->post(
-            cmd::AddRun{MethodConfig{arg(0), sampler_display_name(arg(0)), {}, true}});
+        post_change(app, cmd::AddRun{MethodConfig{arg(0), sampler_display_name(arg(0)), {}, true}});
       } catch (const std::exception& e) {
         fail(app, a, e.what());
       }
@@ -333,6 +405,41 @@ void ScriptPlayer::after_frame(AppState& app) {
       if (!err.empty()) fail(app, a, err);
     } else if (v == "save_scenario") {
       if (!save_scenario_file(app, arg(0))) fail(app, a, "cannot save " + arg(0));
+    } else if (v == "live") {
+      app.display.live_restart = arg(0) == "on";
+    } else if (v == "wait_finished") {
+      deadline_ = now + num(a, 0, 120);
+      frames_left_ = 2;
+      phase_ = Phase::wait_finished;
+    } else if (v == "wait_samples_fit") {
+      deadline_ = now + num(a, 0);
+      phase_ = Phase::wait_fit;
+    } else if (v == "ui_scale") {
+      app.display.ui_scale = clamp_ui_scale(float(num(a, 0)));
+      frames_left_ = 3;  // the fonts are rebuilt before the next frame; let the layout settle
+      phase_ = Phase::wait_frames;
+    } else if (v == "presentation") {
+      app.presentation = arg(0) == "on";
+      frames_left_ = 3;
+      phase_ = Phase::wait_frames;
+    } else if (v == "assert_no_clipped_text") {
+      for (const std::string& c : app.clipped_text) fail(app, a, "clipped text: " + c);
+    } else if (v == "record" || v == "record_canvas") {
+      if (app.headless) {
+        fail(app, a, "recording needs a window");
+        continue;
+      }
+      std::string rect;
+      if (v == "record_canvas") {
+        rect = "canvas:" + arg(0);
+        if (!app.rects.count(rect)) {
+          fail(app, a, "no canvas named '" + arg(0) + "'");
+          continue;
+        }
+      }
+      app.record_request = AppState::RecordRequest{a.args[a.args.size() - 2], rect,
+                                                   std::max(0.1, num(a, a.args.size() - 1))};
+      phase_ = Phase::recording;
     } else if (v == "quit") {
       next_ = actions_.size();
     }

@@ -29,6 +29,19 @@
 //   screenshot_canvas CANVAS PATH | screenshot_plot ksd|modes|energy|loss|accept PATH
 //   export_csv PATH             metric curves (long format);  export_samples DIR
 //   save_scenario PATH
+//   live on|off                 restart runs on target/knob changes (the app's live mode)
+//   wait_finished [SECONDS]     wait until the session says every run finished (default 120 s)
+//   wait_samples_fit SECONDS    wait until every enabled run's canvas samples fit the current
+//                               target: at most 10 % of them below the 1 % quantile of the log
+//                               density of 2000 exact samples (an exact sampler has 1 %); fails
+//                               when SECONDS pass first. Catches samples of an old target or of
+//                               a mode that has moved away.
+//   ui_scale S                  UI scale (0.5 to 3; fonts rebuilt at the new size)
+//   presentation on|off         presentation mode (F11)
+//   assert_no_clipped_text      fails, naming the place, when any text of the last frame did not
+//                               fit where it is drawn (find_clipped_text() in app_state.h)
+//   record PATH SECONDS         record the window for SECONDS to PATH (.gif or .mp4) and wait
+//   record_canvas CANVAS PATH SECONDS   the same for one canvas
 //   quit                        stop here (the end of the file also stops)
 //
 // Errors: parse_script() rejects unknown actions, wrong argument counts, non-numbers and bad seeds
@@ -92,7 +105,19 @@ class ScriptPlayer {
   int finish(AppState& app);
 
  private:
-  enum class Phase { idle, wait_frames, wait_iterations, drag, key, unattended };
+  enum class Phase {
+    idle,
+    wait_frames,
+    wait_iterations,
+    drag,
+    key,
+    unattended,
+    wait_finished,
+    wait_fit,
+    recording
+  };
+  /// The wait_samples_fit test: "" when every enabled run's samples fit, else which does not.
+  std::string samples_misfit(AppState& app);
   void fail(AppState& app, const ScriptAction& a, const std::string& why);
   bool canvas_rect(AppState& app, const std::string& name, plot::ScreenRect& out) const;
 

@@ -33,7 +33,11 @@ std::string display_options_json(const DisplayOptions& o) {
                       {"show_marginals", o.show_marginals},
                       {"point_size", o.point_size},
                       {"cost_axis", int(o.cost_axis)},
-                      {"log_x", o.log_x}};
+                      {"log_x", o.log_x},
+                      {"ksd_u", o.ksd_u},
+                      {"live_restart", o.live_restart},
+                      {"show_legend", o.show_legend},
+                      {"ui_scale", o.ui_scale}};
   return j.dump(2) + "\n";
 }
 
@@ -58,6 +62,11 @@ DisplayOptions display_options_from_json(const std::string& text) {
   get_bool("show_overlays", o.show_overlays);
   get_bool("show_marginals", o.show_marginals);
   get_bool("log_x", o.log_x);
+  get_bool("ksd_u", o.ksd_u);
+  get_bool("live_restart", o.live_restart);
+  get_bool("show_legend", o.show_legend);
+  if (j.contains("ui_scale") && j["ui_scale"].is_number())
+    o.ui_scale = clamp_ui_scale(j["ui_scale"].get<float>());
   if (j.contains("point_size") && j["point_size"].is_number())
     o.point_size = std::clamp(j["point_size"].get<float>(), 1.0f, 6.0f);
   return o;

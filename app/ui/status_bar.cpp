@@ -43,18 +43,25 @@ void draw_status_bar(AppState& app) {
   ImGui::SameLine(0, 16);
   ImGui::Text("worker %3.0f%%", 100.0 * s.worker_load);
   item_tooltip("Share of the last second the engine's worker thread was busy.");
+  // One line that never runs past the window: an item that does not fit is left out (the runs'
+  // rates are also in their tooltips and the controls), the message is shortened with "...".
+  const auto fits = [](const std::string& text, float spacing) {
+    ImGui::SameLine(0, spacing);
+    return ImGui::GetContentRegionAvail().x >= ImGui::CalcTextSize(text.c_str()).x;
+  };
   for (size_t i = 0; i < s.runs.size(); ++i) {
     const RunSnapshot& r = s.runs[i];
-    ImGui::SameLine(0, 16);
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(run_color(int(i))), "%s %.0f it/s",
-                       r.label.c_str(), r.iterations_per_second);
+    char rate[160];
+    std::snprintf(rate, sizeof rate, "%s %.0f it/s", r.label.c_str(), r.iterations_per_second);
+    if (!fits(rate, 16)) continue;
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(method_color(r.kind)), "%s", rate);
     item_tooltip(r.label + ": " + run_state_name(r.state) + ", iteration " +
                  std::to_string(r.iteration) + ", " + std::to_string(r.counters.gradient_evals()) +
                  " gradient evaluations, " +
                  std::to_string(int(std::round(100 * r.budget_fraction))) + "% of the budget");
   }
-  ImGui::SameLine(0, 16);
-  ImGui::TextDisabled("%s", s.running ? "running" : (s.finished ? "finished" : "paused"));
+  const char* state = s.running ? "running" : (s.finished ? "finished" : "paused");
+  if (fits(state, 16)) ImGui::TextDisabled("%s", state);
   // Latest message: errors in red, and a way to dismiss them.
   if (!app.messages.empty()) {
     const UiMessage& m = app.messages.back();
