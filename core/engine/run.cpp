@@ -299,6 +299,7 @@ void Run::fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget) 
     if (!data.points.empty()) out.latest.emplace_back(name, data.points.back().value);
   }
   out.mode_fractions = mode_fractions_;
+  out.state_target = state_target;
   out.last_error = last_error;
 }
 

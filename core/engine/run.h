@@ -115,6 +115,9 @@ class Run {
   bool was_candidate = false;              ///< was eligible at the previous scheduling decision
   std::optional<std::int64_t> step_until;  ///< pending cmd::Step: advance up to this iteration
   std::string last_error;                  ///< shown in RunSnapshot::last_error
+  /// The target the run's state was last made on (set when it is built, reset or stepped);
+  /// RunSnapshot::state_target.
+  std::shared_ptr<const Target> state_target;
 
  private:
   struct CurveData {

@@ -185,6 +185,7 @@ struct Session::Worker {
   void restart(Run& run) {
     const std::uint64_t seed = run_seed(scenario.seed, run.config().label);
     run.restart(make(run.config(), seed), seed);
+    run.state_target = bundle.target;
     dirty = true;
   }
   std::string unique_label(std::string label, const Run* except = nullptr) const {
@@ -397,6 +398,7 @@ struct Session::Worker {
       const std::uint64_t seed = run_seed(scenario.seed, m.label);
       auto sampler = make(m, seed);
       runs.push_back(std::make_unique<Run>(next_id++, m, seed, std::move(sampler)));
+      runs.back()->state_target = bundle.target;
       scenario_dirty = true;
     } catch (const std::exception& e) {
       error("add run '" + m.label + "': " + e.what());
@@ -503,6 +505,7 @@ struct Session::Worker {
     for (const auto& m : s.methods) {
       const std::uint64_t seed = run_seed(s.seed, m.label);
       fresh.push_back(std::make_unique<Run>(id++, m, seed, make(m, seed, target)));
+      fresh.back()->state_target = target;
     }
     // A target change still computing belongs to the old scenario: wait for it and drop it.
     if (pending.valid()) {
@@ -580,6 +583,7 @@ struct Session::Worker {
     const std::uint64_t evals_before = r.gradient_evals();
     const double c0 = thread_cpu_seconds();
     const double seconds = r.step(arena);
+    if (r.state_target != bundle.target) r.state_target = bundle.target;
     timing.cpu_sampler_seconds += thread_cpu_seconds() - c0;
     timing.sampler_seconds += seconds;
     if (options.check_display_every_step) r.check_display(arena);  // overhead, not sampler time

@@ -175,6 +175,10 @@ struct RunSnapshot {
   std::vector<double> mode_fractions;
   /// The last error about this run (a rejected command, a failed step); "" when none.
   std::string last_error;
+  /// The target the run's samples and curves were made on: Snapshot::target once the run was
+  /// stepped or reset after a target change; an older target when the run had finished (or was
+  /// paused) before the change and has not moved since, i.e. its samples are stale.
+  std::shared_ptr<const Target> state_target;
 };
 
 /// A session-level message (errors from commands, target changes, completion).

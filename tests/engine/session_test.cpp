@@ -506,6 +506,7 @@ TEST(Session, ChangeTargetWithRestartRerunsFinishedRunsOnTheNewTarget) {
   }
   // Ran again: the samples are the donut run's, not the ones kept from the mixture.
   EXPECT_NE(snap->runs[0].display_samples, old_samples);
+  for (const auto& r : snap->runs) EXPECT_EQ(r.state_target, snap->target) << r.label;
   // Its KSD curve was computed against the donut: different values from the mixture's.
   const auto& ksd_new = *snap->runs[0].curves.at("ksd2_imq");
   const auto& ksd_old = *before->runs[0].curves.at("ksd2_imq");
@@ -548,6 +549,10 @@ TEST(Session, ChangeTargetWithoutRestartLeavesFinishedRunsAlone) {
   }
   EXPECT_EQ(snap->runs[0].iteration, 30);
   EXPECT_FALSE(snap->running);
+  // Its samples were made on the old target, and the snapshot says so.
+  ASSERT_TRUE(snap->runs[0].state_target);
+  EXPECT_NE(snap->runs[0].state_target, snap->target);
+  EXPECT_EQ(snap->runs[0].state_target->kind(), "gmm");
 }
 
 TEST(Session, GradientEvalSchedulingIsFairInGradientEvaluations) {
