@@ -422,14 +422,21 @@ int main(int argc, char** argv) {
     app.png_requests.clear();
     if (scripted) app.clipped_text = ss::ui::find_clipped_text();
     // Recording: start / stop requests, then one read-back per kept frame (encoded elsewhere).
-    const double now_s = std::chrono::duration<double>(Clock::now() - start).count();
+    // A scripted run (tests, documentation) records on a frame clock instead: every frame drawn
+    // is one GIF frame of 1/25 s (identical ones included), and the UI waits for the encoder
+    // rather than dropping frames, so the file does not depend on how fast a loaded machine
+    // draws; the animation then runs at the pace frames were drawn, not in real time. With
+    // --perf it is real time, as for a person.
+    const bool frame_clock = scripted && !perf;
+    const double now_s = frame_clock ? double(frame) / ss::gfx::Recorder::kMaxFps
+                                     : std::chrono::duration<double>(Clock::now() - start).count();
     if (app.record_request) {
       const ss::ui::AppState::RecordRequest req = *app.record_request;
       app.record_request.reset();
       plot_rect_to_pixels(app, req.rect, fb_scale, fb_w, fb_h, record_rect);
       record_name = req.rect;
       const std::string err = recorder.start(req.path, record_rect[2] - record_rect[0],
-                                             record_rect[3] - record_rect[1]);
+                                             record_rect[3] - record_rect[1], frame_clock);
       if (err.empty()) {
         record_until = req.seconds > 0 ? now_s + req.seconds : -1;
         record_cpu0 = recorder.encoder_cpu_seconds();
@@ -443,7 +450,7 @@ int main(int argc, char** argv) {
         const auto r0 = Clock::now();
         recorder.add_frame(ss::gfx::read_back_rgba(fb_w, fb_h, record_rect[0], record_rect[1],
                                                    recorder.width(), recorder.height()),
-                           now_s);
+                           now_s, frame_clock);
         record_readback_ms.add(std::chrono::duration<double, std::milli>(Clock::now() - r0).count(),
                                1e9);
       }

@@ -61,12 +61,13 @@ std::vector<unsigned char> read_back_rgba(int fb_width, int fb_height, int x0, i
   return out;
 }
 
-std::string Recorder::start(const std::string& path, int width, int height) {
+std::string Recorder::start(const std::string& path, int width, int height, bool every_frame) {
   if (active_) return "already recording to " + path_;
   const std::string ext = lower_extension(path);
   if (ext != ".gif" && ext != ".mp4")
     return "cannot record to " + path + ": the file name must end in .gif or .mp4";
   gif_ = ext == ".gif";
+  every_frame_ = every_frame;
   if (!gif_) width &= ~1, height &= ~1;
   if (width < 2 || height < 2) return "cannot record: the area to record is empty";
   path_ = path;
@@ -105,12 +106,13 @@ bool Recorder::wants_frame(double now) const {
   return active_ && now - last_time_ >= 1.0 / kMaxFps - 1e-4;
 }
 
-bool Recorder::add_frame(std::vector<unsigned char> rgba, double now) {
+bool Recorder::add_frame(std::vector<unsigned char> rgba, double now, bool wait) {
   if (!active_ || rgba.size() != size_t(width_) * size_t(height_) * 4) return false;
   last_time_ = now;
   const size_t max_frames = std::max<size_t>(1, kMaxQueuedBytes / rgba.size());
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (wait) room_cv_.wait(lock, [&] { return queue_.size() < max_frames; });
     if (queue_.size() >= max_frames) {
       ++dropped_;
       return false;
@@ -142,6 +144,7 @@ void Recorder::run() {
       f = std::move(queue_.front());
       queue_.pop_front();
     }
+    room_cv_.notify_one();
     encode(f, 0);
     std::lock_guard lock(mutex_);
     encoder_cpu_ = thread_cpu_seconds() - c0;
@@ -253,7 +256,10 @@ void Recorder::encode(Frame& f, double) {
       x0 = std::min(x0, l), x1 = std::max(x1, r);
     }
   }
-  if (x1 < 0) return;  // identical: the pending frame stays up longer
+  if (x1 < 0) {
+    if (!every_frame_) return;  // identical: the pending frame stays up longer
+    x0 = y0 = x1 = y1 = 0;      // else a 1x1 sub-image that changes nothing
+  }
   write_pending(f.time);
   pending_x0_ = x0, pending_y0_ = y0, pending_x1_ = x1 + 1, pending_y1_ = y1 + 1;
   const int pw = pending_x1_ - pending_x0_;

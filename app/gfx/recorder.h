@@ -40,14 +40,18 @@ class Recorder {
   /// Starts recording to `path` (".gif" or ".mp4", case-insensitive) frames of width × height
   /// pixels. Returns "" or a sentence saying why not (unknown extension, no ffmpeg for MP4, file
   /// cannot be created); the recorder is then not active.
-  std::string start(const std::string& path, int width, int height);
+  /// With `every_frame` (scripted runs on the frame clock) a frame identical to the previous one
+  /// is still stored, as a 1×1 unchanged sub-image, so the file has one GIF frame per frame drawn.
+  std::string start(const std::string& path, int width, int height, bool every_frame = false);
   /// True between a successful start() and finish().
   bool active() const { return active_; }
   /// True when a frame taken at `now` (seconds) would be kept (the frame-rate cap).
   bool wants_frame(double now) const;
   /// Hands over one frame: RGBA8 pixels as glReadPixels returns them (bottom row first), of the
-  /// size given to start(), taken at `now` seconds. Returns false when it was dropped.
-  bool add_frame(std::vector<unsigned char> rgba_bottom_up, double now);
+  /// size given to start(), taken at `now` seconds. Returns false when it was dropped (queue
+  /// full); with `wait` it waits for room instead (scripted runs, where the file must not depend
+  /// on the machine's speed).
+  bool add_frame(std::vector<unsigned char> rgba_bottom_up, double now, bool wait = false);
   /// Stops: encodes what is queued, closes the file (or waits for ffmpeg) and joins the worker.
   /// Returns "" or the first error the encoder met.
   std::string finish();
@@ -71,13 +75,13 @@ class Recorder {
   void close_output();
 
   std::string path_;
-  bool gif_ = true, active_ = false;
+  bool gif_ = true, active_ = false, every_frame_ = false;
   int width_ = 0, height_ = 0;
   double last_time_ = -1e9;
   int dropped_ = 0;
 
   mutable std::mutex mutex_;
-  std::condition_variable cv_;
+  std::condition_variable cv_, room_cv_;
   std::deque<Frame> queue_;
   bool closing_ = false;
   std::string error_;

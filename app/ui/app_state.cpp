@@ -69,14 +69,7 @@ void begin_frame(AppState& app) {
     }
     app.fitted_reference = s.reference.get();
   }
-  // Which reference each run's samples belong to: a run that advanced or was reset since the
-  // last frame is on the current one.
-  for (const RunSnapshot& r : s.runs) {
-    auto it = app.run_reference.find(r.id);
-    if (it == app.run_reference.end() || it->second.first != r.iteration || r.iteration == 0 ||
-        !it->second.second)
-      app.run_reference[r.id] = {r.iteration, s.reference};
-  }
+
   if (app.editing_target && app.drag_component < 0 && !s.target_pending && s.scenario &&
       s.scenario->target.components.size() == app.editing_target->components.size() &&
       ImGui::GetTime() - app.last_target_post > 0.5)
@@ -84,10 +77,7 @@ void begin_frame(AppState& app) {
 }
 
 bool run_is_stale(const AppState& app, const RunSnapshot& r) {
-  if (!app.snap || !app.snap->reference) return false;
-  const auto it = app.run_reference.find(r.id);
-  return it != app.run_reference.end() && it->second.second &&
-         it->second.second != app.snap->reference;
+  return app.snap && app.snap->target && r.state_target && r.state_target != app.snap->target;
 }
 
 bool wants_continuous_redraw(const AppState& app) {

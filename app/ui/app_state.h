@@ -106,10 +106,6 @@ struct AppState {
   bool view_needs_fit = true;  ///< fit the view to the next reference's box
   /// The view follows the reference's box and the canvases' shape (until the user pans or zooms).
   bool view_auto_fit = true;
-  /// Per run: the reference its samples were last computed on (the engine's reference when the
-  /// run last advanced or was reset). A run whose entry differs from the current reference shows
-  /// samples of an earlier target (live mode off): drawn faded and labelled, never as current.
-  std::map<RunId, std::pair<std::int64_t, std::shared_ptr<const GridReference>>> run_reference;
   const GridReference* fitted_reference = nullptr;
 
   /// Mixture being edited on the canvas (kind "gmm"): a local copy that follows the mouse at once;
@@ -166,7 +162,9 @@ struct AppState {
 /// because computing it failed, reports why and loads default_scenario() instead (once), so the
 /// window never stays on "computing the reference…". Call once at the start of every frame.
 void begin_frame(AppState& app);
-/// True when run `r`'s samples and curves belong to an earlier target than the current one.
+/// True when run `r`'s samples and curves belong to an earlier target than the current one
+/// (RunSnapshot::state_target; live mode off and the run finished before the change): drawn
+/// grey and labelled, never as current.
 bool run_is_stale(const AppState& app, const RunSnapshot& r);
 /// True while anything is moving (runs running, a target pending, a drag in progress): the main
 /// loop then redraws continuously; otherwise it waits for events.

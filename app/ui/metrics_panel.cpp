@@ -234,9 +234,10 @@ void draw_mode_bars(AppState& app, const Snapshot& s, ImVec2 size) {
 // warning when two metrics order two methods differently.
 void draw_scoreboard(AppState& app, const Snapshot& s, ImVec2 size) {
   ImGui::BeginChild("##scoreboard", size, false);
+  const float inner_w = ImGui::GetContentRegionAvail().x;  // less a scrollbar when there is one
   const bool use_u = app.display.ksd_u;
   const char* ksd_name = use_u ? "ksd2_imq_u" : "ksd2_imq";
-  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x - 4);
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + inner_w - 4);
   ImGui::TextUnformatted("Scoreboard (latest pass; lower is better)");
   ImGui::PopTextWrapPos();
   item_tooltip(
@@ -287,7 +288,7 @@ void draw_scoreboard(AppState& app, const Snapshot& s, ImVec2 size) {
   };
   const ImGuiTableFlags flags =
       ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
-  if (need <= size.x && ImGui::BeginTable("##scores", 5, flags)) {
+  if (need <= inner_w && ImGui::BeginTable("##scores", 5, flags)) {
     for (const char* h : heads) ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
     for (const Row& x : rows) {
@@ -306,7 +307,7 @@ void draw_scoreboard(AppState& app, const Snapshot& s, ImVec2 size) {
     }
     ImGui::EndTable();
   } else {
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x - 4);
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + inner_w - 4);
     for (const Row& x : rows) {
       const std::string line = x.r->label + ": KSD " + text_of(x.ksd) + ", energy " +
                                text_of(x.energy) + ", mode TV " + text_of(x.tv) + ", " +
@@ -337,7 +338,7 @@ void draw_scoreboard(AppState& app, const Snapshot& s, ImVec2 size) {
                   " the reverse. KSD is blind to mode weights: check the coverage.";
     }
   if (!warning.empty()) {
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x - 4);
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + inner_w - 4);
     ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1), "%s", warning.c_str());
     ImGui::PopTextWrapPos();
   }
@@ -473,7 +474,18 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
       cell(0).first, cell(0).second, "KSD^2",
       [&](plot::LinePlot& p, std::deque<CurveArrays>& data) {
         if (use_u) {
+          // The U-statistic of exact samples scatters around 0: its i.i.d. band is mean +- 2 sd
+          // over the same exact draws as the V band (Snapshot::ksd2_u_iid_*).
           p.hline("0 = exact", IM_COL32(220, 220, 220, 200), 0.0);
+          double x0 = INFINITY, x1 = -INFINITY;
+          for (const auto& d : data)
+            if (!d.x.empty()) x0 = std::min(x0, d.x.front()), x1 = std::max(x1, d.x.back());
+          if (!(x1 >= x0) || !(s.ksd2_u_iid_std > 0)) return;
+          if (app.display.log_x) x0 = std::max(x0, 1e-9);
+          band_x = {x0, x1};
+          band_lo.assign(2, s.ksd2_u_iid_mean - 2 * s.ksd2_u_iid_std);
+          band_hi.assign(2, s.ksd2_u_iid_mean + 2 * s.ksd2_u_iid_std);
+          p.band("i.i.d. +-2sd", IM_COL32(200, 200, 200, 50), band_x, band_lo, band_hi);
           return;
         }
         if (!(s.ksd2_iid_mean > 0) || !std::isfinite(s.ksd2_iid_mean)) return;

@@ -49,4 +49,18 @@ TEST(CanvasView, PanFollowsTheMouse) {
   EXPECT_NEAR(under.y(), grabbed.y(), 1e-9);
 }
 
+TEST(CanvasView, FitUsesTheCanvasShape) {
+  // A box 8 wide and 2 tall in a canvas 4 times wider than tall: the width fills the canvas.
+  CanvasView v;
+  v.fit(Box{-4, 4, -1, 1}, 4.0);
+  const CanvasTransform t = make_transform(v, ImVec2(0, 0), ImVec2(800, 200));
+  const Box vis = t.visible_box();
+  EXPECT_NEAR(vis.xmax - vis.xmin, 8 * 1.02, 1e-9);
+  EXPECT_GE(vis.ymax - vis.ymin, 2.0);
+  // The old square fit would have shown 4x as much height, a quarter of the width used.
+  CanvasView square;
+  square.fit(Box{-4, 4, -1, 1});
+  EXPECT_GT(square.half_extent, 3.9);
+}
+
 }  // namespace ss::plot

@@ -1,13 +1,14 @@
 // gif_probe: checks that a file is a readable animated GIF, for the Xvfb recording test.
 //
-//   gif_probe FILE [--min-frames N] [--width W --height H] [--png-frame K OUT.png]
+//   gif_probe FILE [--min-frames N] [--min-changing N] [--width W --height H]
+//             [--png-frame K OUT.png]
 //
 // --png-frame writes the picture shown at frame K (frames 0..K composited, as a viewer shows
 // it) as a PNG, to look at a recording with an image viewer.
 //
 // Decodes the whole file with giflib (DGifSlurp: every image and extension) and prints
-// "frames=N width=W height=H duration_cs=D". Exit status 0 when it decodes and meets the limits,
-// 1 otherwise (with the reason on stderr).
+// "frames=N changing=C width=W height=H duration_cs=D" (C: frames that change the picture). Exit
+// status 0 when it decodes and meets the limits, 1 otherwise (with the reason on stderr).
 #include <gif_lib.h>
 #include <stb_image_write.h>
 
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: gif_probe FILE [--min-frames N] [--width W --height H]\n");
     return 2;
   }
-  int min_frames = 1, want_w = -1, want_h = -1, png_frame = -1;
+  int min_frames = 1, want_w = -1, want_h = -1, png_frame = -1, min_changing = 0;
   std::string png_out;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
@@ -51,18 +52,20 @@ int main(int argc, char** argv) {
     return 1;
   }
   long duration = 0;
+  int changing = 0;  // frames whose sub-image is more than the 1x1 "nothing changed" image
   for (int i = 0; i < g->ImageCount; ++i) {
     GraphicsControlBlock gcb;
     if (DGifSavedExtensionToGCB(g, i, &gcb) == GIF_OK) duration += gcb.DelayTime;
     const GifImageDesc& d = g->SavedImages[i].ImageDesc;
+    if (d.Width * d.Height > 1) ++changing;
     if (d.Left < 0 || d.Top < 0 || d.Left + d.Width > g->SWidth || d.Top + d.Height > g->SHeight) {
       std::fprintf(stderr, "gif_probe: frame %d lies outside the screen\n", i);
       DGifCloseFile(g, &err);
       return 1;
     }
   }
-  std::printf("frames=%d width=%d height=%d duration_cs=%ld\n", g->ImageCount, int(g->SWidth),
-              int(g->SHeight), duration);
+  std::printf("frames=%d changing=%d width=%d height=%d duration_cs=%ld\n", g->ImageCount, changing,
+              int(g->SWidth), int(g->SHeight), duration);
   int rc = 0;
   if (png_frame >= 0 && png_frame < g->ImageCount) {
     std::vector<unsigned char> rgb(size_t(g->SWidth) * size_t(g->SHeight) * 3, 0);
@@ -84,6 +87,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "gif_probe: cannot write %s\n", png_out.c_str());
       rc = 1;
     }
+  }
+  if (changing < min_changing) {
+    std::fprintf(stderr, "gif_probe: %d frames change the picture, expected at least %d\n",
+                 changing, min_changing);
+    rc = 1;
   }
   if (g->ImageCount < min_frames) {
     std::fprintf(stderr, "gif_probe: %d frames, expected at least %d\n", g->ImageCount, min_frames);

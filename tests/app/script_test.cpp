@@ -101,4 +101,59 @@ TEST(CanvasGrid, ColumnsMakeTheLargestSquares) {
   EXPECT_EQ(canvas_grid_columns(3, 300, 900), 1);   // a tall strip: one column
 }
 
+TEST(CanvasGrid, WideBoxesGetCanvasesInRows) {
+  // Three canvases in a 1200x560 region: a square box is shown largest side by side, a box four
+  // times wider than tall (four modes on a line) in three rows of full-width canvases.
+  EXPECT_EQ(canvas_grid_columns(3, 1200, 560, 1.0f), 3);
+  EXPECT_EQ(canvas_grid_columns(3, 1200, 560, 4.0f), 1);
+  // A tall box (funnel-like) in a wide region: side by side.
+  EXPECT_EQ(canvas_grid_columns(3, 1200, 560, 0.3f), 3);
+}
+
+TEST(Settings, NewDisplayOptionsRoundTrip) {
+  DisplayOptions o;
+  o.ui_scale = 1.5f;
+  o.ksd_u = true;
+  o.live_restart = false;
+  o.show_legend = false;
+  const DisplayOptions back = display_options_from_json(display_options_json(o));
+  EXPECT_FLOAT_EQ(back.ui_scale, 1.5f);
+  EXPECT_TRUE(back.ksd_u);
+  EXPECT_FALSE(back.live_restart);
+  EXPECT_FALSE(back.show_legend);
+  // Out-of-range and damaged scales are clamped to [0.5, 3] in steps of 0.05.
+  EXPECT_FLOAT_EQ(display_options_from_json("{\"ui_scale\": 9}").ui_scale, 3.0f);
+  EXPECT_FLOAT_EQ(clamp_ui_scale(1.234f), 1.25f);
+  EXPECT_FLOAT_EQ(clamp_ui_scale(NAN), 1.0f);
+}
+
+TEST(MethodColors, FixedPerKindAndDistinct) {
+  const char* kinds[] = {"dft", "svgd", "amortized_svgd", "flowmc", "mala", "ula", "kl_ns"};
+  for (const char* a : kinds)
+    for (const char* b : kinds) {
+      if (std::string(a) == b) continue;
+      const ImVec4 ca = ImGui::ColorConvertU32ToFloat4(method_color(a));
+      const ImVec4 cb = ImGui::ColorConvertU32ToFloat4(method_color(b));
+      // At least 0.25 apart in some channel (SVGD and amortized SVGD were two near-identical
+      // blues before).
+      const float d =
+          std::max({std::abs(ca.x - cb.x), std::abs(ca.y - cb.y), std::abs(ca.z - cb.z)});
+      EXPECT_GT(d, 0.25f) << a << " vs " << b;
+    }
+  EXPECT_EQ(method_color("dft"), method_color("dft"));
+  EXPECT_EQ(method_color("dft", 0.5f) >> IM_COL32_A_SHIFT, 128u);
+}
+
+TEST(Script, ParsesTheNewActions) {
+  const auto a = parse_script(
+      "record out.gif 3\nrecord_canvas DFT c.gif 2\nui_scale 1.5\npresentation on\nlive off\n"
+      "wait_finished\nwait_samples_fit 10\nassert_no_clipped_text\n",
+      "t.ss");
+  ASSERT_EQ(a.size(), 8u);
+  EXPECT_EQ(a[0].verb, "record");
+  EXPECT_THROW(parse_script("presentation maybe\n", "t.ss"), ScriptError);
+  EXPECT_THROW(parse_script("record out.gif soon\n", "t.ss"), ScriptError);
+  EXPECT_THROW(parse_script("ui_scale big\n", "t.ss"), ScriptError);
+}
+
 }  // namespace ss::ui

@@ -204,4 +204,65 @@ TEST(UiHeadless, LongStatusErrorsKeepDismissOnScreen) {
   app.session.reset();
 }
 
+// The metric panel's new parts and presentation mode, on a finished donut session: the angular
+// coverage replaces the one-bar mode chart on a ring target, the scoreboard and one loss plot
+// per network method are laid out, no text is cut off, and presentation mode hides the controls
+// and gives the canvases the whole width.
+TEST(UiHeadless, NewPanelsAndPresentationMode) {
+  HeadlessImGui imgui;
+  AppState app;
+  app.headless = true;
+  app.session = std::make_unique<Session>(small_scenario());
+  app.session->post(cmd::Start{});
+  ASSERT_TRUE(app.session->wait_finished(120)->finished);
+  for (int i = 0; i < 4; ++i) imgui.frame(app);
+  EXPECT_TRUE(app.rects.count("plot:angular"));  // donut: ring-like
+  EXPECT_TRUE(app.rects.count("plot:scoreboard"));
+  EXPECT_TRUE(app.rects.count("plot:loss"));
+  EXPECT_TRUE(app.rects.count("plot:accept"));
+  for (const std::string& c : find_clipped_text()) ADD_FAILURE() << c;
+  const float canvas_w = app.rects.at("canvas:first").width();
+
+  app.presentation = true;
+  for (int i = 0; i < 3; ++i) imgui.frame(app);
+  const ImGuiWindow* controls = ImGui::FindWindowByName("Controls");
+  EXPECT_TRUE(!controls || !controls->Active);
+  EXPECT_GT(app.rects.at("canvas:first").width(), canvas_w);
+  EXPECT_FALSE(app.rects.count("plot:scoreboard"));  // one row of plots only
+  for (const std::string& c : find_clipped_text()) ADD_FAILURE() << c;
+  app.session.reset();
+}
+
+// Live mode: a target change on a finished session reaches the runs (they restart and finish
+// again on the new target), and the scenario is marked modified; with live mode off it does not.
+TEST(UiHeadless, LiveModeRestartsFinishedRunsOnATargetChange) {
+  HeadlessImGui imgui;
+  for (const bool live : {true, false}) {
+    AppState app;
+    app.headless = true;
+    app.display.live_restart = live;
+    app.session = std::make_unique<Session>(small_scenario());
+    app.session->post(cmd::Start{});
+    ASSERT_TRUE(app.session->wait_finished(120)->finished);
+    imgui.frame(app);
+    EXPECT_FALSE(app.scenario_modified);
+    select_target(app, "banana");
+    EXPECT_TRUE(app.scenario_modified);
+    std::shared_ptr<const Snapshot> s;
+    for (int k = 0; k < 2000; ++k) {
+      s = app.session->sync();
+      if (s->reference && s->reference->target().kind() == "banana" && s->finished) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    imgui.frame(app);
+    ASSERT_EQ(s->reference->target().kind(), "banana");
+    for (const RunSnapshot& r : app.snap->runs) {
+      // Live: run again to the budget on the banana, so nothing is stale. Off: the old runs are
+      // kept and marked stale (drawn grey).
+      EXPECT_EQ(run_is_stale(app, r), !live) << r.label;
+    }
+    app.session.reset();
+  }
+}
+
 }  // namespace ss::ui

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The real app under Xvfb on the default scenario: a few hundred frames with the runs playing, a
 # screenshot that is not blank, points on every method canvas, the KSD plot drawn, frame times
-# reported. Run colours are the first three Okabe–Ito colours (app/plot/plot.cpp series_color).
+# reported. Run colours are the method colours (app/ui/app_state.cpp method_color: DFT cyan, SVGD magenta).
 set -euo pipefail
 app=$1 probe=$2 out=$3 scenario=$4
 rm -rf "$out" && mkdir -p "$out"
@@ -28,10 +28,10 @@ cat "$out/perf.txt"
 grep -Eq '^frame_ms p50=[0-9.]+ p95=[0-9.]+ p99=[0-9.]+ max=[0-9.]+ frames=[0-9]+$' "$out/perf.txt"
 "$probe" "$out/window.png" --min-colors 500 --min-stddev 20
 # The KSD plot holds at least one run's curve (any of the three run colours).
-"$probe" "$out/ksd.png" --min-colors 20 --count 230 159 0 40 15 || "$probe" "$out/ksd.png" --count 86 180 233 40 15
+"$probe" "$out/ksd.png" --min-colors 20 --count 0 235 255 40 15 || "$probe" "$out/ksd.png" --count 255 64 200 40 15
 k=0
 for f in "$out"/canvas_*.png; do
-  cols=("230 159 0" "86 180 233" "0 158 115")
+  cols=("0 235 255" "255 64 200" "60 255 90")  # DFT, SVGD, flowMC (method_color)
   "$probe" "$f" --count ${cols[$((k % 3))]} 30 30
   k=$((k+1))
 done
