@@ -3,6 +3,6 @@
 #   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/app/samplescope \
 #       --scenario assets/scenarios/default.json --script docs/scripts/app_donut.ss
 play
-wait_iterations 600 900
+wait 300
 wait 10
 screenshot docs/images/app_donut.png

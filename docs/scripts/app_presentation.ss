@@ -5,7 +5,7 @@
 #       --script docs/scripts/app_presentation.ss
 presentation on
 play
-wait_iterations 600 900
+wait 300
 wait 10
 assert_no_clipped_text
 screenshot docs/images/app_presentation.png

@@ -4,7 +4,7 @@
 #       --scenario assets/scenarios/default.json --script docs/scripts/app_scale15.ss
 ui_scale 1.5
 play
-wait_iterations 600 900
+wait 300
 wait 10
 assert_no_clipped_text
 screenshot docs/images/app_scale15.png
