@@ -11,6 +11,7 @@
 #include "app/plot/markers.h"
 #include "app/plot/raster.h"
 #include "app/ui/settings.h"
+#include "app/ui/slow_motion.h"
 #include "core/io/files.h"
 
 namespace ss::ui {
@@ -562,6 +563,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
                     IM_COL32(255, 255, 255, 220), "kernel h");
       }
     }
+    if (run) draw_slow_motion_canvas(app, *run, k, t, dl);  // divergences, slow motion
     // Mixture handles: mean marker and 1-sigma ellipse per component.
     int hover_comp = -1;
     if (mixture) {

@@ -97,6 +97,35 @@ void metric_plot(AppState& app, const char* plot_name, const std::string& title,
   app.rects[std::string("plot:") + plot_name] = r;
 }
 
+// Whether any run publishes live chain diagnostics (the chain methods, issue 18).
+bool has_chain_diagnostics(const Snapshot& s) {
+  for (const auto& r : s.runs)
+    if (r.curves.count("rhat")) return true;
+  return false;
+}
+
+// The chain-diagnostics row: split R-hat with the 1.01 line, and bulk ESS per gradient evaluation
+// (both computed by the engine on each chain method's window of recent states).
+void draw_chain_diagnostics_row(AppState& app, ImVec2 pos, float w, float h, float gap) {
+  const float w_half = (w - gap) / 2;
+  metric_plot(
+      app, "rhat", "Split R-hat (recent window)", "rhat", plot::Scale::Log10, pos,
+      ImVec2(w_half, h), "R-hat",
+      [](plot::LinePlot& p, std::deque<CurveArrays>&) {
+        p.hline("1.01", IM_COL32(255, 200, 80, 220), 1.01);
+      },
+      "Rank-normalized split R-hat (Vehtari et al. 2021) of each chain method over its window of "
+      "recent chain states, worse coordinate. Above the 1.01 line the chains disagree (not mixed, "
+      "or still warming up); below it they agree - but chains that all miss a mode agree too.");
+  metric_plot(
+      app, "ess_per_grad", "Bulk ESS per gradient evaluation", "ess_per_grad",
+      plot::Scale::Log10, ImVec2(pos.x + w_half + gap, pos.y), ImVec2(w_half, h), "ESS / grad",
+      [](plot::LinePlot&, std::deque<CurveArrays>&) {},
+      "Bulk effective sample size of the recent window divided by the target evaluations spent "
+      "producing it (gradient evaluations; log-density evaluations for the gradient-free random "
+      "walks): effective draws per unit of work, higher is better.");
+}
+
 }  // namespace
 
 void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
@@ -122,7 +151,8 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
   const float top = ImGui::GetCursorScreenPos().y + 2.0f;
   const float w = max.x - min.x, h = max.y - top;
   if (w < 100 || h < 60) return;
-  const float row_h = (h - gap) / 2;
+  const bool chain_row = has_chain_diagnostics(s);
+  const float row_h = chain_row ? (h - 2 * gap) / 3 : (h - gap) / 2;
   const float w_half = (w - gap) / 2, w_third = (w - 2 * gap) / 3;
 
   // KSD² with the i.i.d. band (mean ± 2 sd over independent exact draws).
@@ -205,6 +235,7 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
       },
       "Local (MALA) acceptance rate, and the global (flow proposal) acceptance rate in a lighter "
       "shade, for the chain methods.");
+  if (chain_row) draw_chain_diagnostics_row(app, ImVec2(min.x, y2 + row_h + gap), w, row_h, gap);
 }
 
 }  // namespace ss::ui
