@@ -260,8 +260,7 @@ void HamiltonianSampler::reset(std::uint64_t seed) {
   welford_n_ = 0;
   welford_mean_.setZero();
   welford_m2_.setZero();
-  phase_accept_stat_ = phase_leapfrog_ = phase_depth_ = 0;
-  phase_transitions_ = phase_accepted_ = phase_divergences_ = phase_max_depth_hits_ = 0;
+  phase_ = warmup_sums_ = {};
   trails_.configure(int(param("trail_chains")), int(param("trail_length")));
   trails_.push(states_.x);
   configure_window(window_, params_, m);
@@ -415,8 +414,8 @@ void HamiltonianSampler::adapt_after(double mean_accept) {
   }
   if (t + 1 == warmup_) {
     eps_ = dual_.final_step_size();
-    phase_accept_stat_ = phase_leapfrog_ = phase_depth_ = 0;
-    phase_transitions_ = phase_accepted_ = phase_divergences_ = phase_max_depth_hits_ = 0;
+    warmup_sums_ = phase_;
+    phase_ = {};
   }
 }
 
@@ -454,20 +453,20 @@ void HamiltonianSampler::step() {
   for (Eigen::Index c = 0; c < m; ++c) {
     leapfrogs += std::uint64_t(n_leapfrog_[c]);
     sum_accept += accept_stat_[c];
-    phase_leapfrog_ += n_leapfrog_[c];
-    phase_depth_ += depth_[c];
-    phase_accepted_ += moved_[c];
-    phase_max_depth_hits_ += !hmc && depth_[c] >= int(param("max_depth"));
+    phase_.leapfrog += n_leapfrog_[c];
+    phase_.depth += depth_[c];
+    phase_.accepted += moved_[c];
+    phase_.max_depth_hits += !hmc && depth_[c] >= int(param("max_depth"));
     if (divergent_[c]) {
-      ++phase_divergences_;
+      ++phase_.divergences;
       // Marked where the divergent trajectory started (the chain's state before the step).
       divergence_ring_.row(divergence_head_) = start_.row(c);
       divergence_head_ = (divergence_head_ + 1) % kDivergenceRing;
       ++divergence_count_;
     }
   }
-  phase_accept_stat_ += sum_accept;
-  phase_transitions_ += m;
+  phase_.accept_stat += sum_accept;
+  phase_.transitions += m;
   counters_.score += leapfrogs;
   counters_.log_density += leapfrogs;
   trace_.iteration = iteration_ + 1;
@@ -485,17 +484,17 @@ void HamiltonianSampler::step() {
 void HamiltonianSampler::evaluation_samples(int n, Points& out) { window_.latest(n, out); }
 
 std::vector<std::pair<std::string, double>> HamiltonianSampler::statistics() const {
-  const double n = std::max<double>(1, double(phase_transitions_));
-  std::vector<std::pair<std::string, double>> s = {
-      {"accept_stat", phase_accept_stat_ / n},
-      {"step_size", eps_},
-      {"n_leapfrog", phase_leapfrog_ / n},
-      {"divergences", double(phase_divergences_)}};
+  const PhaseSums& p = phase_.transitions == 0 && warmup_sums_.transitions > 0 ? warmup_sums_ : phase_;
+  const double n = std::max<double>(1, double(p.transitions));
+  std::vector<std::pair<std::string, double>> s = {{"accept_stat", p.accept_stat / n},
+                                                   {"step_size", eps_},
+                                                   {"n_leapfrog", p.leapfrog / n},
+                                                   {"divergences", double(p.divergences)}};
   if (variant_ == Variant::hmc) {
-    s.emplace_back("accept_local", double(phase_accepted_) / n);
+    s.emplace_back("accept_local", double(p.accepted) / n);
   } else {
-    s.emplace_back("tree_depth", phase_depth_ / n);
-    s.emplace_back("max_depth_hits", double(phase_max_depth_hits_) / n);
+    s.emplace_back("tree_depth", p.depth / n);
+    s.emplace_back("max_depth_hits", double(p.max_depth_hits) / n);
   }
   return s;
 }

@@ -46,7 +46,7 @@
 // (the same joint evaluation): counters.score and counters.log_density both count leapfrog steps.
 //
 // Statistics: accept_stat (mean acceptance statistic over the current phase: warm-up, then since
-// the freeze), step_size (ε), n_leapfrog (mean leapfrog steps per transition, phase), divergences
+// the freeze; while the production phase is still empty, the warm-up's values), step_size (ε), n_leapfrog (mean leapfrog steps per transition, phase), divergences
 // (divergent transitions in the phase, all chains); hmc adds accept_local (acceptance rate,
 // phase); nuts adds tree_depth (mean, phase) and max_depth_hits (fraction of transitions that
 // stopped at max_depth, phase).
@@ -152,10 +152,13 @@ class HamiltonianSampler final : public Sampler {
   // Welford over all chains' positions in the metric window.
   double welford_n_ = 0;
   Vec2 welford_mean_ = Vec2::Zero(), welford_m2_ = Vec2::Zero();
-  // Phase sums (warm-up, then production).
-  double phase_accept_stat_ = 0, phase_leapfrog_ = 0, phase_depth_ = 0;
-  std::int64_t phase_transitions_ = 0, phase_accepted_ = 0, phase_divergences_ = 0,
-               phase_max_depth_hits_ = 0;
+  // Sums over the current phase (warm-up, then production); `warmup_sums_` keeps the warm-up's
+  // for statistics() while the production phase is still empty.
+  struct PhaseSums {
+    double accept_stat = 0, leapfrog = 0, depth = 0;
+    std::int64_t transitions = 0, accepted = 0, divergences = 0, max_depth_hits = 0;
+  };
+  PhaseSums phase_, warmup_sums_;
   ChainTrails trails_;
   ChainWindow window_;
   ProposalTrace trace_;

@@ -106,6 +106,7 @@ void MetropolisSampler::reset(std::uint64_t seed) {
   counters_.log_density += std::uint64_t(m);
   sigma_ = param("proposal_scale");
   phase_accepted_ = phase_proposed_ = 0;
+  last_rate_ = 0;
   mean_ = x_;
   comoment_.setZero(m, 3);
   history_count_ = 1;
@@ -205,6 +206,7 @@ void MetropolisSampler::step() {
   }
   phase_accepted_ += accepted;
   phase_proposed_ += m;
+  last_rate_ = double(accepted) / double(m);
   ++iteration_;
   trace_.iteration = iteration_;
   const std::int64_t freeze = variant_ == Variant::rwmh
@@ -217,7 +219,8 @@ void MetropolisSampler::step() {
 }
 
 double MetropolisSampler::acceptance() const {
-  return phase_proposed_ ? double(phase_accepted_) / double(phase_proposed_) : 0.0;
+  // Right after the freeze the new phase is empty: report the last iteration's rate.
+  return phase_proposed_ ? double(phase_accepted_) / double(phase_proposed_) : last_rate_;
 }
 
 void MetropolisSampler::evaluation_samples(int n, Points& out) { window_.latest(n, out); }

@@ -21,7 +21,8 @@
 // cost axis of a gradient-free method counts them, see EvalCounters::cost). Random numbers per
 // iteration: 2m normals (chain by chain) then m uniforms, drawn serially from the sampler's Rng.
 //
-// Statistics: accept_local (acceptance over the current phase: warm-up, then since the freeze),
+// Statistics: accept_local (acceptance over the current phase: warm-up, then since the freeze;
+// the last iteration's rate while the new phase is still empty),
 // step_size (σ; adaptive_mh: √(mean of the chains' largest proposal-covariance eigenvalues)).
 // Overlay: trails, the followed chain's last proposal (slow motion).
 #pragma once
@@ -78,7 +79,7 @@ class MetropolisSampler final : public Sampler {
   Points mean_;
   Hessians comoment_;
   std::int64_t history_count_ = 0;
-  double sigma_ = 0;
+  double sigma_ = 0, last_rate_ = 0;
   std::int64_t phase_accepted_ = 0, phase_proposed_ = 0;
   ChainTrails trails_;
   ChainWindow window_;
