@@ -25,12 +25,10 @@ void BM_NutsIterationDonut(benchmark::State& state) {
     nuts.step();
     for (int n : nuts.leapfrog_counts()) leapfrogs += n;
   }
-  state.counters["leapfrog_per_chain"] =
-      leapfrogs / (1000.0 * double(state.iterations()));
+  state.counters["leapfrog_per_chain"] = leapfrogs / (1000.0 * double(state.iterations()));
   state.counters["step_size"] = nuts.step_size();
 }
-BENCHMARK(BM_NutsIterationDonut)->Arg(1)->Arg(2)->ArgName("threads")->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_NutsIterationDonut)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond);
 
 // HMC with exactly 10 leapfrog steps (ε = 0.1, λ = 1, no adaptation).
 void BM_HmcIterationDonut(benchmark::State& state) {
@@ -42,8 +40,7 @@ void BM_HmcIterationDonut(benchmark::State& state) {
   if (hmc.hmc_steps() != 10) state.SkipWithError("expected 10 leapfrog steps");
   for (auto _ : state) hmc.step();
 }
-BENCHMARK(BM_HmcIterationDonut)->Arg(1)->Arg(2)->ArgName("threads")->Unit(
-    benchmark::kMicrosecond);
+BENCHMARK(BM_HmcIterationDonut)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMicrosecond);
 
 void BM_RwmhIterationDonut(benchmark::State& state) {
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism, state.range(0));
@@ -52,8 +49,7 @@ void BM_RwmhIterationDonut(benchmark::State& state) {
   rw.reset(1);
   for (auto _ : state) rw.step();
 }
-BENCHMARK(BM_RwmhIterationDonut)->Arg(1)->Arg(2)->ArgName("threads")->Unit(
-    benchmark::kMicrosecond);
+BENCHMARK(BM_RwmhIterationDonut)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace ss

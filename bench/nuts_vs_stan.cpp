@@ -42,8 +42,10 @@ class Gaussian final : public ss::GenericTarget<Gaussian> {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s {std|corr} STEP_SIZE OUT.csv [chains] [iterations] [burn] "
-                         "[uturn] [seed]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s {std|corr} STEP_SIZE OUT.csv [chains] [iterations] [burn] "
+                 "[uturn] [seed]\n",
+                 argv[0]);
     return 2;
   }
   const std::string which = argv[1];

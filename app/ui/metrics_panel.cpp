@@ -118,8 +118,8 @@ void draw_chain_diagnostics_row(AppState& app, ImVec2 pos, float w, float h, flo
       "recent chain states, worse coordinate. Above the 1.01 line the chains disagree (not mixed, "
       "or still warming up); below it they agree - but chains that all miss a mode agree too.");
   metric_plot(
-      app, "ess_per_grad", "Bulk ESS per gradient evaluation", "ess_per_grad",
-      plot::Scale::Log10, ImVec2(pos.x + w_half + gap, pos.y), ImVec2(w_half, h), "ESS / grad",
+      app, "ess_per_grad", "Bulk ESS per gradient evaluation", "ess_per_grad", plot::Scale::Log10,
+      ImVec2(pos.x + w_half + gap, pos.y), ImVec2(w_half, h), "ESS / grad",
       [](plot::LinePlot&, std::deque<CurveArrays>&) {},
       "Bulk effective sample size of the recent window divided by the target evaluations spent "
       "producing it (gradient evaluations; log-density evaluations for the gradient-free random "

@@ -15,8 +15,8 @@ constexpr ImU32 kStart = IM_COL32(255, 255, 255, 240);
 
 struct Animation {
   SlowMotionSettings settings;
-  ProposalTrace shown;     // the move being animated
-  int frame = 0;           // frames since it started
+  ProposalTrace shown;  // the move being animated
+  int frame = 0;        // frames since it started
   bool step_posted = false;
   std::int64_t step_from = -1;  // iteration when the last StepRun was posted
 };
@@ -72,8 +72,9 @@ std::string trace_caption(const std::string& kind, const ProposalTrace& tr) {
   else if (kind == "nuts") {
     int depth = 0;
     for (int d : tr.doubling) depth = std::max(depth, d + 1);
-    std::snprintf(buf, sizeof buf, "chain %d: tree depth %d, %d leapfrog steps, accept stat %.2f%s%s",
-                  tr.chain, depth, n, tr.accept_prob, tr.accepted ? "" : ", stayed",
+    std::snprintf(buf, sizeof buf,
+                  "chain %d: tree depth %d, %d leapfrog steps, accept stat %.2f%s%s", tr.chain,
+                  depth, n, tr.accept_prob, tr.accepted ? "" : ", stayed",
                   tr.divergent ? ", DIVERGENT" : "");
   } else
     std::snprintf(buf, sizeof buf, "chain %d: a = %.2f, %s", tr.chain, tr.accept_prob, outcome);
@@ -89,7 +90,8 @@ void draw_slow_motion_controls(AppState& app, const RunSnapshot& run) {
   if (s.on) {
     ImGui::SameLine();
     ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.5f);
-    changed |= ImGui::SliderInt("frames/move", &s.frames, 5, 600, "%d", ImGuiSliderFlags_Logarithmic);
+    changed |=
+        ImGui::SliderInt("frames/move", &s.frames, 5, 600, "%d", ImGuiSliderFlags_Logarithmic);
     ImGui::PopItemWidth();
     int mode = s.hold_run ? 0 : 1;
     changed |= ImGui::RadioButton("chains wait", &mode, 0);
@@ -115,7 +117,9 @@ void draw_divergences(const SamplerOverlay& ov, const plot::CanvasTransform& t, 
   }
 }
 
-ImVec2 at(const plot::CanvasTransform& t, const Vec2& v) { return t.to_screen(v.x(), v.y()); }
+ImVec2 at(const plot::CanvasTransform& t, const Vec2& v) {
+  return t.to_screen(v.x(), v.y());
+}
 ImVec2 row(const plot::CanvasTransform& t, const Points& p, int i) {
   return t.to_screen(p(i, 0), p(i, 1));
 }
@@ -202,9 +206,8 @@ void draw_slow_motion_canvas(AppState& app, const RunSnapshot& run, int k,
   const ImVec2 p(t.min.x + 6, t.max.y - ts.y - 2 * ImGui::GetFontSize() - 4);
   dl->AddRectFilled(ImVec2(p.x - 4, p.y - 2), ImVec2(p.x + ts.x + 4, p.y + ts.y + 2),
                     IM_COL32(0, 0, 0, 170));
-  const ImU32 text = a.frame > frames * kPathShare
-                         ? (a.shown.accepted ? run_color(k) : kRejected)
-                         : IM_COL32(230, 230, 230, 255);
+  const ImU32 text = a.frame > frames * kPathShare ? (a.shown.accepted ? run_color(k) : kRejected)
+                                                   : IM_COL32(230, 230, 230, 255);
   dl->AddText(p, text, caption.c_str());
 }
 

@@ -24,8 +24,8 @@ namespace ss::ui {
 
 struct SlowMotionSettings {
   bool on = false;
-  int frames = 90;            ///< frames per animated move (the speed slider)
-  bool hold_run = true;       ///< true: one move per animation (the run waits); false: continue
+  int frames = 90;       ///< frames per animated move (the speed slider)
+  bool hold_run = true;  ///< true: one move per animation (the run waits); false: continue
 };
 
 /// Whether runs of `kind` record a ProposalTrace (the chain methods except ULA and flowMC).

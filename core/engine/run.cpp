@@ -169,7 +169,8 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
         record("modes_missed", double(coverage.modes_missed), mp);
       }
       for (const auto& [name, value] : sampler_->statistics()) record(name, value, mp);
-      if (const ChainWindow* window = sampler_->chain_window()) record_chain_diagnostics(*window, mp);
+      if (const ChainWindow* window = sampler_->chain_window())
+        record_chain_diagnostics(*window, mp);
     } catch (const std::exception& e) {
       failure = e.what();
     }

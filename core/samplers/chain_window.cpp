@@ -115,13 +115,19 @@ WindowDiagnostics window_diagnostics(const ChainWindow& window, int max_chains) 
 }
 
 void append_window_params(ParamTable& table, double default_thin, double default_length) {
-  ParamDef thin{"window_thin", default_thin, 1, 10000,
+  ParamDef thin{"window_thin",
+                default_thin,
+                1,
+                10000,
                 "k: one recorded chain state every k moves (the window the metrics, the exported "
                 "samples and R-hat/ESS use)",
                 true};
   thin.needs_reset = true;
   table.push_back(thin);
-  ParamDef length{"window_length", default_length, 4, 10000,
+  ParamDef length{"window_length",
+                  default_length,
+                  4,
+                  10000,
                   "L: recorded states kept per chain for R-hat/ESS (grown to ⌈ksd_samples/chains⌉ "
                   "when the metrics need more points)",
                   true};
@@ -130,8 +136,12 @@ void append_window_params(ParamTable& table, double default_thin, double default
 }
 
 void append_follow_param(ParamTable& table) {
-  ParamDef follow{"follow_chain", 0, 0, 99999,
-                  "the chain whose proposals slow motion shows (clamped to the chain count)", true};
+  ParamDef follow{"follow_chain",
+                  0,
+                  0,
+                  99999,
+                  "the chain whose proposals slow motion shows (clamped to the chain count)",
+                  true};
   table.push_back(follow);
 }
 

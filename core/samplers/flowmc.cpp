@@ -332,7 +332,9 @@ double FlowMcSampler::accept_global() const {
   return global_prop_ ? double(global_acc_) / double(global_prop_) : 0.0;
 }
 
-void FlowMcSampler::evaluation_samples(int n, Points& out) { window_.latest(n, out); }
+void FlowMcSampler::evaluation_samples(int n, Points& out) {
+  window_.latest(n, out);
+}
 
 std::vector<std::pair<std::string, double>> FlowMcSampler::statistics() const {
   const int limit = int(param("production_loops"));

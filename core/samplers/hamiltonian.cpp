@@ -65,8 +65,8 @@ struct NutsTree {
   int doubling = 0;
   signed char side = 1;
 
-  bool build(int depth, PhasePoint& z, PhasePoint& z_propose, Vec2& p_sharp_beg,
-             Vec2& p_sharp_end, Vec2& rho, Vec2& p_beg, Vec2& p_end, double& log_sum_weight) {
+  bool build(int depth, PhasePoint& z, PhasePoint& z_propose, Vec2& p_sharp_beg, Vec2& p_sharp_end,
+             Vec2& rho, Vec2& p_beg, Vec2& p_end, double& log_sum_weight) {
     if (depth == 0) {
       leapfrog(target, z, side * eps, v);
       ++n_leapfrog;
@@ -92,8 +92,8 @@ struct NutsTree {
     // The first half of the subtree.
     double lsw_init = -kInf;
     Vec2 p_init_end, p_sharp_init_end, rho_init = Vec2::Zero();
-    if (!build(depth - 1, z, z_propose, p_sharp_beg, p_sharp_init_end, rho_init, p_beg,
-               p_init_end, lsw_init))
+    if (!build(depth - 1, z, z_propose, p_sharp_beg, p_sharp_init_end, rho_init, p_beg, p_init_end,
+               lsw_init))
       return false;
     // The second half.
     PhasePoint z_propose_final = z;
@@ -144,10 +144,10 @@ void add_common(ParamTable& t, bool nuts) {
                "a transition whose energy error H − H0 exceeds this is divergent (Stan: 1000)"};
   err.log_scale = true;
   t.push_back(err);
-  t.push_back({"trail_chains", 8, 0, 64, "chains whose recent path is drawn", true, {}, false,
-               true});
-  t.push_back({"trail_length", 50, 2, 5000, "positions kept per drawn path", true, {}, false,
-               true});
+  t.push_back(
+      {"trail_chains", 8, 0, 64, "chains whose recent path is drawn", true, {}, false, true});
+  t.push_back(
+      {"trail_length", 50, 2, 5000, "positions kept per drawn path", true, {}, false, true});
   append_follow_param(t);
   append_window_params(t, 2, 40);
   append_init_params(t, InitKind::box, 0.0, 0.0);
@@ -200,8 +200,7 @@ const ParamTable& HamiltonianSampler::hmc_table() {
                  "λ: integration time; L = round(λ/ε) leapfrog steps per transition"};
     len.log_scale = true;
     t.push_back(len);
-    t.push_back({"max_leapfrog", 1000, 1, 4096, "cap on L (a tiny ε cannot stall the run)",
-                 true});
+    t.push_back({"max_leapfrog", 1000, 1, 4096, "cap on L (a tiny ε cannot stall the run)", true});
     return t;
   }();
   return t;
@@ -481,10 +480,13 @@ void HamiltonianSampler::step() {
   if (!states_.x.allFinite()) mark_diverged("chain positions became non-finite");
 }
 
-void HamiltonianSampler::evaluation_samples(int n, Points& out) { window_.latest(n, out); }
+void HamiltonianSampler::evaluation_samples(int n, Points& out) {
+  window_.latest(n, out);
+}
 
 std::vector<std::pair<std::string, double>> HamiltonianSampler::statistics() const {
-  const PhaseSums& p = phase_.transitions == 0 && warmup_sums_.transitions > 0 ? warmup_sums_ : phase_;
+  const PhaseSums& p =
+      phase_.transitions == 0 && warmup_sums_.transitions > 0 ? warmup_sums_ : phase_;
   const double n = std::max<double>(1, double(p.transitions));
   std::vector<std::pair<std::string, double>> s = {{"accept_stat", p.accept_stat / n},
                                                    {"step_size", eps_},

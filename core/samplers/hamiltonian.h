@@ -46,12 +46,12 @@
 // (the same joint evaluation): counters.score and counters.log_density both count leapfrog steps.
 //
 // Statistics: accept_stat (mean acceptance statistic over the current phase: warm-up, then since
-// the freeze; while the production phase is still empty, the warm-up's values), step_size (ε), n_leapfrog (mean leapfrog steps per transition, phase), divergences
-// (divergent transitions in the phase, all chains); hmc adds accept_local (acceptance rate,
-// phase); nuts adds tree_depth (mean, phase) and max_depth_hits (fraction of transitions that
-// stopped at max_depth, phase).
-// Overlay: trails, the followed chain's last trajectory (slow motion), and the starting points of
-// the last 256 divergent transitions.
+// the freeze; while the production phase is still empty, the warm-up's values), step_size (ε),
+// n_leapfrog (mean leapfrog steps per transition, phase), divergences (divergent transitions in the
+// phase, all chains); hmc adds accept_local (acceptance rate, phase); nuts adds tree_depth (mean,
+// phase) and max_depth_hits (fraction of transitions that stopped at max_depth, phase). Overlay:
+// trails, the followed chain's last trajectory (slow motion), and the starting points of the last
+// 256 divergent transitions.
 #pragma once
 
 #include <memory>

@@ -251,7 +251,9 @@ double LangevinSampler::acceptance() const {
   return phase_proposed_ ? double(phase_accepted_) / double(phase_proposed_) : 0.0;
 }
 
-void LangevinSampler::evaluation_samples(int n, Points& out) { window_.latest(n, out); }
+void LangevinSampler::evaluation_samples(int n, Points& out) {
+  window_.latest(n, out);
+}
 
 std::vector<std::pair<std::string, double>> LangevinSampler::statistics() const {
   if (variant_ == Variant::ula) return {{"step_size", eps_}};

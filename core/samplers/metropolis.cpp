@@ -32,10 +32,10 @@ void add_common(ParamTable& t) {
                  "scale before adapt_start)"};
   sigma.log_scale = true;
   t.push_back(sigma);
-  t.push_back({"trail_chains", 8, 0, 64, "chains whose recent path is drawn", true, {}, false,
-               true});
-  t.push_back({"trail_length", 50, 2, 5000, "positions kept per drawn path", true, {}, false,
-               true});
+  t.push_back(
+      {"trail_chains", 8, 0, 64, "chains whose recent path is drawn", true, {}, false, true});
+  t.push_back(
+      {"trail_length", 50, 2, 5000, "positions kept per drawn path", true, {}, false, true});
   append_follow_param(t);
   append_window_params(t);
   append_init_params(t, InitKind::box, 0.0, 0.0);
@@ -66,17 +66,24 @@ const ParamTable& MetropolisSampler::adaptive_table() {
   static const ParamTable t = [] {
     ParamTable t;
     add_common(t);
-    ParamDef start{"adapt_start", 100, 1, 1e7,
+    ParamDef start{"adapt_start",
+                   100,
+                   1,
+                   1e7,
                    "t0: iterations with the fixed proposal σ²I before the covariance is used",
                    true};
     start.needs_reset = true;
     t.push_back(start);
-    t.push_back({"scale_factor", 2.88, 0.01, 100, "s_d: proposal covariance s_d·(Cov + ε I); "
-                                                   "2.4²/d = 2.88 in 2-D (Gelman et al.)"});
+    t.push_back({"scale_factor", 2.88, 0.01, 100,
+                 "s_d: proposal covariance s_d·(Cov + ε I); "
+                 "2.4²/d = 2.88 in 2-D (Gelman et al.)"});
     ParamDef reg{"regularization", 1e-4, 0, 10, "ε: ridge added to the history covariance"};
     reg.log_scale = false;
     t.push_back(reg);
-    ParamDef until{"adapt_until", 0, 0, 1e7,
+    ParamDef until{"adapt_until",
+                   0,
+                   0,
+                   1e7,
                    "freeze the covariance after this many iterations (0: adapt forever, as "
                    "Haario et al.)",
                    true};
@@ -223,7 +230,9 @@ double MetropolisSampler::acceptance() const {
   return phase_proposed_ ? double(phase_accepted_) / double(phase_proposed_) : last_rate_;
 }
 
-void MetropolisSampler::evaluation_samples(int n, Points& out) { window_.latest(n, out); }
+void MetropolisSampler::evaluation_samples(int n, Points& out) {
+  window_.latest(n, out);
+}
 
 std::vector<std::pair<std::string, double>> MetropolisSampler::statistics() const {
   double scale = sigma_;

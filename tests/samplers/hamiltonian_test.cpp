@@ -170,7 +170,10 @@ TEST(Hamiltonian, SameTrajectoryWithOneAndTwoThreads) {
 TEST(Hamiltonian, SlowMotionTraceIsTheFollowedChainsTrajectory) {
   auto target = make_target(TargetSpec{"banana"});
   HamiltonianSampler hmc(target, Variant::hmc);
-  hmc.set_params({{"chains", 10}, {"follow_chain", 3}, {"adapt", 0}, {"step_size", 0.1},
+  hmc.set_params({{"chains", 10},
+                  {"follow_chain", 3},
+                  {"adapt", 0},
+                  {"step_size", 0.1},
                   {"path_length", 1.0}});
   hmc.reset(1);
   PhasePoint z;
