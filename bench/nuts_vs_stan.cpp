@@ -3,7 +3,7 @@
 // bench/nuts_vs_stan.R, which runs Stan's NUTS (rstan) on the same model and compares the
 // distributions. Usage:
 //   nuts_vs_stan {std|corr} STEP_SIZE OUT.csv [chains=2000] [iterations=30] [burn=100]
-//                [uturn=stan|stan_2_21] [seed=1]
+//                [uturn=stan|merged_only] [seed=1]
 // std: N(0, I); corr: N(0, [[1, 0.9], [0.9, 1]]). Chains start at N(0, I) draws and run `burn`
 // iterations before `iterations` recorded ones (every chain, every recorded iteration).
 #include <cstdio>
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   const int chains = argc > 4 ? std::atoi(argv[4]) : 2000;
   const int iterations = argc > 5 ? std::atoi(argv[5]) : 30;
   const int burn = argc > 6 ? std::atoi(argv[6]) : 100;
-  const bool old_uturn = argc > 7 && std::string(argv[7]) == "stan_2_21";
+  const bool old_uturn = argc > 7 && std::string(argv[7]) == "merged_only";
   const std::uint64_t seed = argc > 8 ? std::strtoull(argv[8], nullptr, 10) : 1;
   auto target = std::make_shared<Gaussian>(which == "corr" ? 0.9 : 0.0);
   ss::HamiltonianSampler nuts(target, ss::HamiltonianSampler::Variant::nuts);

@@ -213,9 +213,9 @@ const ParamTable& HamiltonianSampler::nuts_table() {
     t.push_back({"max_depth", 10, 1, kMaxDepthLimit,
                  "maximum tree depth: at most 2^depth leapfrog steps per transition", true});
     ParamDef uturn{"uturn", 0, 0, 1,
-                   "U-turn checks: stan (≥ 2.23, also across each merge of subtrees) or "
-                   "stan_2_21 (the merged trajectory only, as rstan 2.21)"};
-    uturn.choices = {"stan", "stan_2_21"};
+                   "U-turn checks: stan (also across each merge of two subtrees, as Stan does) "
+                   "or merged_only (the merged trajectory only, the earlier criterion)"};
+    uturn.choices = {"stan", "merged_only"};
     t.push_back(uturn);
     return t;
   }();
@@ -351,16 +351,17 @@ void HamiltonianSampler::nuts_chain(Eigen::Index c, double eps, std::uint64_t ke
     bool valid;
     tree.doubling = depth;
     if (tree.rng.uniform() > 0.5) {
+      // The whole trajectory so far becomes the backward part; its forward end is the old one.
       rho_bck = rho;
-      p_bck_fwd = p_fwd_bck;
-      p_sharp_bck_fwd = p_sharp_fwd_bck;
+      p_bck_fwd = p_fwd_fwd;
+      p_sharp_bck_fwd = p_sharp_fwd_fwd;
       tree.side = 1;
       valid = tree.build(depth, z_fwd, z_propose, p_sharp_fwd_bck, p_sharp_fwd_fwd, rho_fwd,
                          p_fwd_bck, p_fwd_fwd, lsw_subtree);
     } else {
       rho_fwd = rho;
-      p_fwd_bck = p_bck_fwd;
-      p_sharp_fwd_bck = p_sharp_bck_fwd;
+      p_fwd_bck = p_bck_bck;
+      p_sharp_fwd_bck = p_sharp_bck_bck;
       tree.side = -1;
       valid = tree.build(depth, z_bck, z_propose, p_sharp_bck_fwd, p_sharp_bck_bck, rho_bck,
                          p_bck_fwd, p_bck_bck, lsw_subtree);
