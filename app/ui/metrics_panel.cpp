@@ -97,26 +97,34 @@ void metric_plot(AppState& app, const char* plot_name, const std::string& title,
   app.rects[std::string("plot:") + plot_name] = r;
 }
 
-// Whether any run publishes live chain diagnostics (the chain methods, issue 18).
-bool has_chain_diagnostics(const Snapshot& s) {
+// Whether any run has a curve `metric`.
+bool has_curve(const Snapshot& s, const char* metric) {
   for (const auto& r : s.runs)
-    if (r.curves.count("rhat")) return true;
+    if (r.curves.count(metric)) return true;
   return false;
 }
 
-// The chain-diagnostics row: split R-hat with the 1.01 line, and bulk ESS per gradient evaluation
-// (both computed by the engine on each chain method's window of recent states).
-void draw_chain_diagnostics_row(AppState& app, ImVec2 pos, float w, float h, float gap) {
-  const float w_half = (w - gap) / 2;
+// Whether any run publishes live chain diagnostics (the chain methods, issue 18).
+bool has_chain_diagnostics(const Snapshot& s) {
+  return has_curve(s, "rhat");
+}
+
+void draw_rhat_plot(AppState& app, ImVec2 pos, ImVec2 size) {
   metric_plot(
-      app, "rhat", "Split R-hat (recent window)", "rhat", plot::Scale::Log10, pos,
-      ImVec2(w_half, h), "R-hat",
+      app, "rhat", "Split R-hat (recent window)", "rhat", plot::Scale::Log10, pos, size, "R-hat",
       [](plot::LinePlot& p, std::deque<CurveArrays>&) {
         p.hline("1.01", IM_COL32(255, 200, 80, 220), 1.01);
       },
       "Rank-normalized split R-hat (Vehtari et al. 2021) of each chain method over its window of "
       "recent chain states, worse coordinate. Above the 1.01 line the chains disagree (not mixed, "
       "or still warming up); below it they agree - but chains that all miss a mode agree too.");
+}
+
+// The chain-diagnostics row: split R-hat with the 1.01 line, and bulk ESS per gradient evaluation
+// (both computed by the engine on each chain method's window of recent states).
+void draw_chain_diagnostics_row(AppState& app, ImVec2 pos, float w, float h, float gap) {
+  const float w_half = (w - gap) / 2;
+  draw_rhat_plot(app, pos, ImVec2(w_half, h));
   metric_plot(
       app, "ess_per_grad", "Bulk ESS per gradient evaluation", "ess_per_grad", plot::Scale::Log10,
       ImVec2(pos.x + w_half + gap, pos.y), ImVec2(w_half, h), "ESS / grad",
@@ -151,7 +159,11 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
   const float top = ImGui::GetCursorScreenPos().y + 2.0f;
   const float w = max.x - min.x, h = max.y - top;
   if (w < 100 || h < 60) return;
-  const bool chain_row = has_chain_diagnostics(s);
+  // Chain diagnostics get a third row when there is room for three readable rows; in a short
+  // panel (e.g. 1280×720) R-hat takes the training-loss slot when no run trains a network.
+  const bool chains = has_chain_diagnostics(s);
+  const bool chain_row = chains && (h - 2 * gap) / 3 >= 100.0f * app.dpi_scale;
+  const bool rhat_in_loss_slot = chains && !chain_row && !has_curve(s, "loss");
   const float row_h = chain_row ? (h - 2 * gap) / 3 : (h - gap) / 2;
   const float w_half = (w - gap) / 2, w_third = (w - 2 * gap) / 3;
 
@@ -216,11 +228,15 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
       [](plot::LinePlot&, std::deque<CurveArrays>&) {},
       "Energy distance between each method's evaluation samples and exact reference "
       "samples (0 for identical distributions).");
-  metric_plot(
-      app, "loss", "Training loss", "loss", plot::Scale::Linear, ImVec2(min.x + w_third + gap, y2),
-      ImVec2(w_third, row_h), "loss", [](plot::LinePlot&, std::deque<CurveArrays>&) {},
-      "Training losses of the methods that train a network (DFT's score-matching loss, "
-      "flowMC's flow negative log-likelihood).");
+  if (rhat_in_loss_slot)
+    draw_rhat_plot(app, ImVec2(min.x + w_third + gap, y2), ImVec2(w_third, row_h));
+  else
+    metric_plot(
+        app, "loss", "Training loss", "loss", plot::Scale::Linear,
+        ImVec2(min.x + w_third + gap, y2), ImVec2(w_third, row_h), "loss",
+        [](plot::LinePlot&, std::deque<CurveArrays>&) {},
+        "Training losses of the methods that train a network (DFT's score-matching loss, "
+        "flowMC's flow negative log-likelihood).");
   metric_plot(
       app, "accept", "Acceptance rates", "accept_local", plot::Scale::Linear,
       ImVec2(min.x + 2 * (w_third + gap), y2), ImVec2(w_third, row_h), "rate",

@@ -124,10 +124,21 @@ ImVec2 row(const plot::CanvasTransform& t, const Points& p, int i) {
   return t.to_screen(p(i, 0), p(i, 1));
 }
 
+// A segment with a dark halo so the path stays visible over samples, trails and any colormap.
+void halo_line(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 colour, float unit) {
+  dl->AddLine(a, b, IM_COL32(0, 0, 0, 190), 4.5f * unit);
+  dl->AddLine(a, b, colour, 2.5f * unit);
+}
+
+void dot(ImDrawList* dl, ImVec2 p, ImU32 colour, float r, float unit) {
+  dl->AddCircleFilled(p, r + 1.2f * unit, IM_COL32(0, 0, 0, 200));
+  dl->AddCircleFilled(p, r, colour);
+}
+
 void draw_trace(const std::string& kind, const ProposalTrace& tr, double progress, ImU32 colour,
                 const plot::CanvasTransform& t, ImDrawList* dl, float unit) {
   const TraceFrame f = trace_frame(tr, progress);
-  const ImU32 path_colour = (colour & 0x00FFFFFF) | 0xC0000000;
+  const ImU32 path_colour = colour | 0xFF000000;
   const ImVec2 s = at(t, tr.start);
   const int n = int(tr.path.rows());
   if (!tr.side.empty()) {
@@ -136,35 +147,40 @@ void draw_trace(const std::string& kind, const ProposalTrace& tr, double progres
     for (int i = 0; i < f.rows_visible; ++i) {
       const ImVec2 q = row(t, tr.path, i);
       const bool fwd = tr.side[i] > 0;
-      dl->AddLine(fwd ? last_fwd : last_bck, q, path_colour, 1.5f * unit);
-      const ImU32 leaf = fwd ? IM_COL32(120, 200, 255, 230) : IM_COL32(255, 190, 90, 230);
-      dl->AddCircleFilled(q, 2.5f * unit, leaf);
+      const ImU32 leaf = fwd ? IM_COL32(120, 200, 255, 255) : IM_COL32(255, 190, 90, 255);
+      halo_line(dl, fwd ? last_fwd : last_bck, q, leaf, unit);
       (fwd ? last_fwd : last_bck) = q;
     }
+    for (int i = 0; i < f.rows_visible; ++i)
+      dot(dl, row(t, tr.path, i),
+          tr.side[i] > 0 ? IM_COL32(120, 200, 255, 255) : IM_COL32(255, 190, 90, 255), 2.5f * unit,
+          unit);
   } else if (kind == "hmc") {
     ImVec2 last = s;
     for (int i = 0; i < f.rows_visible; ++i) {
       const ImVec2 q = row(t, tr.path, i);
-      dl->AddLine(last, q, path_colour, 1.5f * unit);
-      dl->AddCircleFilled(q, 2.0f * unit, path_colour);
+      halo_line(dl, last, q, path_colour, unit);
       last = q;
     }
+    for (int i = 0; i < f.rows_visible; ++i)
+      dot(dl, row(t, tr.path, i), path_colour, 2.5f * unit, unit);
   } else if (n > 0) {
     // RWMH / MALA: the segment grows toward the proposal.
     const ImVec2 q = row(t, tr.path, 0);
     const ImVec2 tip(s.x + float(f.tip) * (q.x - s.x), s.y + float(f.tip) * (q.y - s.y));
-    dl->AddLine(s, tip, path_colour, 1.5f * unit);
-    if (f.tip >= 1) dl->AddCircle(q, 5.0f * unit, path_colour, 16, 1.5f * unit);
+    halo_line(dl, s, tip, path_colour, unit);
+    if (f.tip >= 1) dl->AddCircle(q, 6.0f * unit, path_colour, 16, 2.0f * unit);
   }
-  dl->AddCircle(s, 5.0f * unit, kStart, 16, 2.0f * unit);
+  dl->AddCircle(s, 6.5f * unit, IM_COL32(0, 0, 0, 200), 20, 4.0f * unit);
+  dl->AddCircle(s, 6.5f * unit, kStart, 20, 2.0f * unit);
   if (f.show_outcome) {
     // The state the chain moved to (accepted: method colour), or the rejected proposal in grey.
     if (tr.accepted) {
-      dl->AddCircleFilled(at(t, tr.end), 6.0f * unit, colour | 0xFF000000);
-      dl->AddCircle(at(t, tr.end), 6.0f * unit, kStart, 16, 1.5f * unit);
+      dot(dl, at(t, tr.end), colour | 0xFF000000, 7.0f * unit, unit);
+      dl->AddCircle(at(t, tr.end), 7.0f * unit, kStart, 20, 1.5f * unit);
     } else {
       const ImVec2 q = n > 0 && kind != "nuts" ? row(t, tr.path, n - 1) : s;
-      dl->AddCircleFilled(q, 6.0f * unit, kRejected);
+      dot(dl, q, kRejected, 7.0f * unit, unit);
     }
     if (tr.divergent) {
       const float r = 8.0f * unit;
@@ -200,15 +216,16 @@ void draw_slow_motion_canvas(AppState& app, const RunSnapshot& run, int k,
   const double progress = double(std::min(a.frame, frames)) / double(frames);
   draw_trace(run.kind, a.shown, progress, run_color(k), t, dl, unit);
   ++a.frame;
-  // Caption at the bottom left, with a dark box so it stays legible on any colormap.
+  // Caption at the bottom left, wrapped to the canvas, on a dark box so it stays legible.
   const std::string caption = "slow motion, " + trace_caption(run.kind, a.shown);
-  const ImVec2 ts = ImGui::CalcTextSize(caption.c_str());
-  const ImVec2 p(t.min.x + 6, t.max.y - ts.y - 2 * ImGui::GetFontSize() - 4);
+  const float wrap = std::max(40.0f, t.max.x - t.min.x - 16);
+  const ImVec2 ts = ImGui::CalcTextSize(caption.c_str(), nullptr, false, wrap);
+  const ImVec2 p(t.min.x + 6, t.max.y - ts.y - ImGui::GetFontSize() - 8);
   dl->AddRectFilled(ImVec2(p.x - 4, p.y - 2), ImVec2(p.x + ts.x + 4, p.y + ts.y + 2),
                     IM_COL32(0, 0, 0, 170));
   const ImU32 text = a.frame > frames * kPathShare ? (a.shown.accepted ? run_color(k) : kRejected)
                                                    : IM_COL32(230, 230, 230, 255);
-  dl->AddText(p, text, caption.c_str());
+  dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), p, text, caption.c_str(), nullptr, wrap);
 }
 
 }  // namespace ss::ui

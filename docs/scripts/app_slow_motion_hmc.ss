@@ -7,7 +7,7 @@
 #       --script docs/scripts/app_slow_motion_hmc.ss
 #   (and with 1280x720, --width 1280 --height 720 and the _720 file name below)
 play
-wait_iterations 400 600
+wait_iterations 200 600
 slow_motion HMC on 40 wait
 wait 34
 screenshot docs/images/app_slow_motion_hmc.png
