@@ -12,6 +12,7 @@
 #include "app/plot/markers.h"
 #include "app/plot/raster.h"
 #include "app/ui/settings.h"
+#include "app/ui/slow_motion.h"
 #include "core/io/files.h"
 
 namespace ss::ui {
@@ -712,6 +713,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
                      method_color(run->kind, 0.55f));
     if (s.reference && app.display.show_overlays) draw_mode_regions(app, dl, t, *s.reference);
     if (run && app.display.show_overlays) draw_kernel_circle(dl, t, *run);
+    if (run) draw_slow_motion_canvas(app, *run, k, t, dl);  // divergences, slow motion
     // Mixture handles: mean marker and 1-sigma ellipse per component.
     int hover_comp = -1;
     if (mixture) {

@@ -8,6 +8,7 @@
 
 #include "app/ui/param_widgets.h"
 #include "app/ui/settings.h"
+#include "app/ui/slow_motion.h"
 #include "core/targets/builtin.h"
 
 #if __has_include("app/ui/formula_panel.h")
@@ -123,6 +124,7 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
       ImGui::SameLine();
       if (ImGui::SmallButton("remove")) post_change(app, cmd::RemoveRun{r.id});
       item_tooltip("Remove this method and its curves.");
+      draw_slow_motion_controls(app, r);
       try {
         const ParamTable& table = sampler_param_table(r.kind);
         std::string name;

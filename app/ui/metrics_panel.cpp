@@ -101,6 +101,40 @@ void metric_plot(AppState& app, const char* plot_name, const std::string& title,
   app.rects[std::string("plot:") + plot_name] = r;
 }
 
+// Whether any run has a curve `metric`.
+bool has_curve(const Snapshot& s, const char* metric) {
+  for (const auto& r : s.runs)
+    if (r.curves.count(metric)) return true;
+  return false;
+}
+
+// Whether any run publishes live chain diagnostics (the chain methods, issue 18).
+bool has_chain_diagnostics(const Snapshot& s) {
+  return has_curve(s, "rhat");
+}
+
+void draw_rhat_plot(AppState& app, ImVec2 pos, ImVec2 size) {
+  metric_plot(
+      app, "rhat", "Split R-hat (recent window)", "rhat", plot::Scale::Log10, pos, size, "R-hat",
+      [](plot::LinePlot& p, std::deque<CurveArrays>&) {
+        p.hline("1.01", IM_COL32(255, 200, 80, 220), 1.01);
+      },
+      "Rank-normalized split R-hat (Vehtari et al. 2021) of each chain method over its window of "
+      "recent chain states, worse coordinate. Above the 1.01 line the chains disagree (not mixed, "
+      "or still warming up); below it they agree - but chains that all miss a mode agree too.");
+}
+
+// Bulk ESS per gradient evaluation (computed by the engine on each chain method's window of
+// recent states).
+void draw_ess_plot(AppState& app, ImVec2 pos, ImVec2 size) {
+  metric_plot(
+      app, "ess_per_grad", "Bulk ESS per gradient evaluation", "ess_per_grad", plot::Scale::Log10,
+      pos, size, "ESS / grad", [](plot::LinePlot&, std::deque<CurveArrays>&) {},
+      "Bulk effective sample size of the recent window divided by the target evaluations spent "
+      "producing it (gradient evaluations; log-density evaluations for the gradient-free random "
+      "walks): effective draws per unit of work, higher is better.");
+}
+
 }  // namespace
 
 namespace {
@@ -442,7 +476,9 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
   // squeezing a plot until its labels collide). Presentation mode shows the first row only.
   const float fh = ImGui::GetFontSize();
   const bool present = app.presentation;
-  const int panels = present ? 3 : 6;
+  // Chain methods add two panels (split R-hat, ESS per gradient evaluation) in a further row.
+  const bool chains = has_chain_diagnostics(s);
+  const int panels = present ? 3 : (chains ? 8 : 6);
   const int cols = w >= 3 * 18 * fh ? 3 : (w >= 2 * 16 * fh ? 2 : 1);
   const int rows = (panels + cols - 1) / cols;
   const int rows_shown = present ? rows : std::min(rows, 2);
@@ -560,6 +596,10 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
       "shade, for the chain methods. Each point is the rate since the sampler last restarted its "
       "counters (flowMC: each loop); the first point after a restart, a ratio of no proposals, "
       "is left out instead of being drawn as 0.");
+  if (chains) {
+    draw_rhat_plot(app, cell(6).first, cell(6).second);
+    draw_ess_plot(app, cell(7).first, cell(7).second);
+  }
 }
 
 }  // namespace ss::ui

@@ -13,6 +13,7 @@
 #include "app/gfx/density_renderer.h"
 #include "app/plot/canvas_view.h"
 #include "app/ui/controls_panel.h"
+#include "app/ui/slow_motion.h"
 
 namespace ss::ui {
 
@@ -57,6 +58,7 @@ const std::map<std::string, VerbSpec>& verbs() {
                                                     {"assert_no_clipped_text", {0, 0}},
                                                     {"record", {2, 2}},
                                                     {"record_canvas", {3, 3}},
+                                                    {"slow_motion", {2, 4}},
                                                     {"quit", {0, 0}}};
   return v;
 }
@@ -77,6 +79,7 @@ std::vector<int> numeric_args(const std::string& verb) {
   if (verb == "budget" || verb == "target_param") return {1};
   if (verb == "param") return {2};
   if (verb == "drag") return {1, 2, 3, 4, 5};
+  if (verb == "slow_motion") return {2};
   return {};
 }
 
@@ -127,6 +130,11 @@ std::vector<ScriptAction> parse_script(const std::string& text, const std::strin
       throw err("'show' expects on or off, got '" + a.args[1] + "'");
     if ((a.verb == "live" || a.verb == "presentation") && a.args[0] != "on" && a.args[0] != "off")
       throw err("'" + a.verb + "' expects on or off, got '" + a.args[0] + "'");
+    if (a.verb == "slow_motion" && a.args[1] != "on" && a.args[1] != "off")
+      throw err("'slow_motion' expects on or off, got '" + a.args[1] + "'");
+    if (a.verb == "slow_motion" && a.args.size() > 3 && a.args[3] != "wait" &&
+        a.args[3] != "continue")
+      throw err("'slow_motion' mode is wait or continue, got '" + a.args[3] + "'");
     out.push_back(std::move(a));
   }
   return out;
@@ -334,6 +342,20 @@ void ScriptPlayer::after_frame(AppState& app) {
         fail(app, a, "unknown colour map '" + arg(0) + "'");
       else
         app.display.colormap = found;
+    } else if (v == "slow_motion") {
+      // slow_motion LABEL on|off [FRAMES] [wait|continue]
+      const RunSnapshot* r = app.snap ? app.snap->find_run(arg(0)) : nullptr;
+      if (!r) {
+        fail(app, a, "no method labelled '" + arg(0) + "'");
+      } else if (!slow_motion_supported(r->kind)) {
+        fail(app, a, "'" + arg(0) + "' (" + r->kind + ") has no slow motion");
+      } else {
+        SlowMotionSettings sm = slow_motion_settings(r->id);
+        sm.on = arg(1) == "on";
+        if (a.args.size() > 2) sm.frames = int(num(a, 2, sm.frames));
+        if (a.args.size() > 3) sm.hold_run = arg(3) == "wait";
+        set_slow_motion(app, r->id, sm);
+      }
     } else if (v == "show") {
       const bool on = arg(1) == "on";
       DisplayOptions& d = app.display;

@@ -63,6 +63,17 @@ struct SetRunEnabled {
   RunId run = 0;
   bool enabled = true;
 };
+/// Slow motion: hold one run (Start no longer advances it while the other runs go on) or release
+/// it. A held run still advances by StepRun. Reset and scenario loads keep the flag.
+struct HoldRun {
+  RunId run = 0;
+  bool held = true;
+};
+/// Advance one run (held or not) by `iterations` ≥ 1, whether the session is running or not.
+struct StepRun {
+  RunId run = 0;
+  std::int64_t iterations = 1;
+};
 /// Rename a run (must stay unique and non-empty).
 struct SetLabel {
   RunId run = 0;
@@ -104,6 +115,6 @@ struct LoadScenario {
 using Command =
     std::variant<cmd::Start, cmd::Pause, cmd::Step, cmd::Reset, cmd::Reseed, cmd::SetParam,
                  cmd::AddRun, cmd::RemoveRun, cmd::SetRunEnabled, cmd::SetLabel, cmd::ChangeTarget,
-                 cmd::SetBudget, cmd::SetMetrics, cmd::LoadScenario>;
+                 cmd::SetBudget, cmd::SetMetrics, cmd::LoadScenario, cmd::HoldRun, cmd::StepRun>;
 
 }  // namespace ss

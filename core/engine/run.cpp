@@ -8,6 +8,7 @@
 #include "core/metrics/energy_distance.h"
 #include "core/metrics/ksd.h"
 #include "core/metrics/mode_coverage.h"
+#include "core/samplers/chain_window.h"
 #include "core/targets/escape.h"
 
 namespace ss {
@@ -121,6 +122,19 @@ void Run::record(const std::string& name, double value, int max_curve_points) {
   c.dirty = true;
 }
 
+void Run::record_chain_diagnostics(const ChainWindow& window, int max_curve_points) {
+  // Split R-hat and bulk/tail ESS on the window of recent chain states (undefined, so not
+  // recorded, before the window holds 4 records); ESS per gradient evaluation = bulk ESS / the
+  // target work spent across the window by the chains the diagnostics used.
+  const WindowDiagnostics d = window_diagnostics(window);
+  if (std::isfinite(d.rhat)) record("rhat", d.rhat, max_curve_points);
+  if (std::isfinite(d.ess_tail)) record("ess_tail", d.ess_tail, max_curve_points);
+  if (std::isfinite(d.ess_bulk)) {
+    record("ess_bulk", d.ess_bulk, max_curve_points);
+    if (d.window_cost > 0) record("ess_per_grad", d.ess_bulk / d.window_cost, max_curve_points);
+  }
+}
+
 void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
   if (status_.diverged) return;
   const auto t0 = std::chrono::steady_clock::now();
@@ -159,6 +173,8 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
             record("mode_mass_" + std::to_string(k + 1), mode_fractions_[k], mp);
       }
       for (const auto& [name, value] : sampler_->statistics()) record(name, value, mp);
+      if (const ChainWindow* window = sampler_->chain_window())
+        record_chain_diagnostics(*window, mp);
     } catch (const std::exception& e) {
       failure = e.what();
     }
@@ -260,6 +276,7 @@ void Run::fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget) 
   out.label = config_.label;
   out.kind = config_.kind;
   out.enabled = config_.enabled;
+  out.held = held;
   out.state = state;
   out.params = sampler_->params();
   out.seed = seed_;

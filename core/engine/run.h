@@ -69,7 +69,9 @@ class Run {
   bool diverged() const { return status_.diverged; }
   const SamplerStatus& status() const { return status_; }
   std::int64_t iteration() const { return sampler_->iteration(); }
-  std::uint64_t gradient_evals() const { return sampler_->counters().gradient_evals(); }
+  /// The cost axis (EvalCounters::cost: gradient evaluations; log-density evaluations for
+  /// gradient-free methods).
+  std::uint64_t gradient_evals() const { return sampler_->counters().cost(); }
   double sampler_seconds() const { return sampler_seconds_; }
   double metric_seconds() const { return metric_seconds_; }
   std::int64_t metric_evaluations() const { return metric_evaluations_; }
@@ -114,6 +116,7 @@ class Run {
   double virtual_time = 0;                 ///< wall seconds or gradient evals consumed (fairness)
   bool was_candidate = false;              ///< was eligible at the previous scheduling decision
   std::optional<std::int64_t> step_until;  ///< pending cmd::Step: advance up to this iteration
+  bool held = false;                       ///< cmd::HoldRun: only step_until advances it
   std::string last_error;                  ///< shown in RunSnapshot::last_error
   /// The target the run's state was last made on (set when it is built, reset or stepped);
   /// RunSnapshot::state_target.
@@ -128,6 +131,7 @@ class Run {
     bool dirty = true;
   };
   void record(const std::string& name, double value, int max_curve_points);
+  void record_chain_diagnostics(const ChainWindow& window, int max_curve_points);
   void mark_diverged(std::string reason);
 
   RunId id_;

@@ -204,7 +204,7 @@ struct Session::Worker {
   bool budget_done(const Run& r) const { return r.budget_reached(scenario.budget); }
   bool eligible(const Run& r) const {
     if (!reference_ready || !r.config().enabled || r.diverged() || budget_done(r)) return false;
-    return running || (r.step_until && r.iteration() < *r.step_until);
+    return (running && !r.held) || (r.step_until && r.iteration() < *r.step_until);
   }
   /// A pending cmd::Step can still advance some run (a run whose budget ran out, or that was
   /// disabled or diverged, before reaching its step target does not count).
@@ -223,7 +223,8 @@ struct Session::Worker {
     if (r.diverged()) return RunState::diverged;
     if (!r.config().enabled) return RunState::disabled;
     if (budget_done(r)) return RunState::finished;
-    if (running || (r.step_until && r.iteration() < *r.step_until)) return RunState::running;
+    if ((running && !r.held) || (r.step_until && r.iteration() < *r.step_until))
+      return RunState::running;
     return RunState::paused;
   }
   MetricContext metric_context() const {
@@ -418,6 +419,18 @@ struct Session::Worker {
     r->set_enabled(c.enabled);
     if (!c.enabled) r->step_until.reset();
     scenario_dirty = true;
+  }
+  void apply_one(cmd::HoldRun& c) {
+    Run* r = find(c.run);
+    if (!r) return error("hold run: no run with id " + std::to_string(c.run));
+    r->held = c.held;
+    if (c.held) r->step_until.reset();
+  }
+  void apply_one(cmd::StepRun& c) {
+    Run* r = find(c.run);
+    if (!r) return error("step run: no run with id " + std::to_string(c.run));
+    if (c.iterations < 1) return error("step run: iterations must be at least 1");
+    if (r->config().enabled && !r->diverged()) r->step_until = r->iteration() + c.iterations;
   }
   void apply_one(cmd::SetLabel& c) {
     Run* r = find(c.run);

@@ -131,6 +131,7 @@ struct RunSnapshot {
   std::string label;
   std::string kind;
   bool enabled = true;
+  bool held = false;  ///< cmd::HoldRun (slow motion): advanced only by StepRun
   RunState state = RunState::paused;
   ParamValues params;      ///< resolved knob values (defaults merged with overrides)
   std::uint64_t seed = 0;  ///< the run's own seed (derived from the scenario seed and label)

@@ -67,6 +67,7 @@ const ParamTable& FlowMcSampler::table() {
                     "flowMC)"));
     t.push_back(def("trail_chains", 8, 0, 64, "chains whose recent path is drawn", true, true));
     t.push_back(def("trail_length", 50, 2, 5000, "positions kept per drawn path", true, true));
+    append_window_params(t);
     append_init_params(t, InitKind::box, 0.0, 0.0);
     return t;
   }();
@@ -120,6 +121,8 @@ void FlowMcSampler::reset(std::uint64_t seed) {
 
   trails_.configure(int(param("trail_chains")), int(param("trail_length")));
   trails_.push(states_.x);
+  configure_window(window_, params_, m);
+  window_.record(states_.x, counters_.cost());
   production_ = int(param("training_loops")) == 0;
   loop_ = production_loops_done_ = 0;
   eps_ = param("step_size");
@@ -291,6 +294,7 @@ void FlowMcSampler::step() {
   if (block_ != Block::train) {
     record_history();
     trails_.push(states_.x);
+    window_.offer(states_.x, counters_.cost());
   }
   // Block transitions.
   if (block_ == Block::local && block_iter_ >= int(param("local_steps"))) {
@@ -329,13 +333,7 @@ double FlowMcSampler::accept_global() const {
 }
 
 void FlowMcSampler::evaluation_samples(int n, Points& out) {
-  const Eigen::Index m = states_.x.rows();
-  if (n <= 0 || n >= m) {
-    out = states_.x;
-    return;
-  }
-  out.resize(n, 2);
-  for (int k = 0; k < n; ++k) out.row(k) = states_.x.row(Eigen::Index(double(k) * m / n));
+  window_.latest(n, out);
 }
 
 std::vector<std::pair<std::string, double>> FlowMcSampler::statistics() const {

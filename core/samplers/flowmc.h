@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "core/flows/realnvp.h"
+#include "core/samplers/chain_window.h"
 #include "core/samplers/initialization.h"
 #include "core/samplers/langevin.h"
 #include "core/samplers/sampler.h"
@@ -65,8 +66,10 @@ class FlowMcSampler final : public Sampler {
 
   void reset(std::uint64_t seed) override;
   void step() override;
-  /// The current chain states (all when n ≥ m, else n evenly strided chains).
+  /// The newest n states of the chain window (chain_window.h; recorded on chain moves only,
+  /// never during training epochs).
   void evaluation_samples(int n, Points& out) override;
+  const ChainWindow* chain_window() const override { return &window_; }
   const Points& display_samples() const override { return states_.x; }
   std::vector<std::pair<std::string, double>> statistics() const override;
   void fill_overlay(SamplerOverlay& out) const override;
@@ -99,6 +102,7 @@ class FlowMcSampler final : public Sampler {
   std::vector<unsigned char> stale_;  // score needs recomputing (moved by IMH)
   LangevinWorkspace lws_;
   ChainTrails trails_;
+  ChainWindow window_;
   flows::RealNvp flow_;
   std::unique_ptr<flows::RealNvpTrainer> trainer_;
   Rng train_rng_;

@@ -122,6 +122,8 @@ void add_common(ParamTable& t, double step) {
     for (auto& d : t)
       if (d.name == name) d.needs_reset = true;
   }
+  append_follow_param(t);
+  append_window_params(t);
   append_init_params(t, InitKind::box, 0.0, 0.0);
 }
 
@@ -183,6 +185,10 @@ void LangevinSampler::reset(std::uint64_t seed) {
   phase_accepted_ = phase_proposed_ = 0;
   trails_.configure(int(param("trail_chains")), int(param("trail_length")));
   trails_.push(states_.x);
+  configure_window(window_, params_, m);
+  window_.record(states_.x, counters_.cost());
+  trace_ = {};
+  trace_.path.resize(1, 2);
   if (!states_.grad.allFinite()) mark_diverged("score ∇log p is non-finite at an initial state");
 }
 
@@ -198,6 +204,7 @@ void LangevinSampler::step() {
     ula_step(*target_, states_, eps_, rng_, ws_, counters_);
     ++iteration_;
     trails_.push(states_.x);
+    window_.offer(states_.x, counters_.cost());
     if (!states_.x.allFinite())
       mark_diverged("chain positions became non-finite (step size too large for ULA?)");
     else if (!states_.grad.allFinite())
@@ -206,7 +213,26 @@ void LangevinSampler::step() {
   }
   const bool adapting = int(param("adapt")) == 1 && !frozen();
   if (int(param("adapt")) == 0) eps_ = param("step_size");
+  // Slow motion: the followed chain's state before the move (its α is recomputed below).
+  const int follow = followed_chain(params_, m);
+  const Vec2 x0 = states_.x.row(follow).transpose(), g0 = states_.grad.row(follow).transpose();
+  const double logp0 = states_.logp[follow], eps_used = eps_;
   const int accepted = mala_step(*target_, states_, eps_, rng_, ws_, counters_);
+  {
+    const Vec2 y = ws_.proposal.row(follow).transpose();
+    const Vec2 gy = ws_.proposal_grad.row(follow).transpose();
+    const double h = 0.5 * eps_used * eps_used, inv = 1.0 / (2 * eps_used * eps_used);
+    const double log_alpha = ws_.proposal_logp[follow] - logp0 -
+                             (x0 - y - h * gy).squaredNorm() * inv +
+                             (y - x0 - h * g0).squaredNorm() * inv;
+    trace_.chain = follow;
+    trace_.start = x0;
+    trace_.path.row(0) = y.transpose();
+    trace_.end = states_.x.row(follow).transpose();
+    trace_.accepted = ws_.accepted[follow];
+    trace_.accept_prob = std::isfinite(log_alpha) ? std::min(1.0, std::exp(log_alpha)) : 0.0;
+    trace_.iteration = iteration_ + 1;
+  }
   if (adapting) {
     const double rate = param("adapt_rate") / std::sqrt(1.0 + double(iteration_));
     eps_ *= std::exp(rate * (double(accepted) / double(m) - param("target_accept")));
@@ -217,6 +243,7 @@ void LangevinSampler::step() {
   ++iteration_;
   if (iteration_ == std::int64_t(param("warmup"))) phase_accepted_ = phase_proposed_ = 0;
   trails_.push(states_.x);
+  window_.offer(states_.x, counters_.cost());
 }
 
 double LangevinSampler::acceptance() const {
@@ -225,13 +252,7 @@ double LangevinSampler::acceptance() const {
 }
 
 void LangevinSampler::evaluation_samples(int n, Points& out) {
-  const Eigen::Index m = states_.x.rows();
-  if (n <= 0 || n >= m) {
-    out = states_.x;
-    return;
-  }
-  out.resize(n, 2);
-  for (int k = 0; k < n; ++k) out.row(k) = states_.x.row(Eigen::Index(double(k) * m / n));
+  window_.latest(n, out);
 }
 
 std::vector<std::pair<std::string, double>> LangevinSampler::statistics() const {
@@ -241,6 +262,7 @@ std::vector<std::pair<std::string, double>> LangevinSampler::statistics() const 
 
 void LangevinSampler::fill_overlay(SamplerOverlay& out) const {
   trails_.fill(out.trails);
+  if (variant_ == Variant::mala) out.proposal = trace_;
 }
 
 }  // namespace ss

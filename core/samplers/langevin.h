@@ -22,13 +22,16 @@
 //
 // Statistics: accept_local (acceptance over the current phase: warm-up, then production since the
 // freeze), step_size (ε). Overlay: trails of the first `trail_chains` chains, the last
-// `trail_length` positions each.
+// `trail_length` positions each; MALA also the followed chain's last proposal (slow motion).
+// Window: a thinned window of recent states (chain_window.h) for the metrics, the export and
+// R-hat/ESS.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/samplers/chain_window.h"
 #include "core/samplers/initialization.h"
 #include "core/samplers/sampler.h"
 
@@ -93,11 +96,14 @@ class LangevinSampler final : public Sampler {
 
   void reset(std::uint64_t seed) override;
   void step() override;
-  /// The current chain states (all when n ≥ m, else n evenly strided chains ⌊k·m/n⌋).
+  /// The newest n states of the chain window (chain_window.h): ⌈n/m⌉ recorded states, the
+  /// oldest one used contributing an evenly strided subset of its chains.
   void evaluation_samples(int n, Points& out) override;
   const Points& display_samples() const override { return states_.x; }
   std::vector<std::pair<std::string, double>> statistics() const override;
+  /// Trails, and (MALA) the followed chain's last proposal for slow motion.
   void fill_overlay(SamplerOverlay& out) const override;
+  const ChainWindow* chain_window() const override { return &window_; }
   /// When the target changes the cached log densities and scores are recomputed.
   void set_target(std::shared_ptr<const Target> target) override;
 
@@ -118,6 +124,8 @@ class LangevinSampler final : public Sampler {
   ChainStates states_;
   LangevinWorkspace ws_;
   ChainTrails trails_;
+  ChainWindow window_;
+  ProposalTrace trace_;
   double eps_ = 0;
   std::int64_t phase_accepted_ = 0, phase_proposed_ = 0;
 };

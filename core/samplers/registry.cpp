@@ -5,8 +5,10 @@
 #include "core/samplers/amortized_svgd.h"
 #include "core/samplers/dft.h"
 #include "core/samplers/flowmc.h"
+#include "core/samplers/hamiltonian.h"
 #include "core/samplers/kl_ns.h"
 #include "core/samplers/langevin.h"
+#include "core/samplers/metropolis.h"
 #include "core/samplers/sampler.h"
 #include "core/samplers/svgd.h"
 
@@ -36,6 +38,22 @@ const std::vector<SamplerEntry>& entries() {
       {"mala", "MALA", kMalaAbout, &LangevinSampler::mala_table,
        [](std::shared_ptr<const Target> t) {
          return std::make_unique<LangevinSampler>(t, LangevinSampler::Variant::mala);
+       }},
+      {"rwmh", "Random-walk MH", kRwmhAbout, &MetropolisSampler::rwmh_table,
+       [](std::shared_ptr<const Target> t) {
+         return std::make_unique<MetropolisSampler>(t, MetropolisSampler::Variant::rwmh);
+       }},
+      {"adaptive_mh", "Adaptive MH", kAdaptiveMhAbout, &MetropolisSampler::adaptive_table,
+       [](std::shared_ptr<const Target> t) {
+         return std::make_unique<MetropolisSampler>(t, MetropolisSampler::Variant::adaptive);
+       }},
+      {"hmc", "HMC", kHmcAbout, &HamiltonianSampler::hmc_table,
+       [](std::shared_ptr<const Target> t) {
+         return std::make_unique<HamiltonianSampler>(t, HamiltonianSampler::Variant::hmc);
+       }},
+      {"nuts", "NUTS", kNutsAbout, &HamiltonianSampler::nuts_table,
+       [](std::shared_ptr<const Target> t) {
+         return std::make_unique<HamiltonianSampler>(t, HamiltonianSampler::Variant::nuts);
        }},
       {"flowmc", "flowMC", kFlowMcAbout, &FlowMcSampler::table,
        [](std::shared_ptr<const Target> t) { return std::make_unique<FlowMcSampler>(t); }},

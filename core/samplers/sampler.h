@@ -30,6 +30,10 @@ struct EvalCounters {
   std::uint64_t score = 0;
   std::uint64_t hessian = 0;
   std::uint64_t gradient_evals() const { return score + hessian; }
+  /// The cost axis: gradient evaluations, or for a gradient-free method (no score or Hessian
+  /// evaluation at all: random-walk and adaptive Metropolis) its log-density evaluations, one per
+  /// proposal — the same unit of target work, so budgets and plots work for every method.
+  std::uint64_t cost() const { return gradient_evals() > 0 ? gradient_evals() : log_density; }
 };
 
 /// `ok`, or `diverged` with the iteration and the quantity that went non-finite.
@@ -37,6 +41,24 @@ struct SamplerStatus {
   bool diverged = false;
   std::int64_t iteration = 0;  ///< iteration at which it diverged
   std::string reason;          ///< e.g. "particle positions became non-finite"
+};
+
+/// One move of one followed chain, recorded by the chain methods for the UI's slow motion (the
+/// worker fills it; the UI animates it). Empty `path` and iteration −1: nothing recorded yet.
+struct ProposalTrace {
+  std::int64_t iteration = -1;  ///< the sampler iteration this move completed (1-based)
+  int chain = 0;                ///< index of the followed chain
+  Vec2 start = Vec2::Zero();    ///< the chain's state before the move
+  /// The proposal, in the order it was made: RWMH/MALA one row (the proposed point); HMC the
+  /// leapfrog positions after each step; NUTS the tree's leapfrog positions in the order they
+  /// were computed (see `side` and `doubling`).
+  Points path;
+  std::vector<signed char> side;  ///< NUTS: +1 forward, −1 backward in time, per path row
+  std::vector<int> doubling;      ///< NUTS: the doubling (0, 1, 2, …) that made each path row
+  Vec2 end = Vec2::Zero();        ///< the state after the move (NUTS: the chosen point)
+  bool accepted = false;          ///< the chain moved (end ≠ start)
+  double accept_prob = 0;  ///< Metropolis probability min(1, α); NUTS: its acceptance statistic
+  bool divergent = false;  ///< HMC/NUTS: the energy error exceeded the divergence threshold
 };
 
 /// Extra things a method can draw on its canvas. All fields optional.
@@ -51,7 +73,13 @@ struct SamplerOverlay {
   /// Learned vector field (e.g. DFT's score network) at `arrow_origins`; the UI draws the true
   /// score next to it.
   Points arrow_origins, arrow_vectors;
+  /// Chain methods: the last move of the followed chain (slow motion).
+  ProposalTrace proposal;
+  /// HMC/NUTS: starting points of the most recent divergent transitions (bounded ring).
+  Points divergences;
 };
+
+class ChainWindow;
 
 class Sampler {
  public:
@@ -93,6 +121,9 @@ class Sampler {
   virtual std::vector<std::pair<std::string, double>> statistics() const { return {}; }
   /// Overlays for the canvas (cheap; called at snapshot time).
   virtual void fill_overlay(SamplerOverlay& out) const {}
+  /// Chain methods: the thinned window of recent chain states (core/samplers/chain_window.h) the
+  /// engine computes R-hat and ESS on; null for particle and neural methods.
+  virtual const ChainWindow* chain_window() const { return nullptr; }
 
   std::int64_t iteration() const { return iteration_; }
   const EvalCounters& counters() const { return counters_; }

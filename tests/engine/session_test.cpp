@@ -7,6 +7,7 @@
 #include <tbb/task_arena.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <thread>
@@ -295,6 +296,39 @@ TEST(Session, StepBeyondTheBudgetFinishes) {
     EXPECT_EQ(r.state, RunState::finished);
   }
   check_snapshot(*snap, test_options().display_points);
+}
+
+TEST(Session, HeldRunAdvancesOnlyByStepRunWhileTheOthersRun) {
+  // Slow motion's engine side: a held run is skipped by Start but advanced by StepRun.
+  Session s(walker_scenario(2, 40), test_options());
+  auto snap = s.sync();
+  const RunId held = snap->runs[0].id, free = snap->runs[1].id;
+  s.post(cmd::HoldRun{held, true});
+  s.post(cmd::Start{});
+  for (int k = 0; k < 6000; ++k) {  // ≤ 60 s for the free run to finish
+    snap = s.sync();
+    if (snap->find_run(free)->state == RunState::finished) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(snap->find_run(free)->state, RunState::finished);
+  EXPECT_TRUE(snap->find_run(held)->held);
+  EXPECT_EQ(snap->find_run(held)->iteration, 0);
+  EXPECT_EQ(snap->find_run(held)->state, RunState::paused);
+  s.post(cmd::StepRun{held, 3});
+  for (int k = 0; k < 6000 && s.sync()->find_run(held)->iteration < 3; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  snap = s.sync();
+  EXPECT_EQ(snap->find_run(held)->iteration, 3);
+  EXPECT_EQ(snap->find_run(free)->iteration, 40);
+  // Released, it runs to its budget like the others.
+  s.post(cmd::HoldRun{held, false});
+  s.post(cmd::Start{});
+  snap = s.wait_finished(60);
+  ASSERT_TRUE(snap->finished);
+  EXPECT_EQ(snap->find_run(held)->iteration, 40);
+  s.post(cmd::StepRun{held, 0});  // an error, reported, nothing changes
+  snap = s.sync();
+  EXPECT_EQ(snap->find_run(held)->iteration, 40);
 }
 
 TEST(Session, DivergenceStopsOneRunOnly) {
