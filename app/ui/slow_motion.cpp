@@ -214,7 +214,7 @@ void draw_slow_motion_canvas(AppState& app, const RunSnapshot& run, int k,
   }
   if (a.shown.iteration < 0) return;
   const double progress = double(std::min(a.frame, frames)) / double(frames);
-  draw_trace(run.kind, a.shown, progress, run_color(k), t, dl, unit);
+  draw_trace(run.kind, a.shown, progress, method_color(run.kind), t, dl, unit);
   ++a.frame;
   // Caption at the bottom left, wrapped to the canvas, on a dark box so it stays legible.
   const std::string caption = "slow motion, " + trace_caption(run.kind, a.shown);
@@ -223,8 +223,9 @@ void draw_slow_motion_canvas(AppState& app, const RunSnapshot& run, int k,
   const ImVec2 p(t.min.x + 6, t.max.y - ts.y - ImGui::GetFontSize() - 8);
   dl->AddRectFilled(ImVec2(p.x - 4, p.y - 2), ImVec2(p.x + ts.x + 4, p.y + ts.y + 2),
                     IM_COL32(0, 0, 0, 170));
-  const ImU32 text = a.frame > frames * kPathShare ? (a.shown.accepted ? run_color(k) : kRejected)
-                                                   : IM_COL32(230, 230, 230, 255);
+  const ImU32 text = a.frame > frames * kPathShare
+                         ? (a.shown.accepted ? method_color(run.kind) : kRejected)
+                         : IM_COL32(230, 230, 230, 255);
   dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), p, text, caption.c_str(), nullptr, wrap);
 }
 
