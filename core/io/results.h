@@ -2,7 +2,7 @@
 // metrics.csv, the samples_<label>.csv names and contents, and the all-or-nothing write of the
 // end-of-run files — shared by the headless runner and the GUI's CSV export, so the two write the
 // same format, the same row order and the same file names. (An EBM run's density_<label>.csv
-// joins the same file set: density_file_names() and write_file_set().)
+// joins the same file set through write_file_set().)
 //
 // metrics.csv is streamed: MetricsCsvStream appends each metric pass's rows with one write() and
 // no user-space buffering left behind, so a run killed with SIGKILL keeps every pass written

@@ -37,13 +37,16 @@ ls "$work/c" | grep -q '\.tmp\.' && fail "a temporary file was left behind"
 mkdir -p "$work/d"
 "$runner" "$scenario" --out "$work/d" --budget-iterations 1000000 2>/dev/null &
 pid=$!
-for _ in $(seq 1 600); do
-  [ "$(wc -l < "$work/d/metrics.csv" 2>/dev/null || echo 0)" -gt 200 ] && break
+# Wait for a few passes' rows (header + more than 20 rows: at least two passes of the three
+# methods), not for a number of seconds: a sanitizer build on a loaded machine is many times
+# slower. The deadline (5 min) only keeps a broken runner from hanging the test.
+for _ in $(seq 1 3000); do
+  [ "$(wc -l < "$work/d/metrics.csv" 2>/dev/null || echo 0)" -gt 20 ] && break
   sleep 0.1
 done
 kill -KILL "$pid"; wait "$pid" 2>/dev/null
 lines=$(wc -l < "$work/d/metrics.csv")
-[ "$lines" -gt 200 ] || fail "killed run: metrics.csv has $lines lines"
+[ "$lines" -gt 20 ] || fail "killed run: metrics.csv has $lines lines"
 head -n 1 "$work/d/metrics.csv" | grep -qx 'method,label,iteration,gradient_evals,wall_seconds,metric,value' ||
   fail "killed run: header"
 awk -F, 'NR > 1 && NF != 7 { bad = 1 } END { exit bad }' "$work/d/metrics.csv" ||
