@@ -94,17 +94,14 @@ void DenoisingFisherSampler::step() {
   if (status_.diverged) return;
   const double sigma = current_sigma();
   sigma_now_ = sigma;
-  if (!train_score_net(sigma)) return;
+  // The score phase draws the generator batch (antithetic pairs when the knob is on) and runs
+  // the iteration's one generator forward pass, which generator_step() back-propagates through.
+  if (!score_phase(sigma, param("antithetic") > 0)) return;
   if (!generator_step(sigma)) return;
   ++iteration_;
 }
 
 bool DenoisingFisherSampler::generator_step(double sigma) {
-  if (param("antithetic") > 0)
-    draw_antithetic_batch();
-  else
-    draw_batch(true);
-  generator_.forward(latent_, x0_);
   x_sigma_.noalias() = x0_ + sigma * noise_;
   score_net_.set_sigma(sigma);
   DftGradientOptions options;

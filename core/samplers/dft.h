@@ -2,9 +2,11 @@
 // derivation and sources in the reference note dft.md §3).
 //
 // A generator x0 = g_θ(z), z ~ N(0, I_k), is trained so that its noised law p_{θ,σ} = p_θ * N(0,
-// σ²I) has the target's score: it minimizes D(θ) = E_{p_{θ,σ}} ‖s_q − s_{θ,σ}‖². Each iteration:
+// σ²I) has the target's score: it minimizes D(θ) = E_{p_{θ,σ}} ‖s_q − s_{θ,σ}‖². Each iteration
+// runs the generator forward once, on its batch z (antithetic pairs by default), then:
 //   1. K_φ (`score_steps`) denoising score matching steps on the score network S_φ of p_{θ,σ}
-//      (ε-parametrization, NoisedScoreNetwork; generator detached);
+//      (ε-parametrization, NoisedScoreNetwork; generator detached), on this batch and the
+//      previous K_φ − 1 iterations' batches with fresh noise (ScoreNetSamplerBase::score_phase);
 //   2. one generator step with the per-sample output gradient of dft_gradient.h,
 //      v = 2 H_q(x_σ)(s_q(x_σ) − t) − 2 J_S(x_σ)ᵀ(S(x_σ) − t),  t = −ε/σ
 //      (variant `partial` drops the second term), back-propagated through g_θ: one target

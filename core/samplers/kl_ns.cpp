@@ -40,10 +40,9 @@ void KlNeuralSampler::step() {
   if (status_.diverged) return;
   const double sigma = current_sigma();
   sigma_now_ = sigma;
-  if (!train_score_net(sigma)) return;
+  // The score phase draws the generator batch and runs the iteration's one generator forward.
+  if (!score_phase(sigma, false)) return;
 
-  draw_batch(true);
-  generator_.forward(latent_, x0_);
   x_sigma_.noalias() = x0_ + sigma * noise_;
   score_net_.set_sigma(sigma);
   score_net_.score(x_sigma_, net_score_);

@@ -4,7 +4,8 @@
 // The generator x0 = g_θ(z) minimizes the reverse KL divergence of its noised law to the target,
 // KL(p_{θ,σ} ‖ q), whose gradient is E[ (∂x_σ/∂θ)ᵀ (s_{θ,σ}(x_σ) − s_q(x_σ)) ] (the score-function
 // term E[∂_θ log p_θ] vanishes). Each iteration:
-//   1. K_φ DSM steps on the score network S_φ ≈ s_{θ,σ} (exactly as DFT, NoisedScoreNetwork);
+//   1. K_φ DSM steps on the score network S_φ ≈ s_{θ,σ} (exactly as DFT, NoisedScoreNetwork,
+//      sharing the iteration's one generator forward pass: ScoreNetSamplerBase::score_phase);
 //   2. one generator step with the per-sample output gradient v = S_φ(x_σ) − s_q(x_σ) at the
 //      noised points x_σ = g_θ(z) + σε, back-propagated through g_θ.
 // Decision (the paper's choice is NOT FOUND, dft.md §4): v is evaluated at x_σ, where S_φ is

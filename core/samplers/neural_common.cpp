@@ -351,21 +351,29 @@ void NeuralSamplerBase::draw_batch(bool with_noise) {
   if (with_noise) rng_.fill_normal(noise_);
 }
 
-void NeuralSamplerBase::draw_antithetic_batch() {
-  const Eigen::Index b = latent_.rows(), half = b / 2, k = latent_.cols();
-  // Serial draws in a fixed order: first-half latents and noise, then the odd row if any.
+void NeuralSamplerBase::draw_antithetic_noise(Points& noise) {
+  const Eigen::Index b = noise.rows(), half = b / 2;
   for (Eigen::Index i = 0; i < half; ++i) {
-    for (Eigen::Index j = 0; j < k; ++j) latent_(i, j) = rng_.normal();
-    noise_(i, 0) = rng_.normal();
-    noise_(i, 1) = rng_.normal();
-    latent_.row(half + i) = latent_.row(i);
-    noise_.row(half + i) = -noise_.row(i);
+    noise(i, 0) = rng_.normal();
+    noise(i, 1) = rng_.normal();
+    noise.row(half + i) = -noise.row(i);
   }
   if (b % 2 == 1) {
-    for (Eigen::Index j = 0; j < k; ++j) latent_(b - 1, j) = rng_.normal();
-    noise_(b - 1, 0) = rng_.normal();
-    noise_(b - 1, 1) = rng_.normal();
+    noise(b - 1, 0) = rng_.normal();
+    noise(b - 1, 1) = rng_.normal();
   }
+}
+
+void NeuralSamplerBase::draw_antithetic_batch() {
+  const Eigen::Index b = latent_.rows(), half = b / 2, k = latent_.cols();
+  // Serial draws in a fixed order: first-half latents, the odd row's latent if any, then noise.
+  for (Eigen::Index i = 0; i < half; ++i) {
+    for (Eigen::Index j = 0; j < k; ++j) latent_(i, j) = rng_.normal();
+    latent_.row(half + i) = latent_.row(i);
+  }
+  if (b % 2 == 1)
+    for (Eigen::Index j = 0; j < k; ++j) latent_(b - 1, j) = rng_.normal();
+  draw_antithetic_noise(noise_);
 }
 
 bool NeuralSamplerBase::generator_update() {
@@ -433,6 +441,8 @@ void ScoreNetSamplerBase::reset_score_net() {
   score_adam_ = nn::Adam(score_net_.net().num_parameters(), o);
   score_net_.reserve(static_cast<Eigen::Index>(param("batch_size")));
   warmed_up_ = false;
+  x0_ring_.clear();
+  ring_next_ = ring_filled_ = 0;
   dsm_loss_ = 0;
   if (width_target_ != &target()) update_target_width();
   sigma_now_ = current_sigma();
@@ -467,24 +477,36 @@ bool ScoreNetSamplerBase::residual_score() const {
   return find_param(param_table(), "residual") && param("residual") > 0;
 }
 
-bool ScoreNetSamplerBase::dsm_step(double sigma) {
+bool ScoreNetSamplerBase::dsm_step_fresh(double sigma) {
   if (param("antithetic") > 0)
-    draw_antithetic_batch();
+    draw_antithetic_batch();  // equal latents in rows i and i + B/2 (their noise is redrawn below)
   else
-    draw_batch(true);
+    draw_batch(false);
   generator_.forward(latent_, x0_);
-  if (x_sigma_.rows() != x0_.rows()) x_sigma_.resize(x0_.rows(), 2);
-  x_sigma_.noalias() = x0_ + sigma * noise_;
+  return dsm_step(sigma, x0_);
+}
+
+bool ScoreNetSamplerBase::dsm_step(double sigma, const Points& x0) {
+  const Eigen::Index b = x0.rows();
+  if (dsm_noise_.rows() != b) dsm_noise_.resize(b, 2);
+  // Antithetic: with an antithetic generator batch (equal latents in rows i and i + B/2) each
+  // pair is x0 ± σε.
+  if (param("antithetic") > 0)
+    draw_antithetic_noise(dsm_noise_);
+  else
+    rng_.fill_normal(dsm_noise_);
+  if (x_sigma_.rows() != b) x_sigma_.resize(b, 2);
+  x_sigma_.noalias() = x0 + sigma * dsm_noise_;
   score_net_.set_sigma(sigma);
   if (residual_score()) {
     // S = s_q + Δ, Δ = −r_φ/σ: DSM on ε̂ = −σ s_q + r_φ regresses r_φ on ε + σ s_q(x_σ).
     target().evaluate(x_sigma_, nullptr, &dsm_scores_, nullptr);
-    counters_.score += static_cast<std::uint64_t>(x_sigma_.rows());
-    if (dsm_target_.rows() != x_sigma_.rows()) dsm_target_.resize(x_sigma_.rows(), 2);
-    dsm_target_.noalias() = noise_ + sigma * dsm_scores_;
+    counters_.score += static_cast<std::uint64_t>(b);
+    if (dsm_target_.rows() != b) dsm_target_.resize(b, 2);
+    dsm_target_.noalias() = dsm_noise_ + sigma * dsm_scores_;
     dsm_loss_ = score_net_.dsm_loss_and_gradient(x_sigma_, dsm_target_);
   } else {
-    dsm_loss_ = score_net_.dsm_loss_and_gradient(x_sigma_, noise_);
+    dsm_loss_ = score_net_.dsm_loss_and_gradient(x_sigma_, dsm_noise_);
   }
   if (!std::isfinite(dsm_loss_)) {
     mark_diverged("score-network DSM loss became non-finite");
@@ -505,17 +527,35 @@ bool ScoreNetSamplerBase::dsm_step(double sigma) {
   return true;
 }
 
-bool ScoreNetSamplerBase::train_score_net(double sigma) {
+bool ScoreNetSamplerBase::score_phase(double sigma, bool antithetic_batch) {
   prepare_batch();
   if (!warmed_up_) {
     const int warm = static_cast<int>(param("warmup_steps"));
     for (int k = 0; k < warm; ++k)
-      if (!dsm_step(sigma)) return false;
+      if (!dsm_step_fresh(sigma)) return false;
     warmed_up_ = true;
   }
+  // The iteration's generator batch: its forward pass is the one the generator step
+  // back-propagates through (nothing runs the generator between here and there).
+  if (antithetic_batch)
+    draw_antithetic_batch();
+  else
+    draw_batch(true);
+  generator_.forward(latent_, x0_);
   const int steps = static_cast<int>(param("score_steps"));
-  for (int k = 0; k < steps; ++k)
-    if (!dsm_step(sigma)) return false;
+  if (static_cast<int>(x0_ring_.size()) != steps || x0_ring_[0].rows() != x0_.rows()) {
+    x0_ring_.assign(static_cast<size_t>(steps), Points(x0_.rows(), 2));
+    ring_next_ = 0;
+    ring_filled_ = 0;
+  }
+  x0_ring_[static_cast<size_t>(ring_next_)] = x0_;
+  const int newest = ring_next_;
+  ring_next_ = (ring_next_ + 1) % steps;
+  ring_filled_ = std::min(ring_filled_ + 1, steps);
+  for (int k = 0; k < steps; ++k) {
+    const int slot = ((newest - k % ring_filled_) % steps + steps) % steps;
+    if (!dsm_step(sigma, x0_ring_[static_cast<size_t>(slot)])) return false;
+  }
   if (!all_finite(score_net_.net().parameters())) {
     mark_diverged("score-network parameters became non-finite");
     return false;

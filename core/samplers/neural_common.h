@@ -146,6 +146,9 @@ class NeuralSamplerBase : public Sampler {
   /// noise (ε, −ε); an odd last row is drawn independently. Used by the DFT generator step, where
   /// the O(1/σ) noise term 2(H_q − J_S)ᵀt of v nearly cancels within a pair.
   void draw_antithetic_batch();
+  /// Standard-normal noise in antithetic pairs: rows i and i + B/2 get ε and −ε (an odd last row
+  /// its own draw), serially from rng_.
+  void draw_antithetic_noise(Points& noise);
   /// One optimizer step on the generator from its gradient (already in the network): clipping by
   /// the `grad_clip` knob, then Adam with the `learning_rate` knob. Returns false (and marks the
   /// run diverged) when the gradient is not finite.
@@ -197,17 +200,32 @@ class ScoreNetSamplerBase : public NeuralSamplerBase {
   /// Whether S_φ is residual, S = s_q + Δ_φ (the `residual` knob; off for samplers without it):
   /// its DSM regression target is then ε + σ s_q(x_σ) (dsm_step evaluates target scores).
   bool residual_score() const;
-  /// Warm-up (first call after reset only: `warmup_steps` DSM steps), then `score_steps` DSM
-  /// steps at noise level sigma. Returns false (run marked diverged) on a non-finite loss or
-  /// gradient.
-  bool train_score_net(double sigma);
-  /// One DSM step on a fresh batch (latents and noise from rng_, generator detached).
-  bool dsm_step(double sigma);
+  /// The score-network phase of one training iteration, sharing its generator pass with the
+  /// generator step that follows:
+  ///   1. first call after reset only: `warmup_steps` DSM steps, each on a fresh generator batch;
+  ///   2. draws the iteration's generator batch (latent_ and noise_; antithetic pairs when
+  ///      `antithetic_batch`) and runs the generator forward on it (x0_, cached for the caller's
+  ///      generator_.backward()); x0_ joins a ring of the last `score_steps` such batches;
+  ///   3. `score_steps` DSM steps at noise level sigma, step j on the ring's j-th newest batch
+  ///      (cycling while fewer are stored) with fresh noise (antithetic ±ε within a pair of rows
+  ///      when the `antithetic` knob is on).
+  /// So an iteration costs one generator forward instead of one per DSM step plus one; the DSM
+  /// batches come from the last score_steps generators (≤ score_steps − 1 updates old, each seen
+  /// score_steps times with different noise) instead of score_steps fresh passes of the current
+  /// one. Returns false (run marked diverged) on a non-finite loss, gradient or parameter.
+  bool score_phase(double sigma, bool antithetic_batch);
+  /// One DSM step on a fresh generator batch (latents and noise from rng_; warm-up).
+  bool dsm_step_fresh(double sigma);
+  /// One DSM step on generator outputs x0 (detached) with fresh noise drawn into dsm_noise_.
+  bool dsm_step(double sigma, const Points& x0);
 
   mutable NoisedScoreNetwork score_net_;  ///< mutable: fill_overlay runs a forward pass
   nn::Adam score_adam_;
   Points x_sigma_;                  ///< B × 2 noised generator outputs
   Points dsm_target_, dsm_scores_;  ///< residual DSM: regression targets ε + σ s_q, scores s_q
+  Points dsm_noise_;                ///< B × 2 noise of the current DSM step
+  std::vector<Points> x0_ring_;     ///< the last generator batches (score_phase)
+  int ring_next_ = 0, ring_filled_ = 0;
   bool warmed_up_ = false;
   double dsm_loss_ = 0, sigma_now_ = 0;
 

@@ -70,6 +70,25 @@ TEST(Dft, BatchSizeChangesWhileRunning) {
   EXPECT_FALSE(s->status().diverged);
 }
 
+// The score phase keeps the last score_steps generator batches for its DSM steps; changing
+// score_steps (a live knob) resizes that ring. Each DSM step of the residual score network
+// evaluates one target score per point, each generator step one score+Hessian per point: so the
+// counters show how many DSM steps ran (warm-up 2 + 5, then 3, then 1).
+TEST(Dft, ScoreStepsChangeWhileRunning) {
+  auto t = gaussian_target(Vec2(0, 0), Mat2::Identity());
+  auto s = make_sampler("dft", t, {{"batch_size", 32}, {"warmup_steps", 2}}, 1);
+  s->step();
+  EXPECT_EQ(s->counters().score, (2u + 5u) * 32u);
+  s->set_param("score_steps", 3);
+  s->step();
+  s->set_param("score_steps", 1);
+  s->step();
+  EXPECT_EQ(s->counters().score, (2u + 5u + 3u + 1u) * 32u);
+  EXPECT_EQ(s->counters().hessian, 3u * 32u);
+  EXPECT_FALSE(s->status().diverged) << s->status().reason;
+  EXPECT_EQ(s->iteration(), 3);
+}
+
 TEST(Dft, NonFiniteTargetIsReportedAsDivergence) {
   testing::expect_divergence_reported("dft", {{"batch_size", 32}, {"warmup_steps", 2}});
 }
