@@ -47,6 +47,15 @@ CurveArrays curve_arrays(const Curve& curve, CostAxis axis) {
 
 namespace {
 
+// Continues the current line when `label` (plus `extra` pixels) fits in what is left of it, else
+// starts a new line: controls and short phrases flow like words and are never cut off or broken
+// inside (ImGui's own text wrapping breaks after '.', which splits numbers like 1.05e+05).
+void same_line_if_fits(const char* label, float extra) {
+  ImGui::SameLine();
+  const float need = ImGui::CalcTextSize(label).x + extra;
+  if (ImGui::GetContentRegionAvail().x < need) ImGui::NewLine();
+}
+
 CurveArrays cleaned_curve(const Curve& curve, CostAxis axis, const std::string& metric);
 
 void plot_context_menu(AppState& app, const char* plot_name) {
@@ -341,16 +350,19 @@ void draw_scoreboard(AppState& app, const Snapshot& s, ImVec2 size) {
     }
     ImGui::EndTable();
   } else {
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + inner_w - 4);
+    // One line per method, continued on the next line only between phrases ("KSD 1.05e+05,"),
+    // never inside a number.
     for (const Row& x : rows) {
-      const std::string line = x.r->label + ": KSD " + text_of(x.ksd) + ", energy " +
-                               text_of(x.energy) + ", mode TV " + text_of(x.tv) + ", " +
-                               plot::format_value(double(x.r->counters.gradient_evals())) +
-                               " grad evals";
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(method_color(x.r->kind)), "%s",
-                         line.c_str());
+      const ImVec4 colour = ImGui::ColorConvertU32ToFloat4(method_color(x.r->kind));
+      const std::string phrases[5] = {
+          x.r->label + ":", "KSD " + text_of(x.ksd) + ",", "energy " + text_of(x.energy) + ",",
+          "mode TV " + text_of(x.tv) + ",",
+          plot::format_value(double(x.r->counters.gradient_evals())) + " grad evals"};
+      for (int k = 0; k < 5; ++k) {
+        if (k > 0) same_line_if_fits(phrases[k].c_str(), ImGui::GetStyle().ItemSpacing.x);
+        ImGui::TextColored(colour, "%s", phrases[k].c_str());
+      }
     }
-    ImGui::PopTextWrapPos();
   }
   // Disagreements: a pair of methods that KSD orders one way and energy distance or mode TV the
   // other way (both differences larger than 10 % of the larger value, so noise does not flag).
@@ -428,12 +440,6 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
   const float gap = 6.0f * app.dpi_scale;
   // A one-line toolbar: cost axis, log-x, KSD estimator.
   ImGui::SetCursorScreenPos(min);
-  // Each control goes on the same line when it fits, else on the next (never cut off).
-  const auto same_line_if_fits = [](const char* label, float extra) {
-    ImGui::SameLine();
-    const float need = ImGui::CalcTextSize(label).x + extra;
-    if (ImGui::GetContentRegionAvail().x < need) ImGui::NewLine();
-  };
   const float box = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x;
   int axis = int(app.display.cost_axis);
   ImGui::TextUnformatted("x axis:");
