@@ -175,6 +175,12 @@ struct Session::Worker {
   std::uint64_t reference_seed() const {
     return derive_seed(scenario.seed, options.reference_seed_stream);
   }
+  /// Builds a target inside the engine's arena (a formula's checks run a parallel loop).
+  std::shared_ptr<const Target> build_target(const TargetSpec& spec) {
+    std::shared_ptr<const Target> t;
+    arena.execute([&] { t = make_target(spec); });
+    return t;
+  }
   std::unique_ptr<Sampler> make(const MethodConfig& m, std::uint64_t seed,
                                 std::shared_ptr<const Target> target = nullptr) {
     std::unique_ptr<Sampler> s;
@@ -306,7 +312,7 @@ struct Session::Worker {
       TargetSpec spec = std::move(*queued_spec);
       queued_spec.reset();
       try {
-        launch_reference(spec, make_target(spec));
+        launch_reference(spec, build_target(spec));
       } catch (const std::exception& e) {
         error(std::string("target change failed: ") + e.what());
       }
@@ -444,7 +450,7 @@ struct Session::Worker {
   void apply_one(cmd::ChangeTarget& c) {
     std::shared_ptr<const Target> target;
     try {
-      target = make_target(c.target);
+      target = build_target(c.target);
     } catch (const std::exception& e) {
       return error(std::string("target: ") + e.what());
     }
@@ -482,7 +488,7 @@ struct Session::Worker {
     ReferenceBundle fresh;
     const double t0 = now_seconds(), c0 = thread_cpu_seconds();
     try {
-      std::shared_ptr<const Target> target = make_target(c.scenario.target);
+      std::shared_ptr<const Target> target = build_target(c.scenario.target);
       arena.execute([&] {
         fresh = compute_bundle(c.scenario.target, std::move(target), options.reference_resolution,
                                c.scenario.metrics,
@@ -512,7 +518,7 @@ struct Session::Worker {
   /// With `ready` (LoadScenario) the reference comes with it; without (start), the worker
   /// computes it first thing (compute_reference_now).
   void load(const Scenario& s, ReferenceBundle* ready = nullptr) {
-    auto target = ready ? ready->target : make_target(s.target);
+    auto target = ready ? ready->target : build_target(s.target);
     std::vector<std::unique_ptr<Run>> fresh;
     RunId id = next_id;
     for (const auto& m : s.methods) {
@@ -708,9 +714,11 @@ struct Session::Worker {
 // ------------------------------------------------------------------------------------------------
 
 Session::Session(Scenario scenario, SessionOptions options) : options_(std::move(options)) {
-  validate_scenario(scenario, "<session>", options_.methods);
   worker_ = std::make_unique<Worker>(options_);
   Worker& w = *worker_;
+  // Validation builds the target (a formula's checks run a parallel loop): inside the engine's
+  // arena like every other parallel step, so a ThreadSanitizer build stays on one thread.
+  w.arena.execute([&] { validate_scenario(scenario, "<session>", options_.methods); });
   try {
     w.load(scenario);
   } catch (const ScenarioError&) {
