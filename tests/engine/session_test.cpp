@@ -16,6 +16,7 @@
 #include "core/metrics/ksd.h"
 #include "core/metrics/mode_coverage.h"
 #include "engine/toy_sampler.h"
+#include "engine/wait.h"
 
 namespace ss {
 namespace {
@@ -205,9 +206,7 @@ TEST(Session, SameSeedSameResultsAcrossThreadsAndScheduling) {
 TEST(Session, ResetReplaysTheSameTrajectory) {
   Session s(walker_scenario(2, 1000), test_options());
   s.post(cmd::Step{30});
-  std::shared_ptr<const Snapshot> snap;
-  do snap = s.sync();
-  while (snap->running);
+  auto snap = testing::sync_until(s, [](const Snapshot& n) { return !n.running; });
   ASSERT_EQ(snap->runs[0].iteration, 30);
   const Points after30 = *snap->runs[0].display_samples;
   const Points other30 = *snap->runs[1].display_samples;
@@ -219,8 +218,7 @@ TEST(Session, ResetReplaysTheSameTrajectory) {
   EXPECT_EQ(snap->runs[0].counters.gradient_evals(), 0u);
   EXPECT_EQ(snap->runs[1].iteration, 30);
   s.post(cmd::Step{30});
-  do snap = s.sync();
-  while (snap->running);
+  snap = testing::sync_until(s, [](const Snapshot& n) { return !n.running; });
   EXPECT_EQ(snap->runs[0].iteration, 30);
   EXPECT_EQ(snap->runs[1].iteration, 60);
   expect_same_points(*snap->runs[0].display_samples, after30);
@@ -228,9 +226,7 @@ TEST(Session, ResetReplaysTheSameTrajectory) {
   // A fresh session gives the same positions too.
   Session fresh(walker_scenario(2, 1000), test_options(2));
   fresh.post(cmd::Step{30});
-  std::shared_ptr<const Snapshot> f;
-  do f = fresh.sync();
-  while (f->running);
+  auto f = testing::sync_until(fresh, [](const Snapshot& n) { return !n.running; });
   expect_same_points(*f->runs[0].display_samples, after30);
   expect_same_points(*f->runs[1].display_samples, other30);
 }
@@ -305,19 +301,15 @@ TEST(Session, HeldRunAdvancesOnlyByStepRunWhileTheOthersRun) {
   const RunId held = snap->runs[0].id, free = snap->runs[1].id;
   s.post(cmd::HoldRun{held, true});
   s.post(cmd::Start{});
-  for (int k = 0; k < 6000; ++k) {  // ≤ 60 s for the free run to finish
-    snap = s.sync();
-    if (snap->find_run(free)->state == RunState::finished) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  snap = testing::sync_until(
+      s, [&](const Snapshot& n) { return n.find_run(free)->state == RunState::finished; });
   ASSERT_EQ(snap->find_run(free)->state, RunState::finished);
   EXPECT_TRUE(snap->find_run(held)->held);
   EXPECT_EQ(snap->find_run(held)->iteration, 0);
   EXPECT_EQ(snap->find_run(held)->state, RunState::paused);
   s.post(cmd::StepRun{held, 3});
-  for (int k = 0; k < 6000 && s.sync()->find_run(held)->iteration < 3; ++k)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  snap = s.sync();
+  snap =
+      testing::sync_until(s, [&](const Snapshot& n) { return n.find_run(held)->iteration >= 3; });
   EXPECT_EQ(snap->find_run(held)->iteration, 3);
   EXPECT_EQ(snap->find_run(free)->iteration, 40);
   // Released, it runs to its budget like the others.
@@ -438,8 +430,7 @@ TEST(Session, ParametersAreValidatedAndNeedsResetKnobsRestart) {
   EXPECT_EQ(snap->scenario->methods[0].params.at("step_size"), 0.02);
   EXPECT_TRUE(snap->runs[0].last_error.empty());
 
-  do snap = s.sync();
-  while (snap->running);
+  snap = testing::sync_until(s, [](const Snapshot& n) { return !n.running; });
   EXPECT_EQ(snap->runs[0].iteration, 5);
   s.post(cmd::SetParam{id, "particles", 48});  // needs_reset: the run restarts with 48 particles
   snap = s.sync();
@@ -486,12 +477,8 @@ TEST(Session, ChangeTargetKeepsRunsGoingOnTheNewTarget) {
   TargetSpec bad;
   bad.kind = "no_such_target";
   s.post(cmd::ChangeTarget{bad});
-  std::shared_ptr<const Snapshot> snap;
-  for (int k = 0; k < 2000; ++k) {
-    snap = s.sync();
-    if (snap->target->kind() == "donut" && snap->runs[0].iteration > 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  auto snap = testing::sync_until(
+      s, [](const Snapshot& n) { return n.target->kind() == "donut" && n.runs[0].iteration > 0; });
   EXPECT_EQ(snap->target->kind(), "donut");
   ASSERT_TRUE(snap->reference);
   EXPECT_EQ(snap->reference->target().kind(), "donut");
@@ -501,8 +488,8 @@ TEST(Session, ChangeTargetKeepsRunsGoingOnTheNewTarget) {
     reported = reported || m.text.find("no_such_target") != std::string::npos;
   EXPECT_TRUE(reported);
   const std::int64_t before = snap->runs[0].iteration;
-  do snap = s.sync();
-  while (snap->runs[0].iteration <= before);
+  snap = testing::sync_until(s, [&](const Snapshot& n) { return n.runs[0].iteration > before; });
+  ASSERT_GT(snap->runs[0].iteration, before);
   EXPECT_NE(snap->runs[0].state, RunState::diverged);
   s.post(cmd::Pause{});
   EXPECT_FALSE(s.sync()->running);
@@ -519,7 +506,7 @@ TEST(Session, ChangeTargetWithRestartRerunsFinishedRunsOnTheNewTarget) {
   s.post(cmd::ChangeTarget{donut, true});
   std::shared_ptr<const Snapshot> snap;
   bool switched = false;
-  for (int k = 0; k < 4000 && !switched; ++k) {
+  for (const auto end = testing::deadline(); !switched && std::chrono::steady_clock::now() < end;) {
     snap = s.snapshot();
     if (snap->reference && snap->reference->target().kind() == "donut") {
       switched = true;
@@ -553,16 +540,13 @@ TEST(Session, ChangeTargetWithRestartKeepsAPausedSessionPaused) {
   Session s(walker_scenario(1, 1000), test_options());
   s.post(cmd::Step{5});
   auto snap = s.sync();
-  for (int k = 0; k < 2000 && snap->runs[0].iteration < 5; ++k) snap = s.sync();
+  snap = testing::sync_until(s, [](const Snapshot& n) { return n.runs[0].iteration >= 5; });
   ASSERT_EQ(snap->runs[0].iteration, 5);
   TargetSpec donut;
   donut.kind = "donut";
   s.post(cmd::ChangeTarget{donut, true});
-  for (int k = 0; k < 4000; ++k) {
-    snap = s.sync();
-    if (snap->reference && snap->reference->target().kind() == "donut") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  snap = testing::sync_until(
+      s, [](const Snapshot& n) { return n.reference && n.reference->target().kind() == "donut"; });
   ASSERT_EQ(snap->reference->target().kind(), "donut");
   EXPECT_EQ(snap->runs[0].iteration, 0);
   EXPECT_FALSE(snap->running);
@@ -575,12 +559,8 @@ TEST(Session, ChangeTargetWithoutRestartLeavesFinishedRunsAlone) {
   TargetSpec donut;
   donut.kind = "donut";
   s.post(cmd::ChangeTarget{donut});
-  std::shared_ptr<const Snapshot> snap;
-  for (int k = 0; k < 4000; ++k) {
-    snap = s.sync();
-    if (snap->reference && snap->reference->target().kind() == "donut") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  auto snap = testing::sync_until(
+      s, [](const Snapshot& n) { return n.reference && n.reference->target().kind() == "donut"; });
   EXPECT_EQ(snap->runs[0].iteration, 30);
   EXPECT_FALSE(snap->running);
   // Its samples were made on the old target, and the snapshot says so.
@@ -594,9 +574,8 @@ TEST(Session, GradientEvalSchedulingIsFairInGradientEvaluations) {
   sc.methods[1].params["particles"] = 96;  // three times the cost per step
   Session s(sc, test_options(1, Scheduling::gradient_evals));
   s.post(cmd::Start{});
-  std::shared_ptr<const Snapshot> snap;
-  do snap = s.sync();
-  while (snap->runs[0].iteration < 300);
+  auto snap = testing::sync_until(s, [](const Snapshot& n) { return n.runs[0].iteration >= 300; });
+  ASSERT_GE(snap->runs[0].iteration, 300);
   s.post(cmd::Pause{});
   snap = s.sync();
   const double a = double(snap->runs[0].counters.gradient_evals());
