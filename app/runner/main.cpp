@@ -165,7 +165,7 @@ int run_main(int argc, char** argv) {
   // -1 or 2^64 to 2^64 - 1 and 1e20 to INT64_MAX instead of refusing them.
   auto* seed_opt =
       app.add_option("--seed", seed_text, "override the scenario seed (0 ... 2^64 - 1)");
-  app.add_option("--threads", threads, "threads for inner loops (0: cores - 1)");
+  app.add_option("--threads", threads, "threads for inner loops (0: every core)");
   auto* budget_opt = app.add_option("--budget-iterations", budget_text,
                                     "override the budget: this many iterations per method");
   try {
@@ -218,8 +218,11 @@ int run_main(int argc, char** argv) {
   std::atomic<bool> write_failed{false};
 
   install_signal_handlers();
+  // A batch job uses every core by default (the GUI leaves one to the UI thread; the runner has
+  // no UI thread to leave it to).
+  const int arena = threads > 0 ? threads : std::max(1, int(std::thread::hardware_concurrency()));
   SessionOptions options;
-  options.threads = threads;
+  options.threads = arena;
   options.scheduling = Scheduling::round_robin;
   // Curves in memory are thinned (bounded); metrics.csv gets every pass, streamed from the worker.
   options.on_metric_pass = [&](const std::string& kind, const std::string& label,
@@ -230,8 +233,6 @@ int run_main(int argc, char** argv) {
   options.display_points = 64;
   options.overlay_interval = 1e9;
   options.snapshot_interval = 0.1;
-  const int arena =
-      threads > 0 ? threads : std::max(1, int(std::thread::hardware_concurrency()) - 1);
 
   auto session_owner = std::make_unique<Session>(scenario, options);
   Session& session = *session_owner;

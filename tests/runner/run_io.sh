@@ -3,7 +3,7 @@
 # metrics.csv fails before the run with exit 2 naming the file and the OS error; a write that
 # fails (here: /dev/full, and a full tmpfs when this machine lets us mount one) exits 2 the same
 # way; a SIGKILLed run keeps metrics.csv up to the kill, whole passes only; files of an earlier
-# run are removed; no temporary file is left behind.
+# run are removed; no temporary file is left behind; the default arena uses every core.
 # Usage: run_io.sh RUNNER SOURCE_DIR WORK_DIR
 set -u
 runner=$1 src=$2 work=$3
@@ -32,6 +32,9 @@ mkdir -p "$work/c" && touch "$work/c/samples_OLD.csv" "$work/c/density_OLD.csv" 
 [ -e "$work/c/keep.txt" ] || fail "a file that is not a result was removed"
 ls "$work/c" | grep -q '\.tmp\.' && fail "a temporary file was left behind"
 [ "$(ls "$work/c"/samples_*.csv | wc -l)" -eq 3 ] || fail "expected 3 samples files"
+# A batch job uses every core by default (issue 19): summary.json records the arena's threads.
+grep -q "\"threads\": $(getconf _NPROCESSORS_ONLN)," "$work/c/summary.json" ||
+  fail "default --threads: summary.json says $(grep '"threads"' "$work/c/summary.json"), cores $(getconf _NPROCESSORS_ONLN)"
 
 # 4. SIGKILL: metrics.csv keeps the passes written before the kill, whole rows only.
 mkdir -p "$work/d"
