@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -468,6 +469,9 @@ MethodCatalog MethodCatalog::registry() {
   c.make = [](const std::string& kind, std::shared_ptr<const Target> target,
               const ParamValues& params,
               std::uint64_t seed) { return make_sampler(kind, std::move(target), params, seed); };
+  c.memory = [](const std::string& kind, const ParamValues& resolved) {
+    return sampler_memory_estimate(kind, resolved);
+  };
   return c;
 }
 
@@ -523,10 +527,22 @@ void validate_scenario(const Scenario& s, const std::string& source, const Metho
       r.fail(p + "/label", "longer than " + std::to_string(kMaxLabelLength) + " bytes");
     if (!labels.insert(m.label).second)
       r.fail(p + "/label", "duplicate label '" + m.label + "'; labels must be unique");
+    ParamValues resolved;
     try {
-      (void)resolve_params(catalog.param_table(m.kind), m.params);
+      resolved = resolve_params(catalog.param_table(m.kind), m.params);
     } catch (const ParamError& e) {
       r.fail(p + "/params/" + escape_pointer_token(e.field), e.what());
+    }
+    if (catalog.memory) {
+      const MemoryEstimate mem = catalog.memory(m.kind, resolved);
+      if (mem.bytes > kMaxMethodMemoryBytes) {
+        char gb[32];
+        std::snprintf(gb, sizeof gb, "%.1f", mem.bytes / 1e9);
+        r.fail(p + "/params",
+               std::string("these settings need about ") + gb + " GB of memory, more than the " +
+                   std::to_string(int(kMaxMethodMemoryBytes / double(1 << 30))) +
+                   " GiB a method may use; mostly " + mem.dominant + ": make those smaller");
+      }
     }
   }
   const bool count = s.budget.kind != BudgetKind::seconds;

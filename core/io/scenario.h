@@ -53,6 +53,12 @@ enum class BudgetKind { iterations, gradient_evals, seconds };
 /// Largest budget in iterations or gradient evaluations, and in seconds.
 inline constexpr double kMaxBudgetCount = 1e12;
 inline constexpr double kMaxBudgetSeconds = 1e6;
+/// Largest memory one method's settings may need (sampler_memory_estimate): settings that would
+/// allocate more are refused at validation, naming the knobs that dominate, instead of failing
+/// (or being killed) while the sampler is built. 2 GiB leaves room for several methods on an 8 GB
+/// laptop; every method's defaults need less than 64 MB (flowMC's: 38 MB estimated, 27 MB
+/// measured).
+inline constexpr double kMaxMethodMemoryBytes = double(std::size_t(2) << 30);
 
 struct Budget {
   BudgetKind kind = BudgetKind::iterations;
@@ -110,6 +116,9 @@ struct MethodCatalog {
   std::function<std::unique_ptr<Sampler>(const std::string& kind, std::shared_ptr<const Target>,
                                          const ParamValues& params, std::uint64_t seed)>
       make;
+  /// The memory a sampler of these resolved knobs would allocate (sampler_memory_estimate);
+  /// optional (a catalog without it skips the memory check).
+  std::function<MemoryEstimate(const std::string& kind, const ParamValues& resolved)> memory;
   /// The catalog of the sampler registry.
   static MethodCatalog registry();
 };

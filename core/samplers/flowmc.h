@@ -54,6 +54,8 @@ extern const char* const kFlowMcAbout;
 
 class FlowMcSampler final : public Sampler {
  public:
+  /// Side of the grid on which the flow density overlay is evaluated (kFieldN² points at once).
+  static constexpr int kFieldN = 64;
   explicit FlowMcSampler(std::shared_ptr<const Target> target);
 
   /// Knobs: chains, local_steps, global_steps, training_loops, production_loops, epochs,
@@ -126,7 +128,6 @@ class FlowMcSampler final : public Sampler {
   std::int64_t adapt_t_ = 0;
 
   std::vector<float> field_;
-  static constexpr int kFieldN = 64;
 };
 
 }  // namespace ss

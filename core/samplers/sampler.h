@@ -166,6 +166,22 @@ std::unique_ptr<Sampler> make_sampler(const std::string& kind, std::shared_ptr<c
                                       const ParamValues& params, std::uint64_t seed);
 /// The knob table of a kind (throws ParamError for unknown kinds).
 const ParamTable& sampler_param_table(const std::string& kind);
+
+/// The memory a sampler of some settings allocates, estimated from its knobs before anything is
+/// built (defect 3 of issue 19: a validated flowMC setting needed ≈ 8 GB). `bytes` counts the
+/// arrays whose size the knobs set (chain windows, training histories, network parameters with
+/// their gradient and optimizer copies, network activations at the largest batch); what does not
+/// grow with the knobs (a few MB) is left out. `dominant` names the knobs of the largest term, for
+/// the message that refuses a setting.
+struct MemoryEstimate {
+  double bytes = 0;
+  std::string dominant;
+};
+/// The estimate of `kind` for fully resolved knobs (resolve_params); kinds without arrays that
+/// grow with their knobs return 0 bytes.
+MemoryEstimate sampler_memory_estimate(const std::string& kind, const ParamValues& resolved);
+/// Parameters of a fully connected net in → widths… → out (weights and biases).
+double mlp_parameter_count(int in, int width, int layers, int out);
 /// All kinds in UI order, and a one-paragraph "About" text of each in our own words.
 std::vector<std::string> sampler_kinds();
 std::string sampler_about(const std::string& kind);
