@@ -1,4 +1,4 @@
-// Tests of formula targets (core/targets/formula.cpp): the language, its error messages, the
+// Tests of formula targets (core/targets/formula_*.cpp): the language, its error messages, the
 // evaluator against direct double code and finite differences, every built-in target re-written
 // as a formula, the checks, and the scenario kind "formula".
 #include "core/targets/formula.h"
