@@ -32,4 +32,24 @@ struct Box {
   bool operator==(const Box&) const = default;
 };
 
+/// Resizes a dynamic Eigen array (contents not kept, like resize()) so that a failed allocation
+/// leaves it as it was. Eigen's resize() frees the old buffer before allocating the new one and,
+/// when that allocation throws std::bad_alloc, keeps the freed pointer, which the destructor frees
+/// again ("double free or corruption": flowMC with a large flow under a memory limit). This
+/// allocates first, then swaps. Use it where a knob sets the size of an array that already exists.
+template <class M>
+void safe_resize(M& m, Eigen::Index rows, Eigen::Index cols) {
+  if (m.rows() == rows && m.cols() == cols) return;
+  if (m.size() == rows * cols) return m.resize(rows, cols);  // same buffer, no allocation
+  M fresh(rows, cols);
+  m.swap(fresh);
+}
+/// The same for a vector.
+template <class M>
+void safe_resize(M& m, Eigen::Index size) {
+  if (m.size() == size) return;
+  M fresh(size);
+  m.swap(fresh);
+}
+
 }  // namespace ss

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/common/error_text.h"
 #include "core/metrics/energy_distance.h"
 #include "core/metrics/ksd.h"
 #include "core/metrics/mode_coverage.h"
@@ -54,7 +55,7 @@ double Run::step(tbb::task_arena& arena) {
     try {
       sampler_->step();
     } catch (const std::exception& e) {
-      failure = e.what();
+      failure = error_text(e);
     } catch (...) {
       failure = "unknown exception";
     }

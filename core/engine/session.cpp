@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "core/common/error_text.h"
 #include "core/engine/run.h"
 #include "core/metrics/iid_baseline.h"
 
@@ -724,7 +725,7 @@ Session::Session(Scenario scenario, SessionOptions options) : options_(std::move
   } catch (const ScenarioError&) {
     throw;
   } catch (const std::exception& e) {
-    throw ScenarioError("<session>", "", std::string("cannot build the scenario: ") + e.what());
+    throw ScenarioError("<session>", "", "cannot build the scenario: " + error_text(e));
   }
   // Timing starts after the samplers are built: construction is setup, not engine overhead.
   w.start_time = w.load_window_start = now_seconds();

@@ -94,18 +94,19 @@ void RealNvp::ensure_capacity(Index n) {
   if (n <= capacity_ && !h_.empty()) return;
   const int K = num_couplings();
   h_.resize(K + 1);
-  for (auto& h : h_) h.resize(2 * n);
+  // safe_resize: a failed allocation throws and leaves every array valid (capacity_ unchanged).
+  for (auto& h : h_) safe_resize(h, 2 * n);
   s_.resize(K);
   dsh_.resize(K);
   for (int k = 0; k < K; ++k) {
-    s_[k].resize(n);
-    dsh_[k].resize(n);
+    safe_resize(s_[k], n);
+    safe_resize(dsh_[k], n);
   }
-  u_.resize(n);
-  gout_.resize(2 * n);
-  gh_.resize(2 * n);
-  gu_.resize(n);
-  log_det_.resize(n);
+  safe_resize(u_, n);
+  safe_resize(gout_, 2 * n);
+  safe_resize(gh_, 2 * n);
+  safe_resize(gu_, n);
+  safe_resize(log_det_, n);
   for (auto& net : nets_) net.reserve(n);
   capacity_ = n;
 }

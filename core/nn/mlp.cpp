@@ -122,14 +122,16 @@ void Mlp::reserve(Index n) {
   const Index max_width = max_width_;
   act_.resize(L + 1);
   dact_.resize(L);
-  for (int l = 0; l <= L; ++l) act_[l].resize(Index(widths_[l]) * n);
-  for (int l = 1; l < L; ++l) dact_[l].resize(Index(widths_[l]) * n);
-  delta_a_.resize(Index(max_width) * n);
-  delta_b_.resize(Index(max_width) * n);
-  grad_in_.resize(Index(input_dim()) * n);
-  tangent_a_.resize(Index(max_width) * n);
-  tangent_b_.resize(Index(max_width) * n);
-  partial_.resize(params_.size() * num_groups(n));
+  // safe_resize: a failed allocation (a large batch under a memory limit) throws and leaves the
+  // workspace valid; capacity_ is raised only when every array has its new size.
+  for (int l = 0; l <= L; ++l) safe_resize(act_[l], Index(widths_[l]) * n);
+  for (int l = 1; l < L; ++l) safe_resize(dact_[l], Index(widths_[l]) * n);
+  safe_resize(delta_a_, Index(max_width) * n);
+  safe_resize(delta_b_, Index(max_width) * n);
+  safe_resize(grad_in_, Index(input_dim()) * n);
+  safe_resize(tangent_a_, Index(max_width) * n);
+  safe_resize(tangent_b_, Index(max_width) * n);
+  safe_resize(partial_, params_.size() * num_groups(n));
   capacity_ = n;
 }
 

@@ -84,7 +84,7 @@ void FlowMcSampler::reset(std::uint64_t seed) {
   train_rng_.seed(derive_seed(seed, 0xF11));
   Rng init_rng(derive_seed(seed, 0xF12));
   const Eigen::Index m = Eigen::Index(param("chains"));
-  states_.x.resize(m, 2);
+  safe_resize(states_.x, m, 2);
   draw_initial_points(*target_, init_spec_from(params_), rng_, states_.x);
   target_->evaluate(states_.x, &states_.logp, &states_.grad, nullptr);
   counters_.log_density += std::uint64_t(m);
@@ -106,17 +106,17 @@ void FlowMcSampler::reset(std::uint64_t seed) {
   to.keep_best = false;
   to.fit_whitening = false;
   trainer_ = std::make_unique<flows::RealNvpTrainer>(flow_, to);
-  best_params_.resize(flow_.num_parameters());
+  safe_resize(best_params_, flow_.num_parameters());
 
   const int window = int(param("history_window"));
   history_.assign(window, Points::Zero(m, 2));
   history_head_ = history_count_ = 0;
-  train_data_.resize(Eigen::Index(param("max_examples")), 2);
-  proposal_.resize(m, 2);
-  proposal_log_q_flow_.resize(m);
-  proposal_log_q_.resize(m);
-  proposal_logp_.resize(m);
-  log_q_.resize(m);
+  safe_resize(train_data_, Eigen::Index(param("max_examples")), 2);
+  safe_resize(proposal_, m, 2);
+  safe_resize(proposal_log_q_flow_, m);
+  safe_resize(proposal_log_q_, m);
+  safe_resize(proposal_logp_, m);
+  safe_resize(log_q_, m);
   refresh_log_q();
 
   trails_.configure(int(param("trail_chains")), int(param("trail_length")));

@@ -3,7 +3,13 @@
 // uses (defect 3 of issue 19) is small for every default and counts network parameters exactly.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <new>
+#include <string>
 #include <tuple>
 
 #include "core/flows/realnvp.h"
@@ -87,6 +93,49 @@ TEST(Registry, FlowMcMemoryGrowsWithEveryKnobAndFlagsTheIssuesSetting) {
   EXPECT_GT(big.bytes, 6e9);
   EXPECT_LT(big.bytes, 12e9);
   EXPECT_NE(big.dominant.find("the largest batch"), std::string::npos) << big.dominant;
+}
+
+// Sanitizers reserve terabytes of address space, so an address-space limit cannot be used there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// Virtual memory of this process now (VmSize of /proc/self/status), in bytes.
+double virtual_memory_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string key;
+  double kb = 0;
+  while (in >> key)
+    if (key == "VmSize:") return (in >> kb) ? kb * 1024 : 0;
+  return 0;
+}
+
+// In a child process: limits the address space to 300 MB above what the process uses, builds a
+// flowMC whose flow needs 1.2 GB (width 128, 4 layers, 32 couplings) and exits 3 when that throws
+// std::bad_alloc, 4 when it fits, 5 when the limit cannot be set.
+[[noreturn]] void build_flowmc_under_a_memory_limit() {
+  const auto target = make_target(TargetSpec{"donut"});
+  const double limit = virtual_memory_bytes() + 300e6;
+  const rlimit r{rlim_t(limit), rlim_t(limit)};
+  if (setrlimit(RLIMIT_AS, &r) != 0) std::_Exit(5);
+  try {
+    const ParamValues big = {{"hidden_width", 128}, {"hidden_layers", 4}, {"couplings", 32}};
+    (void)make_sampler("flowmc", target, big, 1);
+  } catch (const std::bad_alloc&) {
+    std::_Exit(3);
+  }
+  std::_Exit(4);
+}
+
+// Defect 3 of issue 19: a flowMC whose flow does not fit under a memory limit gave "double free
+// or corruption" (Eigen's resize keeps a freed pointer when the allocation throws). Now the
+// allocation failure is a std::bad_alloc from make_sampler, which the engine reports as an error.
+TEST(RegistryDeathTest, AllocationFailureIsAnExceptionNotACrash) {
+  if (kSanitized) GTEST_SKIP() << "address-space limits do not work under sanitizers";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(build_flowmc_under_a_memory_limit(), ::testing::ExitedWithCode(3), "");
 }
 
 }  // namespace
