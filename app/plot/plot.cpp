@@ -129,9 +129,19 @@ double axis_fraction(double v, const Range& r, Scale scale) {
 
 std::string fit_text(const std::string& text, float width) {
   if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
-  std::string t = text;
-  while (!t.empty() && ImGui::CalcTextSize((t + "...").c_str()).x > width) t.pop_back();
-  return t.empty() ? std::string() : t + "...";
+  const char* ellipsis = "...";
+  const float room = width - ImGui::CalcTextSize(ellipsis).x;
+  // The longest prefix that fits (binary search over bytes, backed off to a UTF-8 boundary).
+  size_t lo = 0, hi = text.size();
+  while (lo < hi) {
+    const size_t mid = (lo + hi + 1) / 2;
+    if (ImGui::CalcTextSize(text.data(), text.data() + mid).x <= room)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  while (lo > 0 && (static_cast<unsigned char>(text[lo]) & 0xC0) == 0x80) --lo;
+  return text.substr(0, lo) + ellipsis;
 }
 
 static float& line_scale_storage() {

@@ -125,7 +125,8 @@ ScreenRect bar_chart(const char* id, ImVec2 size, const std::string& title,
                      const std::vector<std::string>& categories,
                      const std::vector<BarSeries>& series, const std::string& y_label);
 
-/// `text`, cut to fit `width` pixels with "..." at the end when it is wider (current font).
+/// `text` cut to at most `width` pixels in the current font, ending in "..." when cut (at a
+/// UTF-8 character boundary, so "σ²" is never split); "..." alone when nothing fits.
 std::string fit_text(const std::string& text, float width);
 
 /// Multiplier of every plot line's thickness (presentation mode draws thicker lines); 1 by

@@ -4,26 +4,10 @@
 
 #include <cmath>
 
+#include "app/plot/plot.h"
 #include "app/ui/param_widgets.h"
 
 namespace ss::ui {
-
-std::string elide_to_width(const std::string& text, float width) {
-  if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
-  const char* ellipsis = "...";
-  const float room = width - ImGui::CalcTextSize(ellipsis).x;
-  // The longest prefix that fits (binary search over bytes, backed off to a UTF-8 boundary).
-  size_t lo = 0, hi = text.size();
-  while (lo < hi) {
-    const size_t mid = (lo + hi + 1) / 2;
-    if (ImGui::CalcTextSize(text.data(), text.data() + mid).x <= room)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  while (lo > 0 && (static_cast<unsigned char>(text[lo]) & 0xC0) == 0x80) --lo;
-  return text.substr(0, lo) + ellipsis;
-}
 
 void draw_status_bar(AppState& app) {
   app.frame_ms_sum += app.frame_ms;
@@ -76,7 +60,7 @@ void draw_status_bar(AppState& app) {
               ? ImGui::CalcTextSize("dismiss").x + 2 * style.FramePadding.x + style.ItemSpacing.x
               : 0.0f;
       const std::string text =
-          elide_to_width(m.text, ImGui::GetContentRegionAvail().x - button - style.ItemSpacing.x);
+          plot::fit_text(m.text, ImGui::GetContentRegionAvail().x - button - style.ItemSpacing.x);
       if (m.level == UiMessage::Level::error)
         ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", text.c_str());
       else

@@ -8,10 +8,6 @@
 
 namespace ss::ui {
 
-/// `text` cut to at most `width` pixels in the current font, ending in "..." when cut (at a
-/// UTF-8 character boundary); "..." alone when nothing fits.
-std::string elide_to_width(const std::string& text, float width);
-
 /// Draws the status bar into the current window (one line). The latest message is cut to the
 /// room left so an error's "dismiss" button always stays on screen.
 void draw_status_bar(AppState& app);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "app/plot/plot.h"
 #include "app/ui/app_state.h"
 #include "app/ui/controls_panel.h"
 #include "app/ui/script.h"
@@ -197,10 +198,17 @@ TEST(UiHeadless, LongStatusErrorsKeepDismissOnScreen) {
   ASSERT_NE(status, nullptr);
   EXPECT_LE(status->DC.CursorMaxPos.x, status->Pos.x + status->Size.x + 1)
       << "something in the status bar ends beyond its right edge";
-  const std::string text = elide_to_width("abcdef", 1e6f);
+  const std::string text = plot::fit_text("abcdef", 1e6f);
   EXPECT_EQ(text, "abcdef");
-  EXPECT_EQ(elide_to_width(std::string(500, 'x'), 100).substr(0, 3), "xxx");
-  EXPECT_LE(ImGui::CalcTextSize(elide_to_width(std::string(500, 'x'), 100).c_str()).x, 100.0f);
+  EXPECT_EQ(plot::fit_text(std::string(500, 'x'), 100).substr(0, 3), "xxx");
+  EXPECT_LE(ImGui::CalcTextSize(plot::fit_text(std::string(500, 'x'), 100).c_str()).x, 100.0f);
+  // Cut at a character boundary: a title of two-byte characters never ends in half of one.
+  std::string sigmas;
+  for (int i = 0; i < 200; ++i) sigmas += "σ";
+  const std::string cut = plot::fit_text(sigmas, 100);
+  ASSERT_GE(cut.size(), 3u);
+  EXPECT_EQ(cut.substr(cut.size() - 3), "...");
+  EXPECT_EQ((cut.size() - 3) % 2, 0u) << "a UTF-8 character was split";
   app.session.reset();
 }
 
