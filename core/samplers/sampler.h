@@ -121,6 +121,11 @@ class Sampler {
   virtual std::vector<std::pair<std::string, double>> statistics() const { return {}; }
   /// Overlays for the canvas (cheap; called at snapshot time).
   virtual void fill_overlay(SamplerOverlay& out) const {}
+  /// Methods of another task (the ebm task's trainers, core/ebm/trainer.h) compute their own
+  /// metrics at a metric pass: return true with (name, value) pairs in `out`, and the engine
+  /// records those instead of the sampling metrics (KSD, energy distance, mode coverage, chain
+  /// diagnostics). The default returns false.
+  virtual bool custom_metrics(std::vector<std::pair<std::string, double>>& out) { return false; }
   /// Chain methods: the thinned window of recent chain states (core/samplers/chain_window.h) the
   /// engine computes R-hat and ESS on; null for particle and neural methods.
   virtual const ChainWindow* chain_window() const { return nullptr; }

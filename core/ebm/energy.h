@@ -1,0 +1,69 @@
+// EnergyNet: the energy E_θ(x) of a 2-D energy-based model p_θ(x) = exp(−E_θ(x)) / Z_θ, an MLP
+// 2 → hidden… → 1 with LeakyReLU (core/nn/mlp.h), working in coordinates normalized by the
+// problem's box (u = (x − c) ⊘ s, as the neural samplers do) so one learning rate suits every box.
+//
+// Training step (flowmc.md §3.1, the sign the reference derives — energy DOWN on data, UP on
+// negatives; maximum likelihood):
+//   g = mean_i ∇_θE_θ(x_i⁺) − mean_i ∇_θE_θ(x_i⁻) + λ·∇_θ mean_i (E_θ(x_i⁺)² + E_θ(x_i⁻)²)
+//   θ ← optimizer(θ, g)
+// The gradient of the average log-likelihood is −g (without the penalty), so this ascends it.
+//
+// Exact metrics (every metric pass; the grid of EbmProblem): log Z_θ = LSE_ij(−E_θ(c_ij)) + log
+// (cell area), log p_θ(c_ij) = −E_θ(c_ij) − log Z_θ; a point's log density is −E_θ(x) − log Z_θ.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/common/rng.h"
+#include "core/common/types.h"
+#include "core/ebm/problem.h"
+#include "core/nn/mlp.h"
+#include "core/nn/optim.h"
+
+namespace ss {
+
+class EnergyNet {
+ public:
+  /// Builds the network of `settings` for `box` and initializes it from `rng`.
+  void build(const EbmSettings& settings, const Box& box, Rng& rng);
+
+  /// E_θ at each row of x (N × 2) into energy (resized).
+  void energy(const Points& x, Vec& energy);
+  /// E_θ and ∇_x E_θ at each row (grad N × 2, resized). One forward and one input VJP.
+  void energy_and_grad(const Points& x, Vec& energy, Points& grad);
+  /// One optimizer step from a positive and a negative batch (the formula above). Returns the
+  /// "loss" statistic mean E(x⁺) − mean E(x⁻) (the contrastive divergence; negative of the
+  /// log-likelihood gradient's scalar), and stores mean energies for statistics().
+  double train_step(const Points& positives, const Points& negatives);
+  /// Changes the learning rate (live knob).
+  void set_learning_rate(double lr);
+
+  int parameter_count() const;
+  nn::Mlp& mlp() { return mlp_; }
+
+ private:
+  nn::Mlp mlp_;
+  // optimizer state, normalization affine, buffers (sized once; a step at a fixed batch allocates
+  // nothing).
+};
+
+/// The exact 2-D metrics of one EBM (issue 15). Names as written to metrics.csv.
+struct EbmMetrics {
+  double nll_test = 0;       ///< mean over the test set of −log p_θ(x)
+  double nll_true = 0;       ///< mean over the test set of −log p_data(x) (NaN without truth)
+  double kl_true_model = 0;  ///< Σ_cells p_data log(p_data / p_θ)·area (NaN without truth)
+  std::vector<double>
+      mode_weight;     ///< EBM mass per region of the truth (`mode_weight_<k>`, 1-based)
+  double mode_tv = 0;  ///< ½ Σ_k |mode_weight_k − true mass_k| (NaN without truth)
+  double logp_median_sq_error = 0;  ///< median over cells of (log p_θ − log p_data)² (paper Tab. 1)
+  std::vector<double> log_density;  ///< normalized log p_θ on the grid (grid layout), for
+                                    ///< density_<label>.csv and the app's heat map
+};
+/// Computes them for `net` on `problem` (parallel over cells with TBB; deterministic).
+EbmMetrics exact_ebm_metrics(EnergyNet& net, const EbmProblem& problem);
+
+}  // namespace ss

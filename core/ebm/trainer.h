@@ -1,0 +1,103 @@
+// EbmTrainer: one run of the "ebm" task — an energy network E_θ trained by maximum likelihood on
+// the problem's data, with negatives from one negative sampler (issue 15). It is a Sampler so the
+// engine runs, schedules, times, snapshots and budgets it like any method: step() is one EBM
+// training iteration, display_samples() the negatives/persistent chains to draw, and
+// custom_metrics() replaces the sampling metrics with the exact EBM metrics of energy.h.
+//
+// Kinds (ebm_kinds()): ula_ebm, mala_ebm, flowmc_ebm, steingan, dft_ebm. Every run of a scenario
+// starts from the same E_θ (EbmProblem::seed) and sees the data in the same order; its own seed
+// (derive_seed(scenario seed, label)) drives only its negative sampler.
+//
+// One step: x⁺ = the next `batch` training points (a fixed permutation per epoch from the order
+// stream); x⁻ = negatives->draw(batch); E_θ.train_step(x⁺, x⁻); iteration += 1. The sampler's
+// target (Sampler::target()) is the live EBM as a Target (log density −E_θ), so the shared escape
+// check and the canvas use the right box.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/common/params.h"
+#include "core/ebm/energy.h"
+#include "core/ebm/problem.h"
+#include "core/samplers/sampler.h"
+
+namespace ss {
+
+/// The current EBM as seen by a negative sampler: log density −E_θ(x) (unnormalized) and its
+/// score −∇E_θ, batched. Valid during one EbmTrainer::step(); it changes between steps.
+class EnergyView {
+ public:
+  explicit EnergyView(EnergyNet& net) : net_(&net) {}
+  /// log density (−E) and score (−∇E) at each row; either output may be null. Counts one score
+  /// evaluation per row in `counters` when score is requested, else one log-density evaluation.
+  void evaluate(const Points& x, Vec* log_density, Points* score, EvalCounters& counters);
+
+ private:
+  EnergyNet* net_;
+};
+
+/// What supplies negatives: persistent ULA/MALA chains, flowMC (tilted EBM, i-SIR/IMH global
+/// steps, flow trained by maximum likelihood on the negatives), or a generator trained toward the
+/// current EBM by amortized SVGD (SteinGAN) or DFT.
+class NegativeSampler {
+ public:
+  virtual ~NegativeSampler() = default;
+  /// Re-initializes from `seed` for `problem` (chains started uniformly in the box, or from the
+  /// flow/generator's initial law).
+  virtual void reset(const EbmProblem& problem, const ParamValues& params, std::uint64_t seed) = 0;
+  /// `batch` negatives into out (batch × 2), advancing the sampler against the current EBM.
+  virtual void draw(EnergyView& ebm, int batch, Points& out, EvalCounters& counters) = 0;
+  /// Points to draw on the canvas (persistent chains, or a generator draw).
+  virtual const Points& display_samples() const = 0;
+  /// n points for the negatives' metrics (their mode weights and KSD against the current EBM).
+  virtual void evaluation_samples(int n, Points& out) = 0;
+  /// e.g. {"accept_local", …}, {"accept_global", …}, {"loss_generator", …}.
+  virtual std::vector<std::pair<std::string, double>> statistics() const { return {}; }
+  virtual void fill_overlay(SamplerOverlay& out) const {}
+  /// Non-empty: the sampler's state went bad (the run stops diverged with this reason).
+  virtual std::string failure() const { return {}; }
+};
+
+class EbmTrainer final : public Sampler {
+ public:
+  EbmTrainer(std::string kind, std::shared_ptr<const EbmProblem> problem,
+             std::unique_ptr<NegativeSampler> negatives);
+  std::string kind() const override { return kind_; }
+  const ParamTable& param_table() const override;
+  void reset(std::uint64_t seed) override;
+  void step() override;
+  void evaluation_samples(int n, Points& out) override;
+  const Points& display_samples() const override;
+  std::vector<std::pair<std::string, double>> statistics() const override;
+  void fill_overlay(SamplerOverlay& out) const override;
+  /// The exact EBM metrics and the negatives' metrics, replacing the sampling metrics (see
+  /// Sampler::custom_metrics).
+  bool custom_metrics(std::vector<std::pair<std::string, double>>& out) override;
+  /// The normalized log density of E_θ on the problem's grid (grid layout), as of the last
+  /// custom_metrics() call; empty before.
+  const std::vector<double>& log_density_grid() const { return log_density_; }
+  const EbmProblem& problem() const { return *problem_; }
+
+ private:
+  std::string kind_;
+  std::shared_ptr<const EbmProblem> problem_;
+  std::unique_ptr<NegativeSampler> negatives_;
+  EnergyNet net_;
+  std::vector<double> log_density_;
+};
+
+/// The negative-sampler kinds of the ebm task, in UI order.
+std::vector<std::string> ebm_kinds();
+/// Knob table of an ebm kind (the negative sampler's knobs); throws ParamError for other kinds.
+const ParamTable& ebm_param_table(const std::string& kind);
+std::string ebm_about(const std::string& kind);
+std::string ebm_display_name(const std::string& kind);
+/// A trainer of `kind` on `problem` with knob overrides `params` (validated), reset with `seed`.
+std::unique_ptr<Sampler> make_ebm_trainer(const std::string& kind,
+                                          std::shared_ptr<const EbmProblem> problem,
+                                          const ParamValues& params, std::uint64_t seed);
+
+}  // namespace ss
