@@ -41,12 +41,21 @@ class EnergyNet {
   double train_step(const Points& positives, const Points& negatives);
   /// Changes the learning rate (live knob).
   void set_learning_rate(double lr);
+  /// Tilt (flowMC-EBM, flowmc.md §3.1): with it on, the model energy is
+  ///   E_θ(x) = net_θ(u) + ½‖u‖²,   u = (x − c) ⊘ s   (box normalization),
+  /// i.e. p_θ ∝ exp(−net_θ(u))·ρ(x) with ρ the density of x when u ~ N(0, I₂) (the flow's base
+  /// in data space; its constant −log(2π s_x s_y) is dropped). energy(), energy_and_grad() (∇_x
+  /// adds u ⊘ s) and so every metric include it; it has no θ-gradient, so train_step is unchanged
+  /// except that the l2 penalty and the loss statistic see the tilted energies. Off by default.
+  void set_tilt(bool on);
+  bool tilt() const { return tilt_; }
 
   int parameter_count() const;
   nn::Mlp& mlp() { return mlp_; }
 
  private:
   nn::Mlp mlp_;
+  bool tilt_ = false;
   // optimizer state, normalization affine, buffers (sized once; a step at a fixed batch allocates
   // nothing).
 };

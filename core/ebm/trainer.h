@@ -59,6 +59,11 @@ class NegativeSampler {
   virtual void fill_overlay(SamplerOverlay& out) const {}
   /// Non-empty: the sampler's state went bad (the run stops diverged with this reason).
   virtual std::string failure() const { return {}; }
+  /// True when the model this sampler trains is the TILTED EBM p^ρ_θ(x) ∝ exp(−E_θ(x))·ρ(x)
+  /// (flowMC-EBM, flowmc.md §3.1), ρ = N(0, I₂) in the box-normalized coordinates u of EnergyNet.
+  /// The trainer then calls EnergyNet::set_tilt(true) at reset, so the tilt is part of the model
+  /// everywhere: the EnergyView, the exact metrics and the canvas all see E_θ + ½‖u‖².
+  virtual bool tilted() const { return false; }
 };
 
 class EbmTrainer final : public Sampler {
