@@ -27,6 +27,11 @@ ImU32 with_alpha(ImU32 c, float a) {
   return (c & ~IM_COL32_A_MASK) | (alpha << IM_COL32_A_SHIFT);
 }
 
+// A label as the hover read-out shows it: without the "##" that hides it from the legend.
+const char* shown_label(const std::string& label) {
+  return label.c_str() + (label.rfind("##", 0) == 0 ? 2 : 0);
+}
+
 void dashed_hline(ImDrawList* dl, float x0, float x1, float y, ImU32 col, float thickness) {
   for (float x = x0; x < x1; x += 10.0f)
     dl->AddLine(ImVec2(x, y), ImVec2(std::min(x + 6.0f, x1), y), col, thickness);
@@ -171,11 +176,118 @@ ImU32 series_color(int i, float alpha) {
 LinePlot::LinePlot(const char* id, ImVec2 size, LinePlotOptions options)
     : id_(id), size_(size), opt_(std::move(options)) {}
 
+LineStyle cycled_style(int k) {
+  static const Dash dashes[] = {Dash::solid, Dash::dotted, Dash::dash_dot};
+  static const Marker markers[] = {Marker::circle, Marker::square, Marker::triangle,
+                                   Marker::diamond};
+  k = std::max(k, 0);
+  return LineStyle{dashes[k % 3], markers[k % 4]};
+}
+
+std::vector<float> dash_pattern(Dash dash) {
+  switch (dash) {
+    case Dash::dashed:
+      return {8.0f, 5.0f};
+    case Dash::dotted:
+      return {2.5f, 3.5f};
+    case Dash::dash_dot:
+      return {9.0f, 3.5f, 2.5f, 3.5f};
+    default:
+      return {};
+  }
+}
+
+std::vector<std::vector<ImVec2>> dash_polyline(std::span<const ImVec2> pts,
+                                               std::span<const float> pattern) {
+  std::vector<std::vector<ImVec2>> out;
+  if (pts.size() < 2) return out;
+  float total = 0;
+  for (float f : pattern) total += std::max(f, 0.0f);
+  if (pattern.empty() || !(total > 0)) {
+    out.emplace_back(pts.begin(), pts.end());
+    return out;
+  }
+  size_t k = 0;             // current pattern entry (even: on, odd: off)
+  float left = pattern[0];  // length left in the current entry
+  std::vector<ImVec2> piece{pts[0]};
+  for (size_t i = 1; i < pts.size(); ++i) {
+    ImVec2 a = pts[i - 1];
+    const ImVec2 b = pts[i];
+    float seg = std::hypot(b.x - a.x, b.y - a.y);
+    while (seg > 0) {
+      if (left >= seg) {
+        left -= seg;
+        if (k % 2 == 0) piece.push_back(b);
+        seg = 0;
+      } else {
+        const float t = left / seg;
+        const ImVec2 c(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y));
+        if (k % 2 == 0) {
+          piece.push_back(c);
+          if (piece.size() >= 2) out.push_back(std::move(piece));
+          piece.clear();
+        } else {
+          piece.assign(1, c);
+        }
+        seg -= left;
+        a = c;
+        k = (k + 1) % pattern.size();
+        left = std::max(pattern[k], 0.0f);
+      }
+    }
+  }
+  if (k % 2 == 0 && piece.size() >= 2) out.push_back(std::move(piece));
+  return out;
+}
+
+namespace {
+
+void draw_marker(ImDrawList* dl, ImVec2 p, Marker m, float r, ImU32 col) {
+  switch (m) {
+    case Marker::circle:
+      dl->AddCircleFilled(p, r, col, 10);
+      break;
+    case Marker::square:
+      dl->AddRectFilled(ImVec2(p.x - r, p.y - r), ImVec2(p.x + r, p.y + r), col);
+      break;
+    case Marker::triangle:
+      dl->AddTriangleFilled(ImVec2(p.x, p.y - 1.2f * r), ImVec2(p.x + 1.1f * r, p.y + 0.8f * r),
+                            ImVec2(p.x - 1.1f * r, p.y + 0.8f * r), col);
+      break;
+    case Marker::diamond:
+      dl->AddQuadFilled(ImVec2(p.x, p.y - 1.3f * r), ImVec2(p.x + 1.3f * r, p.y),
+                        ImVec2(p.x, p.y + 1.3f * r), ImVec2(p.x - 1.3f * r, p.y), col);
+      break;
+    default:
+      break;
+  }
+}
+
+// A polyline in a style: dashed pieces, and markers at least ~4 em apart along it.
+void styled_polyline(ImDrawList* dl, std::span<const ImVec2> pts, ImU32 col, float thickness,
+                     const LineStyle& style, float marker_gap) {
+  const std::vector<float> pattern = dash_pattern(style.dash);
+  for (const auto& piece : dash_polyline(pts, pattern))
+    dl->AddPolyline(piece.data(), int(piece.size()), col, 0, thickness);
+  if (style.marker == Marker::none || pts.empty()) return;
+  const float r = 1.2f * thickness + 1.5f;
+  float since = marker_gap;  // a marker at the first point
+  for (size_t i = 0; i < pts.size(); ++i) {
+    if (i > 0) since += std::hypot(pts[i].x - pts[i - 1].x, pts[i].y - pts[i - 1].y);
+    if (since >= marker_gap || i + 1 == pts.size()) {
+      draw_marker(dl, pts[i], style.marker, r, col);
+      since = 0;
+    }
+  }
+}
+
+}  // namespace
+
 void LinePlot::line(std::string label, ImU32 color, std::span<const double> x,
-                    std::span<const double> y, float thickness) {
+                    std::span<const double> y, float thickness, LineStyle style) {
   const size_t n = std::min(x.size(), y.size());
   series_.push_back(
-      {Series::Line, std::move(label), color, x.first(n), y.first(n), {}, 0, thickness});
+      {Series::Line, std::move(label), color, x.first(n), y.first(n), {}, 0, thickness, style});
 }
 
 void LinePlot::band(std::string label, ImU32 color, std::span<const double> x,
@@ -257,6 +369,7 @@ ScreenRect LinePlot::draw() {
     const float row = fh + 2.0f, avail_w = full.width() - ylab_w - 16.0f;
     for (size_t i = 0; i < series_.size(); ++i) {
       if (!opt_.legend_lines && series_[i].kind == Series::Line) continue;
+      if (series_[i].label.rfind("##", 0) == 0) continue;  // hidden from the legend
       const float w = fh * 1.3f + ImGui::CalcTextSize(series_[i].label.c_str()).x + 10.0f;
       if (lx > 0 && lx + w > avail_w) lx = 0, ly += row;
       legend.push_back({i, ImVec2(lx, ly)});
@@ -341,9 +454,12 @@ ScreenRect LinePlot::draw() {
       continue;
     }
     pts.clear();
+    const bool plain = s.style.dash == Dash::solid && s.style.marker == Marker::none;
     auto flush = [&] {
-      if (pts.size() >= 2)
+      if (pts.size() >= 2 && plain)
         dl->AddPolyline(pts.data(), int(pts.size()), s.color, 0, s.thickness * line_scale());
+      else if (pts.size() >= 2)
+        styled_polyline(dl, pts, s.color, s.thickness * line_scale(), s.style, 4.0f * fh);
       else if (pts.size() == 1)
         dl->AddCircleFilled(pts[0], s.thickness * line_scale() + 1.0f, s.color, 8);
       pts.clear();
@@ -368,7 +484,15 @@ ScreenRect LinePlot::draw() {
     const Series& se = series_[it.series];
     const ImVec2 p(a.x + it.pos.x, full.min.y + fh + 6.0f + it.pos.y);
     const ImVec2 m0(p.x, p.y + 0.25f * fh), m1(p.x + fh, p.y + 0.75f * fh);
-    if (se.kind == Series::Line)
+    if (se.kind == Series::Line &&
+        (se.style.dash != Dash::solid || se.style.marker != Marker::none)) {
+      const ImVec2 seg[2] = {ImVec2(m0.x, 0.5f * (m0.y + m1.y)),
+                             ImVec2(m1.x, 0.5f * (m0.y + m1.y))};
+      styled_polyline(dl, seg, se.color, 1.8f * line_scale(),
+                      LineStyle{se.style.dash, Marker::none}, 1e9f);
+      draw_marker(dl, ImVec2(0.5f * (m0.x + m1.x), 0.5f * (m0.y + m1.y)), se.style.marker,
+                  0.18f * fh, se.color);
+    } else if (se.kind == Series::Line)
       dl->AddLine(ImVec2(m0.x, 0.5f * (m0.y + m1.y)), ImVec2(m1.x, 0.5f * (m0.y + m1.y)), se.color,
                   3.0f * line_scale());
     else if (se.kind == Series::HLine)
@@ -391,8 +515,8 @@ ScreenRect LinePlot::draw() {
                   format_value(xv).c_str());
       for (const Series& s : series_) {
         if (s.kind == Series::HLine) {
-          ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(s.color), "%s: %s", s.label.c_str(),
-                             format_value(s.level).c_str());
+          ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(s.color), "%s: %s",
+                             shown_label(s.label), format_value(s.level).c_str());
           continue;
         }
         if (s.x.empty()) continue;
@@ -403,11 +527,11 @@ ScreenRect LinePlot::draw() {
         dl->AddCircleFilled(ImVec2(sx(s.x[i]), sy(s.y[i])), 3.5f, s.color, 10);
         if (s.kind == Series::Band)
           ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(with_alpha(s.color, 3.0f)),
-                             "%s: [%s, %s]", s.label.c_str(), format_value(s.y[i]).c_str(),
+                             "%s: [%s, %s]", shown_label(s.label), format_value(s.y[i]).c_str(),
                              format_value(s.y2[i]).c_str());
         else
           ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(s.color), "%s: %s  (at %s)",
-                             s.label.c_str(), format_value(s.y[i]).c_str(),
+                             shown_label(s.label), format_value(s.y[i]).c_str(),
                              format_value(s.x[i]).c_str());
       }
       ImGui::EndTooltip();

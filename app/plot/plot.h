@@ -73,14 +73,39 @@ struct LinePlotOptions {
   bool legend_lines = true;
 };
 
+/// How a line is stroked: a dash pattern and a marker at its data points (every few points, so
+/// markers stay apart). Lines of one colour are told apart by these (e.g. one line per mode of a
+/// method: the method's colour, the mode's dash and marker).
+enum class Dash { solid, dashed, dotted, dash_dot };
+enum class Marker { none, circle, square, triangle, diamond };
+struct LineStyle {
+  Dash dash = Dash::solid;
+  Marker marker = Marker::none;
+};
+/// Style number k of a cycle of distinct styles: k = 0 solid with circles, 1 dotted with
+/// squares, 2 dash-dot with triangles, 3 solid with diamonds, 4 dotted with circles, ... (never
+/// `dashed`, which reference lines use).
+LineStyle cycled_style(int k);
+
+/// Dash pattern as alternating on/off lengths in pixels (empty: solid).
+std::vector<float> dash_pattern(Dash dash);
+/// Splits the polyline `pts` into the drawn pieces of `pattern` (alternating on/off lengths,
+/// restarted at the polyline's start); solid (empty pattern) gives the polyline itself. Pieces
+/// with fewer than two points are dropped.
+std::vector<std::vector<ImVec2>> dash_polyline(std::span<const ImVec2> pts,
+                                               std::span<const float> pattern);
+
 class LinePlot {
  public:
   /// `id` must be unique in the window; `size` in pixels (x <= 0: available width).
   LinePlot(const char* id, ImVec2 size, LinePlotOptions options);
 
+  /// Series whose label starts with "##" are left out of the legend (the hover read-out shows
+  /// the rest of the label).
+  ///
   /// A polyline through (x[i], y[i]); x must be non-decreasing for the hover read-out.
   void line(std::string label, ImU32 color, std::span<const double> x, std::span<const double> y,
-            float thickness = 1.8f);
+            float thickness = 1.8f, LineStyle style = {});
   /// A filled band between lo[i] and hi[i] over x[i] (e.g. the i.i.d. KSD band).
   void band(std::string label, ImU32 color, std::span<const double> x, std::span<const double> lo,
             std::span<const double> hi);
@@ -102,6 +127,7 @@ class LinePlot {
     std::span<const double> x, y, y2;
     double level = 0;
     float thickness = 1.8f;
+    LineStyle style;
   };
   std::string id_;
   ImVec2 size_;

@@ -3,8 +3,10 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <map>
 
 #include "app/ui/param_widgets.h"
@@ -431,7 +433,217 @@ void draw_losses(AppState& app, const Snapshot& s, ImVec2 pos, ImVec2 size, floa
   }
 }
 
+// [SECTION] The ebm task ----------------------------------------------------------------------
+
+// The learned mode weights over training: one line per method per mode (method colour, mode's
+// dash and marker), the true weights as dashed grey lines.
+void draw_mode_weights(AppState& app, const Snapshot& s, ImVec2 pos, ImVec2 size) {
+  const int modes = std::min(ebm_mode_count(s), 12);
+  std::deque<CurveArrays> data;
+  ImGui::SetCursorScreenPos(pos);
+  plot::LinePlotOptions opt;
+  opt.title = "Mode weights of the learned density (true: dashed)";
+  opt.x_label = cost_axis_label(app.display.cost_axis);
+  opt.y_label = "weight";
+  opt.x_scale = app.display.log_x ? plot::Scale::Log10 : plot::Scale::Linear;
+  plot::LinePlot p("mode_weights", size, opt);
+  // The key of the modes' styles (no data: legend only).
+  for (int k = 1; k <= modes && modes > 1; ++k)
+    p.line("mode " + std::to_string(k), IM_COL32(210, 210, 210, 255), {}, {}, 1.8f,
+           plot::cycled_style(k - 1));
+  bool truth_named = false;
+  for (int k = 1; k <= modes; ++k) {
+    const double w = ebm_true_mode_weight(s, k);
+    if (!std::isfinite(w)) continue;
+    p.hline((truth_named ? "##true mode " : "true, mode ") + std::to_string(k),
+            IM_COL32(235, 235, 235, 210), w);
+    truth_named = true;
+  }
+  for (const RunSnapshot& r : s.runs)
+    for (int k = 1; k <= modes; ++k) {
+      const auto it = r.curves.find("mode_weight_" + std::to_string(k));
+      if (it == r.curves.end() || !it->second || it->second->empty()) continue;
+      data.push_back(curve_arrays(*it->second, app.display.cost_axis));
+      p.line("##" + r.label + " mode " + std::to_string(k), method_color(r.kind), data.back().x,
+             data.back().y, 1.6f, plot::cycled_style(k - 1));
+    }
+  const plot::ScreenRect rect = p.draw();
+  item_tooltip(
+      "The mass the learned density (normalized exactly on the grid) gives each mode region of "
+      "the data, over training, one line per method and mode (the mode's line style is in the "
+      "key). The dashed grey lines are the true weights. Short-run chain negatives are known to "
+      "learn the wrong weights (Song & Kingma 2021): their lines settle away from the dashed "
+      "ones.");
+  plot_context_menu(app, "mode_weights");
+  app.rects["plot:mode_weights"] = rect;
+}
+
+// Latest value of `name` in any run (e.g. the nll_true line every run records alike).
+double any_latest(const Snapshot& s, const std::string& name) {
+  for (const RunSnapshot& r : s.runs) {
+    const double v = latest_value(r, name);
+    if (std::isfinite(v)) return v;
+  }
+  return NAN;
+}
+
+// The ebm scoreboard: each method's latest test NLL, KL, mode TV and the negatives' KSD.
+void draw_ebm_scoreboard(AppState& app, const Snapshot& s, ImVec2 size) {
+  ImGui::BeginChild("##ebm_scoreboard", size, false);
+  const float inner_w = ImGui::GetContentRegionAvail().x;
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + inner_w - 4);
+  ImGui::TextUnformatted("Scoreboard (latest pass; lower is better)");
+  ImGui::PopTextWrapPos();
+  item_tooltip(
+      "Test NLL: mean -log p_theta of the held-out data (the true density's NLL is the floor). "
+      "KL: KL(p_data || p_theta) on the grid. Mode TV: total variation between the learned and "
+      "the true mode weights. Neg. KSD: how well the negatives follow the current EBM (KSD^2).");
+  constexpr int kCols = 5;
+  const char* heads[kCols] = {"method", "test NLL", "KL", "mode TV", "neg. KSD2"};
+  const char* names[kCols] = {"", "nll_test", "kl_true_model", "mode_tv", "neg_ksd2"};
+  const auto text_of = [](double v) { return std::isfinite(v) ? plot::format_value(v) : "-"; };
+  std::vector<std::array<std::string, kCols>> rows;
+  std::array<double, kCols> best;
+  best.fill(INFINITY);
+  for (const RunSnapshot& r : s.runs) {
+    std::array<std::string, kCols> row;
+    row[0] = r.label;
+    for (int c = 1; c < kCols; ++c) {
+      const double v = latest_value(r, names[c]);
+      if (std::isfinite(v)) best[size_t(c)] = std::min(best[size_t(c)], v);
+      row[size_t(c)] = text_of(v);
+    }
+    rows.push_back(row);
+  }
+  float need = 0;
+  for (int c = 0; c < kCols; ++c) {
+    float cw = ImGui::CalcTextSize(heads[c]).x;
+    for (const auto& row : rows) cw = std::max(cw, ImGui::CalcTextSize(row[size_t(c)].c_str()).x);
+    need += cw + 2 * ImGui::GetStyle().CellPadding.x + 2.0f;
+  }
+  const ImGuiTableFlags flags =
+      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
+  if (need <= inner_w && ImGui::BeginTable("##ebm_scores", kCols, flags)) {
+    for (const char* h : heads) ImGui::TableSetupColumn(h);
+    ImGui::TableHeadersRow();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(method_color(s.runs[i].kind)), "%s",
+                         rows[i][0].c_str());
+      for (int c = 1; c < kCols; ++c) {
+        ImGui::TableNextColumn();
+        const double v = latest_value(s.runs[i], names[c]);
+        if (std::isfinite(v) && v == best[size_t(c)] && rows.size() > 1)
+          ImGui::TextColored(ImVec4(0.5f, 1.0f, 0.5f, 1), "%s", rows[i][size_t(c)].c_str());
+        else
+          ImGui::TextUnformatted(rows[i][size_t(c)].c_str());
+      }
+    }
+    ImGui::EndTable();
+  } else {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const ImVec4 colour = ImGui::ColorConvertU32ToFloat4(method_color(s.runs[i].kind));
+      for (int c = 0; c < kCols; ++c) {
+        const std::string phrase =
+            c == 0 ? rows[i][0] + ":"
+                   : std::string(heads[c]) + " " + rows[i][size_t(c)] + (c + 1 < kCols ? "," : "");
+        if (c > 0) same_line_if_fits(phrase.c_str(), ImGui::GetStyle().ItemSpacing.x);
+        ImGui::TextColored(colour, "%s", phrase.c_str());
+      }
+    }
+  }
+  const double nll_true = any_latest(s, "nll_true");
+  if (std::isfinite(nll_true))
+    ImGui::TextDisabled("true NLL of the test data: %s", plot::format_value(nll_true).c_str());
+  ImGui::EndChild();
+  app.rects["plot:scoreboard"] = plot::ScreenRect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
+}
+
+void draw_ebm_panels(AppState& app, const Snapshot& s, bool present,
+                     const std::function<std::pair<ImVec2, ImVec2>(int)>& cell) {
+  const auto none = [](plot::LinePlot&, std::deque<CurveArrays>&) {};
+  draw_mode_weights(app, s, cell(0).first, cell(0).second);
+  const double nll_true = any_latest(s, "nll_true");
+  metric_plot(
+      app, "nll", "Test NLL (true: dashed)", "nll_test", plot::Scale::Linear, cell(1).first,
+      cell(1).second, "NLL",
+      [&](plot::LinePlot& p, std::deque<CurveArrays>&) {
+        if (std::isfinite(nll_true)) p.hline("true NLL", IM_COL32(235, 235, 235, 210), nll_true);
+      },
+      "Mean negative log-likelihood of the held-out test data under the learned density "
+      "(normalized exactly on the grid). The dashed line is the NLL of the true data density: "
+      "the best any model can do on these points (lower than it is overfitting or noise).");
+  metric_plot(app, "kl", "KL(p_data || p_theta)", "kl_true_model", plot::Scale::Log10,
+              cell(2).first, cell(2).second, "KL", none,
+              "Kullback-Leibler divergence from the true data density to the learned one, summed "
+              "exactly over the grid: 0 for a perfect model. It grows with wrong mode weights and "
+              "with mass where the data have none.");
+  if (present) return;
+  ImGui::SetCursorScreenPos(cell(3).first);
+  draw_ebm_scoreboard(app, s, cell(3).second);
+  metric_plot(app, "neg_ksd", "Negatives: KSD^2 against the current EBM", "neg_ksd2",
+              plot::Scale::Log10, cell(4).first, cell(4).second, "KSD^2", none,
+              "Kernel Stein discrepancy (squared, IMQ) of each method's negative samples against "
+              "the EBM being trained at that moment: whether the negative sampler keeps up with "
+              "the model. A negative sampler that lags feeds the training a biased gradient.");
+  metric_plot(
+      app, "accept", "Acceptance: flow proposals (flowMC-EBM)", "accept_global",
+      plot::Scale::Linear, cell(5).first, cell(5).second, "rate",
+      [&](plot::LinePlot& p, std::deque<CurveArrays>& data) {
+        for (const RunSnapshot& r : s.runs) {
+          const auto it = r.curves.find("accept_local");
+          if (it == r.curves.end() || !it->second || it->second->empty()) continue;
+          data.push_back(cleaned_curve(*it->second, app.display.cost_axis, "accept_local"));
+          p.line(r.label + " local", method_color(r.kind, 0.5f), data.back().x, data.back().y, 1.2f,
+                 plot::LineStyle{plot::Dash::dotted, plot::Marker::none});
+        }
+      },
+      "Acceptance rate of flowMC-EBM's global moves (proposals from its normalizing flow, "
+      "solid) and of the local MALA moves of the chain methods (dotted, lighter). Flow "
+      "acceptance near 0 means the flow no longer matches the EBM: the negatives then come from "
+      "the local moves alone.");
+  metric_plot(
+      app, "mode_tv", "Mode TV: model (solid), negatives (dotted)", "mode_tv", plot::Scale::Linear,
+      cell(6).first, cell(6).second, "TV",
+      [&](plot::LinePlot& p, std::deque<CurveArrays>& data) {
+        for (const RunSnapshot& r : s.runs) {
+          const auto it = r.curves.find("neg_mode_tv");
+          if (it == r.curves.end() || !it->second || it->second->empty()) continue;
+          data.push_back(curve_arrays(*it->second, app.display.cost_axis));
+          p.line(r.label + " negatives", method_color(r.kind, 0.7f), data.back().x, data.back().y,
+                 1.4f, plot::LineStyle{plot::Dash::dotted, plot::Marker::none});
+        }
+      },
+      "Total variation between the true mode weights and those of the learned density (solid), "
+      "and of the negatives (dotted). Negatives that match the model but not the data mean the "
+      "model itself is wrong; negatives that match neither mean the sampler is.");
+  metric_plot(app, "loss", "EBM loss: E(data) - E(negatives)", "loss", plot::Scale::Linear,
+              cell(7).first, cell(7).second, "loss", none,
+              "The maximum-likelihood surrogate mean E(x+) - mean E(x-) (plus the energy "
+              "penalty) each training step minimizes. It hovers near 0 when the negatives follow "
+              "the model; it is not a measure of fit (use the test NLL).");
+}
+
 }  // namespace
+
+bool is_ebm_task(const Snapshot& s) {
+  for (const RunSnapshot& r : s.runs)
+    if (r.curves.count("nll_test")) return true;
+  return false;
+}
+
+int ebm_mode_count(const Snapshot& s) {
+  int k = 0;
+  for (const RunSnapshot& r : s.runs)
+    while (r.curves.count("mode_weight_" + std::to_string(k + 1))) ++k;
+  return k;
+}
+
+double ebm_true_mode_weight(const Snapshot& s, int k) {
+  if (!s.reference || k < 1 || size_t(k) > s.reference->regions().size()) return NAN;
+  return s.reference->regions()[size_t(k - 1)].true_mass;
+}
 
 void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
   if (!app.plots.snap) app.plots.snap = app.snap;
@@ -454,11 +666,14 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
   same_line_if_fits("log x", box);
   ImGui::Checkbox("log x", &app.display.log_x);
   item_tooltip("Logarithmic x axis.");
-  same_line_if_fits("KSD U-statistic", box);
-  ImGui::Checkbox("KSD U-statistic", &app.display.ksd_u);
-  item_tooltip(
-      "Show the unbiased U-statistic of KSD^2 (can be negative near 0; linear axis) instead of "
-      "the V-statistic (always positive, biased upwards by about the kernel's diagonal / n).");
+  const bool ebm = is_ebm_task(s);
+  if (!ebm) {
+    same_line_if_fits("KSD U-statistic", box);
+    ImGui::Checkbox("KSD U-statistic", &app.display.ksd_u);
+    item_tooltip(
+        "Show the unbiased U-statistic of KSD^2 (can be negative near 0; linear axis) instead of "
+        "the V-statistic (always positive, biased upwards by about the kernel's diagonal / n).");
+  }
   // One key of the method colours for every plot (the plots' own legends list only bands and
   // reference lines).
   for (const RunSnapshot& r : s.runs) {
@@ -484,7 +699,7 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
   const bool present = app.presentation;
   // Chain methods add two panels (split R-hat, ESS per gradient evaluation) in a further row.
   const bool chains = has_chain_diagnostics(s);
-  const int panels = present ? 3 : (chains ? 8 : 6);
+  const int panels = present ? 3 : (ebm || chains ? 8 : 6);
   const int cols = w >= 3 * 18 * fh ? 3 : (w >= 2 * 16 * fh ? 2 : 1);
   const int rows = (panels + cols - 1) / cols;
   const int rows_shown = present ? rows : std::min(rows, 2);
@@ -504,6 +719,11 @@ void draw_metrics_panel(AppState& app, ImVec2 min, ImVec2 max) {
     return std::pair<ImVec2, ImVec2>{ImVec2(x, top + float(r) * (row_h + gap)),
                                      ImVec2(col_w[size_t(c)], row_h)};
   };
+
+  if (ebm) {
+    draw_ebm_panels(app, s, present, cell);
+    return;
+  }
 
   // KSD² with the i.i.d. band (mean ± 2 sd over independent exact draws at the same n).
   const bool use_u = app.display.ksd_u;

@@ -121,4 +121,36 @@ TEST(PlotHeadless, LinePlotAndBarChartDraw) {
   ImGui::DestroyContext();
 }
 
+// Dashes: a straight line of 100 px in a pattern of 8 on, 5 off is drawn in ceil(100/13) = 8
+// pieces of 8 px each except the last (100 - 7*13 = 9 > 8: a full 8), 64 px drawn in all; solid
+// gives the line back whole; markers and dashes cycle through distinct styles.
+TEST(PlotDashes, DashedPolylineCutsThePatternAcrossVertices) {
+  const std::vector<ImVec2> pts = {ImVec2(0, 0), ImVec2(30, 0), ImVec2(100, 0)};
+  const std::vector<float> pattern = {8.0f, 5.0f};
+  const auto pieces = dash_polyline(pts, pattern);
+  ASSERT_EQ(pieces.size(), 8u);
+  double drawn = 0;
+  for (const auto& piece : pieces) {
+    ASSERT_GE(piece.size(), 2u);
+    for (size_t i = 1; i < piece.size(); ++i) drawn += piece[i].x - piece[i - 1].x;
+  }
+  EXPECT_NEAR(drawn, 64.0, 1e-3);
+  EXPECT_NEAR(pieces[2].front().x, 26.0f, 1e-4);  // the piece over the vertex at x = 30
+  EXPECT_EQ(pieces[2].size(), 3u);
+  EXPECT_NEAR(pieces[2].back().x, 34.0f, 1e-4);
+  const auto solid = dash_polyline(pts, {});
+  ASSERT_EQ(solid.size(), 1u);
+  EXPECT_EQ(solid[0].size(), 3u);
+  EXPECT_TRUE(dash_polyline(std::vector<ImVec2>{ImVec2(1, 1)}, pattern).empty());
+  EXPECT_TRUE(dash_pattern(Dash::solid).empty());
+  for (int k = 0; k < 11; ++k) {
+    EXPECT_NE(cycled_style(k).dash, Dash::dashed) << k;  // dashed is kept for reference lines
+    EXPECT_NE(cycled_style(k).marker, Marker::none) << k;
+    if (k > 0) {
+      const LineStyle a = cycled_style(k), b = cycled_style(k - 1);
+      EXPECT_FALSE(a.dash == b.dash && a.marker == b.marker) << k;
+    }
+  }
+}
+
 }  // namespace ss::plot
