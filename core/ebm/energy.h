@@ -52,12 +52,37 @@ class EnergyNet {
 
   int parameter_count() const;
   nn::Mlp& mlp() { return mlp_; }
+  const nn::Mlp& mlp() const { return mlp_; }
+  const Box& box() const { return box_; }
+  /// Mean energies of the last train_step's positives and negatives (statistics).
+  double energy_data() const { return energy_data_; }
+  double energy_negative() const { return energy_negative_; }
+  /// Non-empty once a train_step met a non-finite energy or parameter gradient: that step was
+  /// skipped (θ unchanged) and the run must stop as diverged with this reason. build() clears it.
+  const std::string& failure() const { return failure_; }
 
  private:
+  /// u = (x − c) ⊘ s of rows [src0, src0 + m) of x into rows [row0, row0 + m) of in_ (grown as
+  /// needed, keeping its contents).
+  void normalize_into(const Points& x, Eigen::Index src0, Eigen::Index m, Eigen::Index row0);
+  /// E at the first n rows of in_ (after forward) into energy (tilt added).
+  void read_energies(Eigen::Index n, double* energy) const;
+  /// Energies of a large set in blocks of kBlockRows rows (bounded workspace).
+  void energy_blocked(const Points& x, Vec& energy);
+
+  static constexpr Eigen::Index kBlockRows = 1024;
   nn::Mlp mlp_;
   bool tilt_ = false;
-  // optimizer state, normalization affine, buffers (sized once; a step at a fixed batch allocates
-  // nothing).
+  Box box_;
+  Vec2 center_ = Vec2::Zero(), scale_ = Vec2::Ones();
+  bool adam_on_ = true;
+  nn::Adam adam_;
+  double learning_rate_ = 0.01, l2_ = 0;
+  // Buffers, grown to the largest batch seen and then used through row blocks, so a step at a
+  // fixed batch allocates nothing.
+  nn::RowMatrix in_, grad_out_, grad_in_;
+  double energy_data_ = 0, energy_negative_ = 0;
+  std::string failure_;
 };
 
 /// The exact 2-D metrics of one EBM (issue 15). Names as written to metrics.csv.
@@ -74,5 +99,16 @@ struct EbmMetrics {
 };
 /// Computes them for `net` on `problem` (parallel over cells with TBB; deterministic).
 EbmMetrics exact_ebm_metrics(EnergyNet& net, const EbmProblem& problem);
+
+/// The same metrics from energies already evaluated: `grid_energy` at the problem's cell centres
+/// (grid layout, grid_n² values) and `test_energy` at the rows of problem.test. Unnormalized
+/// energies are fine (any additive constant cancels). Used by exact_ebm_metrics and by tests that
+/// feed the energies of a known function (e.g. a Gaussian) to check against closed forms.
+/// Non-finite energies make every metric NaN (never an exception).
+EbmMetrics ebm_metrics_from_energies(const std::vector<double>& grid_energy, const Vec& test_energy,
+                                     const EbmProblem& problem);
+
+/// Cell centres of the problem's grid (grid_n² rows, row-major index iy·grid_n + ix).
+Points ebm_grid_points(const Box& box, int grid_n);
 
 }  // namespace ss

@@ -37,6 +37,8 @@ class EnergyView {
 
  private:
   EnergyNet* net_;
+  Vec energy_;  // buffers (no allocation at a fixed batch)
+  Points grad_;
 };
 
 /// What supplies negatives: persistent ULA/MALA chains, flowMC (tilted EBM, i-SIR/IMH global
@@ -64,6 +66,9 @@ class NegativeSampler {
   /// The trainer then calls EnergyNet::set_tilt(true) at reset, so the tilt is part of the model
   /// everywhere: the EnergyView, the exact metrics and the canvas all see E_θ + ½‖u‖².
   virtual bool tilted() const { return false; }
+  /// Live knob changes (knobs without needs_reset): the trainer calls this before a draw whenever
+  /// its knob values changed since reset or the last call. Default: ignored.
+  virtual void set_params(const ParamValues& params) {}
 };
 
 class EbmTrainer final : public Sampler {
@@ -85,6 +90,15 @@ class EbmTrainer final : public Sampler {
   /// custom_metrics() call; empty before.
   const std::vector<double>& log_density_grid() const { return log_density_; }
   const EbmProblem& problem() const { return *problem_; }
+  /// The trainer's target is always the live EBM (a Target adapter over E_θ, view box = the
+  /// problem's box): a change of the session's target does not reach it, so this ignores it.
+  void set_target(std::shared_ptr<const Target>) override {}
+  /// The live energy network (tests, benchmarks; not thread-safe against step()).
+  EnergyNet& energy_net() { return net_; }
+  const NegativeSampler& negatives() const { return *negatives_; }
+  /// Points used for the negatives' metrics at a metric pass (KSD² is O(n²)).
+  static constexpr int kNegativeMetricSamples = 1024;
+  ~EbmTrainer() override;
 
  private:
   std::string kind_;
@@ -92,6 +106,14 @@ class EbmTrainer final : public Sampler {
   std::unique_ptr<NegativeSampler> negatives_;
   EnergyNet net_;
   std::vector<double> log_density_;
+  std::shared_ptr<class EbmLiveTarget> live_;  // the adapter held as target_, sharing net_
+  Rng order_rng_;                              // data order (the problem's order stream)
+  std::vector<int> order_;                     // current epoch's permutation of the train rows
+  std::size_t cursor_ = 0;                     // next position in order_
+  Points positives_, negatives_batch_, eval_, eval_score_;
+  Vec eval_energy_;
+  ParamValues applied_params_;  // knob values the negative sampler has
+  double loss_ = 0;
 };
 
 /// The negative-sampler kinds of the ebm task, in UI order.

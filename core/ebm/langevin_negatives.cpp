@@ -1,0 +1,153 @@
+// ULA / MALA negatives (langevin_negatives.h).
+#include "core/ebm/langevin_negatives.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace ss {
+
+const char* const kUlaEbmAbout =
+    "ULA-EBM: the energy-based model is trained with negatives from persistent unadjusted "
+    "Langevin chains (Nijkamp et al. 2020; the baseline of Grenioux et al. 2023). Each iteration "
+    "picks a batch of chains at random, moves them a few Langevin steps x <- x + eta*grad log "
+    "p(x) + sqrt(2*eta)*noise on the current EBM and uses them as negatives. Cheap, but chains "
+    "rarely cross between modes, so the EBM's relative mode weights drift.";
+const char* const kMalaEbmAbout =
+    "MALA-EBM: as ULA-EBM with a Metropolis correction on every Langevin step, so each chain "
+    "leaves the current EBM exactly invariant. The correction removes the step-size bias, not the "
+    "slow mixing between modes: the relative mode weights drift the same way.";
+
+namespace {
+
+ParamTable make_table() {
+  ParamTable t;
+  t.push_back({"steps", 10, 1, 10000, "Langevin steps per draw (per EBM iteration)", true});
+  ParamDef eta{"step_size", 0.01, 1e-6, 10,
+               "eta: x <- x + eta*grad log p + sqrt(2*eta)*noise (the paper's 2:1 setting: 0.01)"};
+  eta.log_scale = true;
+  t.push_back(eta);
+  ParamDef init{"init", 0, 0, 1,
+                "persistent: chains carried across iterations; noise: short-run chains from "
+                "uniform noise in the box at every draw"};
+  init.choices = {"persistent", "noise"};
+  t.push_back(init);
+  return t;
+}
+
+}  // namespace
+
+const ParamTable& LangevinNegatives::ula_table() {
+  static const ParamTable t = make_table();
+  return t;
+}
+
+const ParamTable& LangevinNegatives::mala_table() {
+  static const ParamTable t = make_table();
+  return t;
+}
+
+void LangevinNegatives::reset(const EbmProblem& problem, const ParamValues& params,
+                              std::uint64_t seed) {
+  params_ = params;
+  box_ = problem.box;
+  rng_.seed(seed);
+  const int m = problem.ebm.persistent;
+  chains_.resize(m, 2);
+  for (int i = 0; i < m; ++i) {
+    chains_(i, 0) = rng_.uniform(box_.xmin, box_.xmax);
+    chains_(i, 1) = rng_.uniform(box_.ymin, box_.ymax);
+  }
+  indices_.resize(m);
+  std::iota(indices_.begin(), indices_.end(), 0);
+  x_.resize(0, 2);
+  accept_ = 1;
+  failure_.clear();
+}
+
+void LangevinNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounters& counters) {
+  const bool noise = params_.at("init") >= 0.5;
+  const int steps = static_cast<int>(params_.at("steps"));
+  const double eta = params_.at("step_size");
+  const double sd = std::sqrt(2 * eta);
+  const int m = static_cast<int>(chains_.rows());
+  batch = std::max(1, noise ? batch : std::min(batch, m));
+  if (x_.rows() != batch) {
+    x_.resize(batch, 2);
+    y_.resize(batch, 2);
+    noise_.resize(batch, 2);
+  }
+  if (noise) {
+    for (int i = 0; i < batch; ++i) {
+      x_(i, 0) = rng_.uniform(box_.xmin, box_.xmax);
+      x_(i, 1) = rng_.uniform(box_.ymin, box_.ymax);
+    }
+  } else {
+    // Partial Fisher–Yates: indices_[0, batch) become a uniform random subset.
+    for (int i = 0; i < batch; ++i) {
+      const int j = i + static_cast<int>(rng_.index(std::uint64_t(m - i)));
+      std::swap(indices_[i], indices_[j]);
+      x_.row(i) = chains_.row(indices_[i]);
+    }
+  }
+  if (variant_ == Variant::ula) {
+    for (int s = 0; s < steps; ++s) {
+      ebm.evaluate(x_, nullptr, &score_x_, counters);
+      rng_.fill_normal(noise_);
+      x_ += eta * score_x_ + sd * noise_;
+    }
+  } else {
+    ebm.evaluate(x_, &logp_x_, &score_x_, counters);
+    std::int64_t accepted = 0;
+    for (int s = 0; s < steps; ++s) {
+      rng_.fill_normal(noise_);
+      y_ = x_ + eta * score_x_ + sd * noise_;
+      ebm.evaluate(y_, &logp_y_, &score_y_, counters);
+      const double inv4 = 1.0 / (4 * eta);
+      for (int i = 0; i < batch; ++i) {
+        const double u = rng_.uniform();
+        if (!std::isfinite(logp_y_(i)) || !score_y_.row(i).allFinite()) continue;
+        const Vec2 fwd = y_.row(i) - x_.row(i) - eta * score_x_.row(i);   // y − x − η s(x)
+        const Vec2 back = x_.row(i) - y_.row(i) - eta * score_y_.row(i);  // x − y − η s(y)
+        const double log_alpha =
+            logp_y_(i) - logp_x_(i) - back.squaredNorm() * inv4 + fwd.squaredNorm() * inv4;
+        if (std::log(u) < log_alpha) {
+          x_.row(i) = y_.row(i);
+          logp_x_(i) = logp_y_(i);
+          score_x_.row(i) = score_y_.row(i);
+          ++accepted;
+        }
+      }
+    }
+    accept_ = steps > 0 ? double(accepted) / (double(steps) * batch) : 1.0;
+  }
+  if (!x_.allFinite()) {
+    failure_ = "negative chains became non-finite";
+  }
+  if (!noise)
+    for (int i = 0; i < batch; ++i) chains_.row(indices_[i]) = x_.row(i);
+  out = x_;
+}
+
+const Points& LangevinNegatives::display_samples() const {
+  const bool noise = params_.count("init") && params_.at("init") >= 0.5;
+  return noise ? x_ : chains_;
+}
+
+void LangevinNegatives::evaluation_samples(int n, Points& out) {
+  const Points& src = display_samples();
+  const Eigen::Index m = src.rows();
+  if (n >= m || n <= 0) {
+    out = src;
+    return;
+  }
+  out.resize(n, 2);
+  for (int i = 0; i < n; ++i) out.row(i) = src.row(Eigen::Index((double(i) * m) / n));
+}
+
+std::vector<std::pair<std::string, double>> LangevinNegatives::statistics() const {
+  if (variant_ == Variant::mala) return {{"accept_local", accept_}};
+  return {};
+}
+
+}  // namespace ss

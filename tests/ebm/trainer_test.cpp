@@ -1,0 +1,73 @@
+// EbmTrainer: the registry, a training run's counters, statistics and metrics names, determinism
+// across reruns and thread counts, and a diverging EBM stopping with a reason.
+#include "core/ebm/trainer.h"
+
+#include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include "ebm_test_util.h"
+
+namespace ss {
+namespace {
+
+std::shared_ptr<const EbmProblem> two_mode_problem(EbmSettings e = test_ebm::small_ebm()) {
+  const auto t = test_ebm::gmm({{1.0 / 3, Vec2(-1.5, -1.5), 0.05 * Mat2::Identity()},
+                                {2.0 / 3, Vec2(1.5, 1.5), 0.1 * Mat2::Identity()}});
+  return make_ebm_problem(t, {4096, 1024}, e, 21, 64);
+}
+
+double metric(const std::vector<std::pair<std::string, double>>& m, const std::string& name) {
+  for (const auto& [k, v] : m)
+    if (k == name) return v;
+  ADD_FAILURE() << "no metric " << name;
+  return 0;
+}
+
+TEST(EbmTrainer, RegistryListsKindsAndRefusesUnknownOnes) {
+  const auto kinds = ebm_kinds();
+  ASSERT_GE(kinds.size(), 2u);
+  EXPECT_EQ(kinds[0], "ula_ebm");
+  EXPECT_EQ(kinds[1], "mala_ebm");
+  for (const auto& k : kinds) {
+    EXPECT_FALSE(ebm_about(k).empty());
+    EXPECT_FALSE(ebm_display_name(k).empty());
+    EXPECT_FALSE(ebm_param_table(k).empty());
+  }
+  EXPECT_THROW(ebm_param_table("ula"), ParamError);
+  EXPECT_THROW(make_ebm_trainer("nope", two_mode_problem(), {}, 1), ParamError);
+  EXPECT_THROW(make_ebm_trainer("ula_ebm", two_mode_problem(), {{"steps", 0}}, 1), ParamError);
+}
+
+TEST(EbmTrainer, StepsCountEvaluationsAndReportMetrics) {
+  const auto p = two_mode_problem();
+  for (const std::string kind : {"ula_ebm", "mala_ebm"}) {
+    auto t = make_ebm_trainer(kind, p, {{"steps", 5}}, 3);
+    for (int i = 0; i < 20; ++i) t->step();
+    ASSERT_FALSE(t->status().diverged) << t->status().reason;
+    EXPECT_EQ(t->iteration(), 20);
+    // ULA: 5 score evaluations per negative per step; MALA one more per draw.
+    EXPECT_EQ(t->counters().score, std::uint64_t(20 * 64 * (kind == "ula_ebm" ? 5 : 6)));
+    EXPECT_EQ(t->target().view_box(), p->box);
+    EXPECT_EQ(t->display_samples().rows(), 256);
+    std::vector<std::pair<std::string, double>> m;
+    ASSERT_TRUE(t->custom_metrics(m));
+    for (const char* name : {"nll_test", "nll_true", "kl_true_model", "mode_weight_1",
+                             "mode_weight_2", "mode_tv", "logp_median_sq_error",
+                             "neg_mode_weight_1", "neg_mode_weight_2", "neg_mode_tv", "neg_ksd2"})
+      EXPECT_TRUE(std::isfinite(metric(m, name))) << kind << " " << name;
+    EXPECT_NEAR(metric(m, "mode_weight_1") + metric(m, "mode_weight_2"), 1.0, 1e-9);
+    EXPECT_EQ(static_cast<EbmTrainer&>(*t).log_density_grid().size(), 64u * 64u);
+    const auto stats = t->statistics();
+    EXPECT_EQ(stats[0].first, "loss");
+    EXPECT_EQ(stats[1].first, "energy_data");
+    EXPECT_EQ(stats[2].first, "energy_negative");
+    if (kind == "mala_ebm") {
+      const double a = metric(stats, "accept_local");
+      EXPECT_GT(a, 0.0);
+      EXPECT_LE(a, 1.0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ss
