@@ -120,6 +120,9 @@ class EbmTrainer final : public Sampler {
 std::vector<std::string> ebm_kinds();
 /// Knob table of an ebm kind (the negative sampler's knobs); throws ParamError for other kinds.
 const ParamTable& ebm_param_table(const std::string& kind);
+/// The same, or null for a kind not in the registry (an EbmTrainer built directly around a
+/// NegativeSampler of its own, e.g. in tests, then has no knobs).
+const ParamTable* find_ebm_param_table(const std::string& kind);
 std::string ebm_about(const std::string& kind);
 std::string ebm_display_name(const std::string& kind);
 /// A trainer of `kind` on `problem` with knob overrides `params` (validated), reset with `seed`.
