@@ -3,6 +3,7 @@
 // Adding a negative sampler means adding one entry here, in UI order.
 #include <functional>
 
+#include "core/ebm/flowmc_negatives.h"
 #include "core/ebm/langevin_negatives.h"
 #include "core/ebm/trainer.h"
 
@@ -24,7 +25,9 @@ const std::vector<EbmEntry>& entries() {
        [] { return std::make_unique<LangevinNegatives>(LangevinNegatives::Variant::ula); }},
       {"mala_ebm", "MALA-EBM", kMalaEbmAbout, &LangevinNegatives::mala_table,
        [] { return std::make_unique<LangevinNegatives>(LangevinNegatives::Variant::mala); }},
-      // flowmc_ebm, steingan, dft_ebm: core/ebm/flowmc_negatives.h, generator_negatives.h.
+      {"flowmc_ebm", "flowMC-EBM", kFlowMcEbmAbout, &FlowMcNegatives::table,
+       [] { return std::make_unique<FlowMcNegatives>(); }},
+      // steingan, dft_ebm: core/ebm/generator_negatives.h.
   };
   return list;
 }

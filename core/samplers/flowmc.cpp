@@ -348,18 +348,21 @@ std::vector<std::pair<std::string, double>> FlowMcSampler::statistics() const {
           {"loop", double(loop_)}};
 }
 
-void FlowMcSampler::compute_field() {
-  const Box b = target_->view_box();
-  Points grid(kFieldN * kFieldN, 2);
-  for (int iy = 0; iy < kFieldN; ++iy)
-    for (int ix = 0; ix < kFieldN; ++ix) {
-      grid(iy * kFieldN + ix, 0) = b.xmin + (ix + 0.5) * b.width() / kFieldN;
-      grid(iy * kFieldN + ix, 1) = b.ymin + (iy + 0.5) * b.height() / kFieldN;
+void flow_log_density_field(flows::RealNvp& flow, const Box& b, int n, std::vector<float>& out) {
+  Points grid(Eigen::Index(n) * n, 2);
+  for (int iy = 0; iy < n; ++iy)
+    for (int ix = 0; ix < n; ++ix) {
+      grid(iy * n + ix, 0) = b.xmin + (ix + 0.5) * b.width() / n;
+      grid(iy * n + ix, 1) = b.ymin + (iy + 0.5) * b.height() / n;
     }
   Vec lq(grid.rows());
-  flow_.log_prob(grid, lq);
-  field_.resize(lq.size());
-  for (Eigen::Index i = 0; i < lq.size(); ++i) field_[i] = float(lq[i]);
+  flow.log_prob(grid, lq);
+  out.resize(lq.size());
+  for (Eigen::Index i = 0; i < lq.size(); ++i) out[i] = float(lq[i]);
+}
+
+void FlowMcSampler::compute_field() {
+  flow_log_density_field(flow_, target_->view_box(), kFieldN, field_);
 }
 
 void FlowMcSampler::fill_overlay(SamplerOverlay& out) const {

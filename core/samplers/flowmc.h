@@ -52,6 +52,11 @@ namespace ss {
 
 extern const char* const kFlowMcAbout;
 
+/// The flow's normalized log density log q(x) at the cell centres of an n × n grid over `box`
+/// (row-major, iy * n + ix), as floats for the canvas overlay (SamplerOverlay::field). Used by
+/// flowMC and flowMC-EBM (core/ebm/flowmc_negatives.h).
+void flow_log_density_field(flows::RealNvp& flow, const Box& box, int n, std::vector<float>& out);
+
 class FlowMcSampler final : public Sampler {
  public:
   /// Side of the grid on which the flow density overlay is evaluated (kFieldN² points at once).

@@ -45,14 +45,22 @@ void ensure(LangevinWorkspace& ws, Eigen::Index m) {
 int mala_step(const Target& target, ChainStates& s, double eps, Rng& rng, LangevinWorkspace& ws,
               EvalCounters& counters) {
   const Eigen::Index m = s.x.rows();
+  counters.log_density += std::uint64_t(m);
+  counters.score += std::uint64_t(m);
+  return mala_step([&target](const Points& x, Vec& logp,
+                             Points& score) { target.evaluate(x, &logp, &score, nullptr); },
+                   s, eps, rng, ws);
+}
+
+int mala_step(const LogDensityAndScore& eval, ChainStates& s, double eps, Rng& rng,
+              LangevinWorkspace& ws) {
+  const Eigen::Index m = s.x.rows();
   ensure(ws, m);
   draw_noise(rng, ws.noise);
   for (Eigen::Index i = 0; i < m; ++i) ws.uniforms[i] = rng.uniform();
   const double h = 0.5 * eps * eps;
   ws.proposal = s.x + h * s.grad + eps * ws.noise;
-  target.evaluate(ws.proposal, &ws.proposal_logp, &ws.proposal_grad, nullptr);
-  counters.log_density += std::uint64_t(m);
-  counters.score += std::uint64_t(m);
+  eval(ws.proposal, ws.proposal_logp, ws.proposal_grad);
   const double inv_2eps2 = 1.0 / (2 * eps * eps);
   int accepted = 0;
   for (Eigen::Index i = 0; i < m; ++i) {

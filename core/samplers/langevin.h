@@ -27,6 +27,7 @@
 // R-hat/ESS.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +60,14 @@ struct LangevinWorkspace {
 /// evaluations to counters; returns the number of accepted moves (flags in ws.accepted).
 int mala_step(const Target& target, ChainStates& states, double eps, Rng& rng,
               LangevinWorkspace& ws, EvalCounters& counters);
+
+/// A batched log density and score (both outputs non-null, resized by the callee): the same MALA
+/// move on a density that is not a Target (the live EBM of core/ebm, which counts its own
+/// evaluations).
+using LogDensityAndScore = std::function<void(const Points& x, Vec& logp, Points& score)>;
+/// mala_step on `eval` (same random numbers, same formulas; counts nothing).
+int mala_step(const LogDensityAndScore& eval, ChainStates& states, double eps, Rng& rng,
+              LangevinWorkspace& ws);
 
 /// One ULA move of every chain (2m normals from rng); m score evaluations.
 void ula_step(const Target& target, ChainStates& states, double eps, Rng& rng,
