@@ -121,6 +121,49 @@ void EnergyNet::energy_and_grad(const Points& x, Vec& energy, Points& grad) {
   }
 }
 
+void EnergyNet::energy_float(const Points& x, Vec& energy) const {
+  using MatF = Eigen::MatrixXf;
+  const Eigen::Index n = x.rows();
+  if (energy.size() != n) energy.resize(n);
+  const int layers = mlp_.num_layers();
+  std::vector<MatF> w(layers);
+  std::vector<Eigen::VectorXf> b(layers);
+  for (int l = 0; l < layers; ++l) {
+    w[l] = mlp_.weight(l).cast<float>();
+    b[l] = mlp_.bias(l).cast<float>();
+  }
+  const float slope = static_cast<float>(mlp_.leaky_slope());
+  const double ix = 1.0 / scale_(0), iy = 1.0 / scale_(1);
+  const Eigen::Index blocks = (n + kFloatBlock - 1) / kFloatBlock;
+  auto body = [&](Eigen::Index blk) {
+    const Eigen::Index r0 = blk * kFloatBlock, m = std::min(kFloatBlock, n - r0);
+    MatF a(2, m), z;
+    Eigen::VectorXd uu(m);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const double u0 = (x(r0 + i, 0) - center_(0)) * ix, u1 = (x(r0 + i, 1) - center_(1)) * iy;
+      a(0, i) = static_cast<float>(u0);
+      a(1, i) = static_cast<float>(u1);
+      uu(i) = 0.5 * (u0 * u0 + u1 * u1);
+    }
+    for (int l = 0; l < layers; ++l) {
+      z.noalias() = w[l] * a;
+      z.colwise() += b[l];
+      if (l + 1 < layers) {
+        a = z.cwiseMax(slope * z);  // LeakyReLU for a slope in [0, 1) (build() checks it)
+      } else {
+        a.swap(z);
+      }
+    }
+    for (Eigen::Index i = 0; i < m; ++i)
+      energy(r0 + i) = static_cast<double>(a(0, i)) + (tilt_ ? uu(i) : 0.0);
+  };
+  if (blocks <= 1) {
+    for (Eigen::Index k = 0; k < blocks; ++k) body(k);
+  } else {
+    tbb::parallel_for(Eigen::Index(0), blocks, body);
+  }
+}
+
 double EnergyNet::train_step(const Points& positives, const Points& negatives) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Eigen::Index bp = positives.rows(), bn = negatives.rows(), n = bp + bn;
@@ -244,11 +287,13 @@ EbmMetrics ebm_metrics_from_energies(const std::vector<double>& grid_energy, con
   return m;
 }
 
+// Energies in single precision (energy_float), parallel over blocks of cells; the reductions
+// (log-sum-exp, sums, the median) are serial in double, so the result does not depend on threads.
 EbmMetrics exact_ebm_metrics(EnergyNet& net, const EbmProblem& problem) {
   const Points grid = ebm_grid_points(problem.box, problem.grid_n);
   Vec grid_energy, test_energy;
-  net.energy(grid, grid_energy);
-  net.energy(problem.test, test_energy);
+  net.energy_float(grid, grid_energy);
+  net.energy_float(problem.test, test_energy);
   const std::vector<double> ge(grid_energy.data(), grid_energy.data() + grid_energy.size());
   return ebm_metrics_from_energies(ge, test_energy, problem);
 }

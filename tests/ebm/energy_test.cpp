@@ -1,6 +1,7 @@
 // EnergyNet: ∇_x E and the parameter update of train_step against central finite differences,
 // the sign of the update, allocation-free steps and the non-finite guard.
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 
 #include <cmath>
 
@@ -93,6 +94,24 @@ TEST_P(EnergyNetTest, SgdStepIsMinusLearningRateTimesTheObjectiveGradient) {
     const double fd = (jp - jm) / (2 * h);
     EXPECT_NEAR(g(j), fd, 1e-6 + 1e-5 * std::abs(fd)) << "parameter " << j;
   }
+}
+
+TEST_P(EnergyNetTest, SinglePrecisionEnergiesMatchDoubleOnes) {
+  // energy_float (the metrics' path) against energy(): float rounding through 5 layers of width
+  // ≤ 64 gives ~1e-6 relative; required 1e-4 × (1 + |E|). Thread-independent: same bits in an
+  // arena of 1 and of 2 threads.
+  EnergyNet net;
+  Rng rng(12);
+  net.build(EbmSettings{}, Box{-3, 3, -2, 4}, rng);
+  net.set_tilt(GetParam());
+  const Points x = random_points(3000, Box{-4, 4, -3, 5}, 6);
+  Vec e, f1, f2;
+  net.energy(x, e);
+  tbb::task_arena(1).execute([&] { net.energy_float(x, f1); });
+  tbb::task_arena(2).execute([&] { net.energy_float(x, f2); });
+  EXPECT_TRUE(f1 == f2);
+  for (Eigen::Index i = 0; i < x.rows(); ++i)
+    ASSERT_NEAR(f1(i), e(i), 1e-4 * (1 + std::abs(e(i)))) << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(TiltOffOn, EnergyNetTest, ::testing::Bool());
