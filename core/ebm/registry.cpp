@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "core/ebm/flowmc_negatives.h"
+#include "core/ebm/generator_negatives.h"
 #include "core/ebm/langevin_negatives.h"
 #include "core/ebm/trainer.h"
 
@@ -27,7 +28,16 @@ const std::vector<EbmEntry>& entries() {
        [] { return std::make_unique<LangevinNegatives>(LangevinNegatives::Variant::mala); }},
       {"flowmc_ebm", "flowMC-EBM", kFlowMcEbmAbout, &FlowMcNegatives::table,
        [] { return std::make_unique<FlowMcNegatives>(); }},
-      // steingan, dft_ebm: core/ebm/generator_negatives.h.
+      {"steingan", "SteinGAN", kSteinGanAbout,
+       []() -> const ParamTable& {
+         return GeneratorNegatives::table(GeneratorNegatives::Kind::steingan);
+       },
+       [] { return std::make_unique<GeneratorNegatives>(GeneratorNegatives::Kind::steingan); }},
+      {"dft_ebm", "DFT-EBM", kDftEbmAbout,
+       []() -> const ParamTable& {
+         return GeneratorNegatives::table(GeneratorNegatives::Kind::dft);
+       },
+       [] { return std::make_unique<GeneratorNegatives>(GeneratorNegatives::Kind::dft); }},
   };
   return list;
 }
