@@ -1,5 +1,6 @@
 #include "core/io/scenario.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/ebm/trainer.h"
 #include "core/io/files.h"
 #include "core/targets/formula.h"
 
@@ -344,23 +346,42 @@ double read_knob(const Reader& r, const json& j, const std::string& p, const Par
   return r.number(j, p);
 }
 
-MethodConfig read_method(const Reader& r, const json& j, const std::string& p,
+/// Refuses a method kind that the scenario's task does not have, saying which task it belongs to.
+void check_kind(const Reader& r, const std::string& pointer, const std::string& kind, Task task,
+                const MethodCatalog& catalog) {
+  const std::vector<std::string> kinds = catalog.kinds_for(task);
+  if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) return;
+  const Task other = task == Task::sample ? Task::ebm : Task::sample;
+  const std::vector<std::string> others = catalog.kinds_for(other);
+  const std::string expected =
+      kinds.empty() ? std::string("none (this program has no methods for it)") : join(kinds);
+  if (std::find(others.begin(), others.end(), kind) != others.end()) {
+    if (task == Task::sample)
+      r.fail(pointer, "'" + kind +
+                          "' trains an energy-based model; it needs \"task\": \"ebm\" at the "
+                          "top level. Methods of a sampling scenario: " +
+                          expected);
+    r.fail(pointer, "'" + kind +
+                        "' is a sampler of the \"sample\" task; the methods of an \"ebm\" "
+                        "scenario are negative samplers: " +
+                        expected);
+  }
+  r.fail(pointer, "unknown method kind '" + kind + "'; expected one of: " + expected);
+}
+
+MethodConfig read_method(const Reader& r, const json& j, const std::string& p, Task task,
                          const MethodCatalog& catalog) {
   r.object(j, p);
   r.keys(j, p, {"kind", "label", "params", "enabled"});
   MethodConfig m;
   m.kind = r.string(r.required(j, p, "kind", "a method kind such as \"svgd\""), p + "/kind");
-  const std::vector<std::string> kinds = catalog.kinds();
-  bool known = false;
-  for (const auto& k : kinds) known = known || k == m.kind;
-  if (!known)
-    r.fail(p + "/kind", "unknown method kind '" + m.kind + "'; expected one of: " + join(kinds));
+  check_kind(r, p + "/kind", m.kind, task, catalog);
   m.label = r.string(r.required(j, p, "label", "a unique, non-empty name"), p + "/label");
   if (auto it = j.find("enabled"); it != j.end()) m.enabled = r.boolean(*it, p + "/enabled");
   if (auto it = j.find("params"); it != j.end()) {
     const std::string pp = p + "/params";
     r.object(*it, pp);
-    const ParamTable& table = catalog.param_table(m.kind);
+    const ParamTable& table = catalog.param_table_for(task, m.kind);
     for (const auto& [name, value] : it->items()) {
       const std::string np = pp + "/" + escape_pointer_token(name);
       const ParamDef* def = find_param(table, name);
@@ -417,6 +438,156 @@ MetricSettings read_metrics(const Reader& r, const json& j, const std::string& p
   return m;
 }
 
+Task read_task(const Reader& r, const json& j, const std::string& p) {
+  const std::string expected = "\"sample\" or \"ebm\"";
+  if (!j.is_string()) r.wrong_type(j, p, expected);
+  const std::string t = j.get<std::string>();
+  if (t == "sample") return Task::sample;
+  if (t == "ebm") return Task::ebm;
+  r.fail(p, "unknown task '" + t + "'; expected " + expected);
+}
+
+/// A box [xmin, xmax, ymin, ymax] with xmin < xmax and ymin < ymax.
+void check_box(const Reader& r, const Box& box, const std::string& p) {
+  if (!(box.xmin < box.xmax) || !(box.ymin < box.ymax))
+    r.fail(p, "expected [xmin, xmax, ymin, ymax] with xmin < xmax and ymin < ymax");
+  if (std::max({std::abs(box.xmin), std::abs(box.xmax), std::abs(box.ymin), std::abs(box.ymax)}) >
+      1e12)
+    r.fail(p, "expected coordinates within ±1e12");
+}
+
+DataSettings read_data(const Reader& r, const json& j, const std::string& p) {
+  r.object(j, p);
+  r.keys(j, p, {"samples", "test_samples", "csv", "box"});
+  DataSettings d;
+  if (auto it = j.find("csv"); it != j.end()) {
+    d.csv = r.string(*it, p + "/csv");
+    if (d.csv.empty())
+      r.fail(p + "/csv", "empty; expected the path of a file of x,y rows (or leave csv out)");
+    for (const char* key : {"samples", "test_samples"})
+      if (j.contains(key))
+        r.fail(p + "/" + key, std::string("only without data.csv (the file's rows are the data: ") +
+                                  "every 5th row is held out as the test set)");
+  }
+  const double lo = kMinDataSamples, hi = kMaxDataSamples;
+  if (auto it = j.find("samples"); it != j.end())
+    d.samples = int(r.whole(*it, p + "/samples", lo, hi));
+  if (auto it = j.find("test_samples"); it != j.end())
+    d.test_samples = int(r.whole(*it, p + "/test_samples", lo, hi));
+  if (auto it = j.find("box"); it != j.end()) {
+    if (d.csv.empty())
+      r.fail(p + "/box",
+             "only with data.csv (data drawn from the target use the target's view box)");
+    Box box;
+    read_box(r, *it, p + "/box", box);
+    check_box(r, box, p + "/box");
+    d.box = box;
+  } else if (!d.csv.empty()) {
+    r.fail(p + "/box",
+           "missing; data.csv needs the box [xmin, xmax, ymin, ymax] the EBM is normalized on");
+  }
+  return d;
+}
+
+EbmSettings read_ebm(const Reader& r, const json& j, const std::string& p) {
+  r.object(j, p);
+  r.keys(j, p,
+         {"hidden", "leaky_slope", "optimizer", "learning_rate", "batch", "persistent", "l2"});
+  EbmSettings e;
+  if (auto it = j.find("hidden"); it != j.end()) {
+    const std::string hp = p + "/hidden";
+    r.array(*it, hp);
+    if (it->empty() || it->size() > size_t(kMaxEbmLayers))
+      r.fail(hp, "expected 1 to " + std::to_string(kMaxEbmLayers) +
+                     " hidden layer widths, e.g. [32, 64, 64, 64]; got " +
+                     std::to_string(it->size()));
+    e.hidden.clear();
+    for (size_t i = 0; i < it->size(); ++i)
+      e.hidden.push_back(int(r.whole((*it)[i], hp + "/" + std::to_string(i), 1, kMaxEbmWidth)));
+  }
+  if (auto it = j.find("leaky_slope"); it != j.end()) {
+    e.leaky_slope = r.number(*it, p + "/leaky_slope");
+    if (!(e.leaky_slope >= 0 && e.leaky_slope < 1))
+      r.fail(p + "/leaky_slope",
+             number_text(e.leaky_slope) + " is out of range; expected a number in [0, 1)");
+  }
+  if (auto it = j.find("optimizer"); it != j.end()) {
+    e.optimizer = r.string(*it, p + "/optimizer");
+    if (e.optimizer != "adam" && e.optimizer != "sgd")
+      r.fail(p + "/optimizer",
+             "unknown optimizer '" + e.optimizer + "'; expected one of: adam, sgd");
+  }
+  if (auto it = j.find("learning_rate"); it != j.end()) {
+    e.learning_rate = r.number(*it, p + "/learning_rate");
+    if (!(e.learning_rate > 0 && e.learning_rate <= 1))
+      r.fail(p + "/learning_rate",
+             number_text(e.learning_rate) + " is out of range; expected a number in (0, 1]");
+  }
+  if (auto it = j.find("batch"); it != j.end())
+    e.batch = int(r.whole(*it, p + "/batch", 1, kMaxEbmBatch));
+  if (auto it = j.find("persistent"); it != j.end())
+    e.persistent = int(r.whole(*it, p + "/persistent", 1, kMaxEbmPersistent));
+  if (auto it = j.find("l2"); it != j.end()) {
+    e.l2 = r.number(*it, p + "/l2");
+    if (!(e.l2 >= 0 && e.l2 <= kMaxEbmL2))
+      r.fail(p + "/l2", number_text(e.l2) + " is out of range; expected a number in [0, " +
+                            number_text(kMaxEbmL2) + "]");
+  }
+  return e;
+}
+
+/// The range checks of the data and ebm blocks that an in-memory scenario can get wrong (the
+/// readers above check the same while reading, so both paths give the same messages).
+void validate_ebm_blocks(const Reader& r, const Scenario& s) {
+  const DataSettings& d = s.data;
+  const bool csv = !d.csv.empty();
+  const DataSettings defaults;
+  if (csv && (d.samples != defaults.samples || d.test_samples != defaults.test_samples))
+    r.fail("/data/samples", "only without data.csv (the file's rows are the data)");
+  if (d.samples < kMinDataSamples || d.samples > kMaxDataSamples)
+    r.fail("/data/samples", "expected a whole number in [16, 1000000]");
+  if (d.test_samples < kMinDataSamples || d.test_samples > kMaxDataSamples)
+    r.fail("/data/test_samples", "expected a whole number in [16, 1000000]");
+  if (csv && !d.box)
+    r.fail("/data/box",
+           "missing; data.csv needs the box [xmin, xmax, ymin, ymax] the EBM is normalized on");
+  if (!csv && d.box)
+    r.fail("/data/box",
+           "only with data.csv (data drawn from the target use the target's view box)");
+  if (d.box) check_box(r, *d.box, "/data/box");
+  const EbmSettings& e = s.ebm;
+  if (e.hidden.empty() || e.hidden.size() > size_t(kMaxEbmLayers))
+    r.fail("/ebm/hidden",
+           "expected 1 to " + std::to_string(kMaxEbmLayers) + " hidden layer widths");
+  for (size_t i = 0; i < e.hidden.size(); ++i)
+    if (e.hidden[i] < 1 || e.hidden[i] > kMaxEbmWidth)
+      r.fail("/ebm/hidden/" + std::to_string(i),
+             "expected a whole number in [1, " + std::to_string(kMaxEbmWidth) + "]");
+  if (!(e.leaky_slope >= 0 && e.leaky_slope < 1))
+    r.fail("/ebm/leaky_slope", "expected a number in [0, 1)");
+  if (e.optimizer != "adam" && e.optimizer != "sgd")
+    r.fail("/ebm/optimizer", "unknown optimizer '" + e.optimizer + "'; expected one of: adam, sgd");
+  if (!(e.learning_rate > 0 && e.learning_rate <= 1))
+    r.fail("/ebm/learning_rate", "expected a number in (0, 1]");
+  if (e.batch < 1 || e.batch > kMaxEbmBatch)
+    r.fail("/ebm/batch", "expected a whole number in [1, " + std::to_string(kMaxEbmBatch) + "]");
+  if (e.persistent < e.batch || e.persistent > kMaxEbmPersistent)
+    r.fail("/ebm/persistent",
+           std::to_string(e.persistent) + " is out of range; expected a whole number in [batch = " +
+               std::to_string(e.batch) + ", " + std::to_string(kMaxEbmPersistent) + "]");
+  if (!(e.l2 >= 0 && e.l2 <= kMaxEbmL2))
+    r.fail("/ebm/l2", "expected a number in [0, " + number_text(kMaxEbmL2) + "]");
+}
+
+/// The target an ebm scenario with data.csv and no "target" gets: uniform on data.box.
+TargetSpec uniform_target(const Box& box) {
+  TargetSpec t;
+  t.kind = "formula";
+  t.log_density = "0";
+  t.box = box;
+  return t;
+}
+
 bool same_components(const std::vector<GaussianComponent>& a,
                      const std::vector<GaussianComponent>& b) {
   if (a.size() != b.size()) return false;
@@ -457,7 +628,25 @@ bool Scenario::operator==(const Scenario& o) const {
          target.kind == o.target.kind && target.params == o.target.params &&
          same_components(target.components, o.target.components) &&
          target.log_density == o.target.log_density && target.box == o.target.box &&
-         methods == o.methods && budget == o.budget && metrics == o.metrics;
+         task == o.task && data == o.data && ebm == o.ebm && methods == o.methods &&
+         budget == o.budget && metrics == o.metrics;
+}
+
+std::string task_name(Task task) {
+  return task == Task::ebm ? "ebm" : "sample";
+}
+
+std::vector<std::string> MethodCatalog::kinds_for(Task task) const {
+  if (task == Task::ebm) return ebm_kinds ? ebm_kinds() : std::vector<std::string>{};
+  return kinds ? kinds() : std::vector<std::string>{};
+}
+
+const ParamTable& MethodCatalog::param_table_for(Task task, const std::string& kind) const {
+  if (task == Task::ebm) {
+    if (!ebm_param_table) throw ParamError("kind", "no ebm method kind '" + kind + "'");
+    return ebm_param_table(kind);
+  }
+  return param_table(kind);
 }
 
 MethodCatalog MethodCatalog::registry() {
@@ -471,6 +660,18 @@ MethodCatalog MethodCatalog::registry() {
               std::uint64_t seed) { return make_sampler(kind, std::move(target), params, seed); };
   c.memory = [](const std::string& kind, const ParamValues& resolved) {
     return sampler_memory_estimate(kind, resolved);
+  };
+  c.ebm_kinds = [] { return ss::ebm_kinds(); };
+  c.ebm_param_table = [](const std::string& kind) -> const ParamTable& {
+    return ss::ebm_param_table(kind);
+  };
+  c.make_ebm = [](const std::string& kind, std::shared_ptr<const EbmProblem> problem,
+                  const ParamValues& params, std::uint64_t seed) {
+    return make_ebm_trainer(kind, std::move(problem), params, seed);
+  };
+  c.make_problem = [](std::shared_ptr<const Target> target, const DataSettings& data,
+                      const EbmSettings& ebm, std::uint64_t seed) {
+    return make_ebm_problem(std::move(target), data, ebm, seed);
   };
   return c;
 }
@@ -513,15 +714,19 @@ void validate_scenario(const Scenario& s, const std::string& source, const Metho
   if (s.methods.size() > size_t(kMaxMethods))
     r.fail("/methods", "expected at most " + std::to_string(kMaxMethods) + " methods, got " +
                            std::to_string(s.methods.size()));
-  const std::vector<std::string> kinds = catalog.kinds();
+  if (s.task == Task::ebm) {
+    validate_ebm_blocks(r, s);
+  } else {
+    if (!(s.data == DataSettings{}))
+      r.fail("/data", "only with \"task\": \"ebm\" (this scenario samples its target)");
+    if (!(s.ebm == EbmSettings{}))
+      r.fail("/ebm", "only with \"task\": \"ebm\" (this scenario samples its target)");
+  }
   std::set<std::string> labels;
   for (size_t i = 0; i < s.methods.size(); ++i) {
     const MethodConfig& m = s.methods[i];
     const std::string p = "/methods/" + std::to_string(i);
-    bool known = false;
-    for (const auto& k : kinds) known = known || k == m.kind;
-    if (!known)
-      r.fail(p + "/kind", "unknown method kind '" + m.kind + "'; expected one of: " + join(kinds));
+    check_kind(r, p + "/kind", m.kind, s.task, catalog);
     if (m.label.empty()) r.fail(p + "/label", "empty; expected a unique, non-empty name");
     if (m.label.size() > kMaxLabelLength)
       r.fail(p + "/label", "longer than " + std::to_string(kMaxLabelLength) + " bytes");
@@ -529,11 +734,11 @@ void validate_scenario(const Scenario& s, const std::string& source, const Metho
       r.fail(p + "/label", "duplicate label '" + m.label + "'; labels must be unique");
     ParamValues resolved;
     try {
-      resolved = resolve_params(catalog.param_table(m.kind), m.params);
+      resolved = resolve_params(catalog.param_table_for(s.task, m.kind), m.params);
     } catch (const ParamError& e) {
       r.fail(p + "/params/" + escape_pointer_token(e.field), e.what());
     }
-    if (catalog.memory) {
+    if (catalog.memory && s.task == Task::sample) {
       const MemoryEstimate mem = catalog.memory(m.kind, resolved);
       if (mem.bytes > kMaxMethodMemoryBytes) {
         char gb[32];
@@ -577,7 +782,8 @@ Scenario parse_scenario(const std::string& text, const std::string& source,
   const json& doc = sax.root;
   r.object(doc, "");
   r.keys(doc, "",
-         {"schema", "name", "description", "seed", "target", "methods", "budget", "metrics"});
+         {"schema", "name", "description", "seed", "task", "target", "data", "ebm", "methods",
+          "budget", "metrics"});
 
   Scenario s;
   const double schema = r.whole(r.required(doc, "", "schema", "1"), "/schema", 1, 1e9);
@@ -605,8 +811,21 @@ Scenario parse_scenario(const std::string& text, const std::string& source,
     } else
       r.wrong_type(*it, "/seed", expected);
   }
-  s.target = read_target(
-      r, r.required(doc, "", "target", "an object {\"kind\": ..., \"params\": {...}}"), "/target");
+  if (auto it = doc.find("task"); it != doc.end()) s.task = read_task(r, *it, "/task");
+  if (s.task == Task::sample) {
+    for (const char* key : {"data", "ebm"})
+      if (doc.contains(key))
+        r.fail(std::string("/") + key,
+               "only with \"task\": \"ebm\" (without it the scenario samples its target)");
+  } else {
+    if (auto it = doc.find("data"); it != doc.end()) s.data = read_data(r, *it, "/data");
+    if (auto it = doc.find("ebm"); it != doc.end()) s.ebm = read_ebm(r, *it, "/ebm");
+  }
+  const std::string target_expected = "an object {\"kind\": ..., \"params\": {...}}";
+  if (s.task == Task::ebm && !s.data.csv.empty() && !doc.contains("target"))
+    s.target = uniform_target(*s.data.box);
+  else
+    s.target = read_target(r, r.required(doc, "", "target", target_expected), "/target");
   const json& methods = r.required(doc, "", "methods", "an array of methods");
   r.array(methods, "/methods");
   if (methods.empty()) r.fail("/methods", "empty; expected at least one method");
@@ -614,7 +833,8 @@ Scenario parse_scenario(const std::string& text, const std::string& source,
     r.fail("/methods", "expected at most " + std::to_string(kMaxMethods) + " methods, got " +
                            std::to_string(methods.size()));
   for (size_t i = 0; i < methods.size(); ++i)
-    s.methods.push_back(read_method(r, methods[i], "/methods/" + std::to_string(i), catalog));
+    s.methods.push_back(
+        read_method(r, methods[i], "/methods/" + std::to_string(i), s.task, catalog));
   s.budget = read_budget(
       r, r.required(doc, "", "budget", "exactly one of: iterations, gradient_evals, seconds"),
       "/budget");
@@ -630,7 +850,22 @@ Scenario load_scenario(const std::filesystem::path& path, const MethodCatalog& c
   } catch (const std::exception& e) {
     throw ScenarioError(path.string(), "", e.what());
   }
-  return parse_scenario(text, path.string(), catalog);
+  Scenario s = parse_scenario(text, path.string(), catalog);
+  if (s.task == Task::ebm && !s.data.csv.empty()) {
+    std::filesystem::path csv(s.data.csv);
+    if (csv.is_relative() && !path.parent_path().empty())
+      s.data.csv = (path.parent_path() / csv).lexically_normal().string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(s.data.csv, ec))
+      throw ScenarioError(path.string(), "/data/csv",
+                          "'" + s.data.csv + "' " +
+                              (std::filesystem::exists(s.data.csv, ec)
+                                   ? "is not a regular file"
+                                   : "does not exist (a relative path is read from the "
+                                     "scenario file's folder)") +
+                              "; expected a file of x,y rows");
+  }
+  return s;
 }
 
 std::vector<std::string> scenario_warnings(const Scenario& scenario, const std::string& source) {
@@ -675,6 +910,7 @@ std::string to_json_text(const Scenario& s) {
   out["name"] = s.name;
   if (!s.description.empty()) out["description"] = s.description;
   out["seed"] = s.seed;
+  if (s.task != Task::sample) out["task"] = task_name(s.task);
   nlohmann::ordered_json target;
   target["kind"] = s.target.kind;
   nlohmann::ordered_json tparams = nlohmann::ordered_json::object();
@@ -704,6 +940,27 @@ std::string to_json_text(const Scenario& s) {
   }
   target["params"] = tparams;
   out["target"] = target;
+  if (s.task == Task::ebm) {
+    nlohmann::ordered_json data;
+    if (s.data.csv.empty()) {
+      data["samples"] = s.data.samples;
+      data["test_samples"] = s.data.test_samples;
+    } else {
+      data["csv"] = s.data.csv;
+    }
+    if (s.data.box)
+      data["box"] = {s.data.box->xmin, s.data.box->xmax, s.data.box->ymin, s.data.box->ymax};
+    out["data"] = data;
+    nlohmann::ordered_json ebm;
+    ebm["hidden"] = s.ebm.hidden;
+    ebm["leaky_slope"] = s.ebm.leaky_slope;
+    ebm["optimizer"] = s.ebm.optimizer;
+    ebm["learning_rate"] = s.ebm.learning_rate;
+    ebm["batch"] = s.ebm.batch;
+    ebm["persistent"] = s.ebm.persistent;
+    ebm["l2"] = s.ebm.l2;
+    out["ebm"] = ebm;
+  }
   nlohmann::ordered_json methods = nlohmann::ordered_json::array();
   for (const auto& m : s.methods) {
     nlohmann::ordered_json jm;
@@ -712,7 +969,7 @@ std::string to_json_text(const Scenario& s) {
     nlohmann::ordered_json params = nlohmann::ordered_json::object();
     const ParamTable* table = nullptr;
     try {
-      table = &sampler_param_table(m.kind);
+      table = s.task == Task::ebm ? &ebm_param_table(m.kind) : &sampler_param_table(m.kind);
     } catch (...) {
     }
     for (const auto& [name, value] : m.params) {

@@ -7,6 +7,13 @@
 // are all rejected with a ScenarioError that names the file, the field as a JSON pointer
 // (RFC 6901, e.g. "/methods/1/params/particles") and what was expected. Nothing is half-loaded.
 //
+// Tasks (issue 15): "task": "sample" (the default; files without the key are read as before) or
+// "ebm": each method is then the negative sampler of an energy-based model trained on data drawn
+// from the target (or read from data.csv), with the "data" and "ebm" blocks (core/ebm/problem.h).
+// Method kinds are checked per task: sampler kinds in sample scenarios, ebm kinds (ebm_kinds())
+// in ebm scenarios. A sample scenario has neither block, and to_json_text writes neither, so old
+// files read and write back byte for byte as before.
+//
 // Method and target params hold only the values written in the file (overrides); defaults come
 // from the parameter tables when samplers and targets are built, so files stay short and
 // save_scenario(load_scenario(f)) writes the same scenario back (round trip: equal Scenario).
@@ -24,6 +31,7 @@
 #include <vector>
 
 #include "core/common/params.h"
+#include "core/ebm/problem.h"
 #include "core/samplers/sampler.h"
 #include "core/targets/target.h"
 
@@ -36,6 +44,22 @@ inline constexpr int kScenarioSchema = 1;
 /// mixture components, 64 KiB strings) is far below it; parsing costs about 14× the text in
 /// memory, so the cap keeps a wrong file from costing gigabytes.
 inline constexpr std::size_t kMaxScenarioBytes = std::size_t(4) << 20;
+
+/// What the methods of a scenario do.
+enum class Task {
+  sample,  ///< each method samples the target (the default)
+  ebm,     ///< each method is the negative sampler of an EBM trained on data (issue 15)
+};
+/// "sample" or "ebm", as written in files.
+std::string task_name(Task task);
+
+/// Limits of the "ebm" and "data" blocks (docs/scenarios.md).
+inline constexpr int kMaxEbmLayers = 8;          ///< hidden layers of E_θ, at least 1
+inline constexpr int kMaxEbmWidth = 1024;        ///< width of each hidden layer, at least 1
+inline constexpr int kMaxEbmBatch = 4096;        ///< ebm.batch in [1, 4096]
+inline constexpr int kMaxEbmPersistent = 65536;  ///< ebm.persistent in [batch, 65536]
+inline constexpr double kMaxEbmL2 = 1;           ///< ebm.l2 in [0, 1]
+inline constexpr int kMinDataSamples = 16, kMaxDataSamples = 1000000;
 
 /// One method of a scenario (one Run in the engine).
 struct MethodConfig {
@@ -87,7 +111,13 @@ struct Scenario {
   std::string name;         ///< a title, shown in the UI and written to summary.json
   std::string description;  ///< optional: what the scenario shows (free text)
   std::uint64_t seed = 42;  ///< run seeds are derived from it (see core/engine/session.h)
+  Task task = Task::sample;
+  /// The data distribution of an ebm scenario (without data.csv the data are drawn from it; with
+  /// data.csv it is only drawn as the canvas background, and a file may leave it out: then it is
+  /// the uniform formula target "0" on data.box).
   TargetSpec target;
+  DataSettings data;  ///< task ebm: the "data" block (a sample scenario keeps the defaults)
+  EbmSettings ebm;    ///< task ebm: the "ebm" block (a sample scenario keeps the defaults)
   std::vector<MethodConfig> methods;
   Budget budget;
   MetricSettings metrics;
@@ -105,9 +135,11 @@ struct ScenarioError : std::runtime_error {
   ScenarioError(std::string file, std::string pointer, std::string message);
 };
 
-/// The methods a scenario may name: their kinds, knob tables and constructors. The default is the
-/// sampler registry (make_sampler, sampler_param_table, sampler_kinds in core/samplers/sampler.h);
-/// tests pass their own catalog to run toy samplers through the same validation and engine.
+/// The methods a scenario may name: their kinds, knob tables and constructors, per task. The
+/// default is the sampler registry (make_sampler, sampler_param_table, sampler_kinds in
+/// core/samplers/sampler.h) and the ebm registry (ebm_kinds, ebm_param_table, make_ebm_trainer,
+/// make_ebm_problem in core/ebm/); tests pass their own catalog to run toy samplers through the
+/// same validation and engine. A catalog without the ebm functions refuses ebm scenarios.
 struct MethodCatalog {
   std::function<std::vector<std::string>()> kinds;
   /// Throws ParamError (field "kind") for an unknown kind.
@@ -119,7 +151,29 @@ struct MethodCatalog {
   /// The memory a sampler of these resolved knobs would allocate (sampler_memory_estimate);
   /// optional (a catalog without it skips the memory check).
   std::function<MemoryEstimate(const std::string& kind, const ParamValues& resolved)> memory;
-  /// The catalog of the sampler registry.
+
+  // The ebm task (issue 15).
+  std::function<std::vector<std::string>()> ebm_kinds;
+  /// Throws ParamError (field "kind") for an unknown kind.
+  std::function<const ParamTable&(const std::string& kind)> ebm_param_table;
+  /// A trainer of `kind` on `problem` with knob overrides `params`, reset with `seed`.
+  std::function<std::unique_ptr<Sampler>(const std::string& kind,
+                                         std::shared_ptr<const EbmProblem> problem,
+                                         const ParamValues& params, std::uint64_t seed)>
+      make_ebm;
+  /// The shared problem of an ebm scenario (make_ebm_problem); throws std::runtime_error with a
+  /// message a person can act on for bad data.
+  std::function<std::shared_ptr<const EbmProblem>(std::shared_ptr<const Target> target,
+                                                  const DataSettings& data, const EbmSettings& ebm,
+                                                  std::uint64_t seed)>
+      make_problem;
+
+  /// The kinds a scenario of `task` may name (empty: this catalog has none).
+  std::vector<std::string> kinds_for(Task task) const;
+  /// The knob table of `kind` in a scenario of `task` (ParamError, field "kind", when unknown).
+  const ParamTable& param_table_for(Task task, const std::string& kind) const;
+
+  /// The catalog of the sampler and ebm registries.
   static MethodCatalog registry();
 };
 
@@ -132,7 +186,9 @@ std::optional<std::uint64_t> parse_seed(std::string_view text);
 std::optional<std::int64_t> parse_whole_number(std::string_view text, std::int64_t lo,
                                                std::int64_t hi);
 
-/// Reads and validates a scenario file. Throws ScenarioError (also when the file cannot be read,
+/// Reads and validates a scenario file. A relative data.csv is resolved against the file's folder
+/// (the Scenario holds the resolved path; a file that is not there is refused with the pointer
+/// /data/csv). Throws ScenarioError (also when the file cannot be read,
 /// is a directory, a FIFO or device, or is larger than kMaxScenarioBytes: pointer "", message
 /// saying so — nothing blocks and nothing is read past the cap).
 Scenario load_scenario(const std::filesystem::path& path,

@@ -179,6 +179,205 @@ TEST(Scenario, ValidateInMemory) {
   EXPECT_THROW(validate_scenario(s, "ui", walker_catalog()), ScenarioError);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The ebm task (issue 15): "task", "data" and "ebm" blocks, kinds per task, data.csv paths.
+
+using testing::fitter_scenario;
+using testing::toy_catalog;
+
+std::string error_pointer(const std::string& text, const MethodCatalog& catalog,
+                          std::string* message = nullptr) {
+  try {
+    parse_scenario(text, "mem", catalog);
+  } catch (const ScenarioError& e) {
+    if (message) *message = e.message;
+    return e.pointer;
+  }
+  return "(accepted)";
+}
+
+TEST(ScenarioEbm, RoundTripThroughText) {
+  Scenario s = fitter_scenario(2, 300);
+  s.data.samples = 5000;
+  s.data.test_samples = 700;
+  s.ebm.hidden = {16, 8};
+  s.ebm.leaky_slope = 0.2;
+  s.ebm.optimizer = "sgd";
+  s.ebm.learning_rate = 0.1 + 0.2;  // not exactly representable in short decimal
+  s.ebm.batch = 32;
+  s.ebm.persistent = 33;
+  s.ebm.l2 = 1e-4;
+  s.methods[0].params["rate"] = 0.25;
+  const std::string text = to_json_text(s);
+  EXPECT_NE(text.find("\"task\": \"ebm\""), std::string::npos) << text;
+  const Scenario back = parse_scenario(text, "mem", toy_catalog());
+  EXPECT_TRUE(back == s) << text;
+  EXPECT_EQ(to_json_text(back), text);
+  // CSV data with its box.
+  s.data = {};
+  s.data.csv = "/data/points.csv";
+  s.data.box = Box{-3, 3.5, -2, 2.25};
+  const Scenario csv = parse_scenario(to_json_text(s), "mem", toy_catalog());
+  EXPECT_TRUE(csv == s) << to_json_text(s);
+}
+
+TEST(ScenarioEbm, DefaultsAndSampleFilesUnchanged) {
+  const Scenario e = parse_scenario(R"({"schema": 1, "task": "ebm", "target": {"kind": "banana"},
+    "methods": [{"kind": "fitter", "label": "a"}], "budget": {"iterations": 10}})",
+                                    "mem", toy_catalog());
+  EXPECT_EQ(e.task, Task::ebm);
+  EXPECT_TRUE(e.data == DataSettings{});
+  EXPECT_TRUE(e.ebm == EbmSettings{});
+  EXPECT_EQ(e.ebm.hidden, (std::vector<int>{32, 64, 64, 64}));  // Nijkamp's toy net
+  // A sample scenario: "task" is optional, and none of the new keys is written back, so an old
+  // file's text round trip is unchanged.
+  const Scenario s = parse_scenario(R"({"schema": 1, "target": {"kind": "banana"},
+    "methods": [{"kind": "walker", "label": "a"}], "budget": {"iterations": 10}})",
+                                    "mem", toy_catalog());
+  EXPECT_EQ(s.task, Task::sample);
+  const std::string text = to_json_text(s);
+  for (const char* key : {"\"task\"", "\"data\"", "\"ebm\""})
+    EXPECT_EQ(text.find(key), std::string::npos) << key << " in " << text;
+  const Scenario explicit_sample = parse_scenario(
+      R"({"schema": 1, "task": "sample", "target": {"kind": "banana"},
+    "methods": [{"kind": "walker", "label": "a"}], "budget": {"iterations": 10}})",
+      "mem", toy_catalog());
+  EXPECT_TRUE(explicit_sample == s);
+}
+
+TEST(ScenarioEbm, MethodKindsArePerTask) {
+  std::string message;
+  EXPECT_EQ(error_pointer(R"({"schema": 1, "target": {"kind": "banana"},
+    "methods": [{"kind": "fitter", "label": "a"}], "budget": {"iterations": 10}})",
+                          toy_catalog(), &message),
+            "/methods/0/kind");
+  EXPECT_NE(message.find("needs \"task\": \"ebm\""), std::string::npos) << message;
+  EXPECT_EQ(error_pointer(R"({"schema": 1, "task": "ebm", "target": {"kind": "banana"},
+    "methods": [{"kind": "fitter", "label": "a"}, {"kind": "walker", "label": "b"}],
+    "budget": {"iterations": 10}})",
+                          toy_catalog(), &message),
+            "/methods/1/kind");
+  EXPECT_NE(message.find("is a sampler of the \"sample\" task"), std::string::npos) << message;
+  EXPECT_NE(message.find("fitter"), std::string::npos) << "lists the ebm kinds: " << message;
+  // A catalog without ebm methods refuses the task's kinds.
+  EXPECT_EQ(error_pointer(R"({"schema": 1, "task": "ebm", "target": {"kind": "banana"},
+    "methods": [{"kind": "fitter", "label": "a"}], "budget": {"iterations": 10}})",
+                          walker_catalog(), &message),
+            "/methods/0/kind");
+  // The knob table is the task's: a fitter knob is accepted, a walker knob is not.
+  EXPECT_EQ(error_pointer(R"({"schema": 1, "task": "ebm", "target": {"kind": "banana"},
+    "methods": [{"kind": "fitter", "label": "a", "params": {"rate": 0.5}}],
+    "budget": {"iterations": 10}})",
+                          toy_catalog()),
+            "(accepted)");
+  EXPECT_EQ(error_pointer(R"({"schema": 1, "task": "ebm", "target": {"kind": "banana"},
+    "methods": [{"kind": "fitter", "label": "a", "params": {"particles": 5}}],
+    "budget": {"iterations": 10}})",
+                          toy_catalog()),
+            "/methods/0/params/particles");
+  // The engine's in-memory path gives the same pointer.
+  Scenario mixed = fitter_scenario();
+  mixed.methods[1].kind = "walker";
+  try {
+    validate_scenario(mixed, "mem", toy_catalog());
+    FAIL() << "accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.pointer, "/methods/1/kind");
+  }
+}
+
+TEST(ScenarioEbm, BlocksAreValidatedWithTheirPointers) {
+  const auto ebm = [](const std::string& blocks) {
+    return R"({"schema": 1, "task": "ebm", "target": {"kind": "banana"}, )" + blocks +
+           R"(, "methods": [{"kind": "fitter", "label": "a"}], "budget": {"iterations": 10}})";
+  };
+  const MethodCatalog c = toy_catalog();
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"hidden": [32, 0]})"), c), "/ebm/hidden/1");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"hidden": [1,1,1,1,1,1,1,1,1]})"), c), "/ebm/hidden");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"hidden": 32})"), c), "/ebm/hidden");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"leaky_slope": 1})"), c), "/ebm/leaky_slope");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"optimizer": "rmsprop"})"), c), "/ebm/optimizer");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"learning_rate": 2})"), c), "/ebm/learning_rate");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"batch": 0})"), c), "/ebm/batch");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"batch": 4097})"), c), "/ebm/batch");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"batch": 128, "persistent": 64})"), c), "/ebm/persistent");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"persistent": 65537})"), c), "/ebm/persistent");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"l2": -1e-3})"), c), "/ebm/l2");
+  EXPECT_EQ(error_pointer(ebm(R"("ebm": {"momentum": 0.9})"), c), "/ebm/momentum");
+  EXPECT_EQ(error_pointer(ebm(R"("data": {"samples": 15})"), c), "/data/samples");
+  EXPECT_EQ(error_pointer(ebm(R"("data": {"test_samples": 1000001})"), c), "/data/test_samples");
+  EXPECT_EQ(error_pointer(ebm(R"("data": {"box": [-1, 1, -1, 1]})"), c), "/data/box");
+  EXPECT_EQ(error_pointer(ebm(R"("data": {"csv": ""})"), c), "/data/csv");
+  EXPECT_EQ(error_pointer(ebm(R"("data": {"csv": "p.csv", "box": [1, -1, -1, 1]})"), c),
+            "/data/box");
+  EXPECT_EQ(error_pointer(ebm(R"("data": {"csv": "p.csv", "box": [-1, 1, -1, 1, 0]})"), c),
+            "/data/box");
+  EXPECT_EQ(error_pointer(ebm(R"("data": {"csv": "p.csv"})"), c), "/data/box");
+  EXPECT_EQ(error_pointer(ebm(R"("data": {"csv": "p.csv", "test_samples": 20,
+                                          "box": [-1, 1, -1, 1]})"),
+                          c),
+            "/data/test_samples");
+  EXPECT_EQ(error_pointer(ebm(R"("data": {"samples": 64, "test_samples": 16},
+                                 "ebm": {"batch": 8, "persistent": 8, "l2": 1e-4})"),
+                          c),
+            "(accepted)");
+  // Blocks of the ebm task in a sampling scenario, and an unknown task.
+  EXPECT_EQ(error_pointer(R"({"schema": 1, "target": {"kind": "banana"}, "data": {},
+    "methods": [{"kind": "walker", "label": "a"}], "budget": {"iterations": 10}})",
+                          c),
+            "/data");
+  EXPECT_EQ(error_pointer(R"({"schema": 1, "task": 1, "target": {"kind": "banana"},
+    "methods": [{"kind": "walker", "label": "a"}], "budget": {"iterations": 10}})",
+                          c),
+            "/task");
+  // In memory: a sample scenario may not carry ebm settings (they would not be saved).
+  Scenario s = testing::walker_scenario();
+  s.ebm.learning_rate = 0.5;
+  try {
+    validate_scenario(s, "mem", c);
+    FAIL() << "accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.pointer, "/ebm");
+  }
+  Scenario f = fitter_scenario();
+  f.ebm.persistent = f.ebm.batch - 1;
+  try {
+    validate_scenario(f, "mem", c);
+    FAIL() << "accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.pointer, "/ebm/persistent");
+  }
+}
+
+TEST(ScenarioEbm, CsvPathIsResolvedAgainstTheScenarioFolder) {
+  const fs::path dir = temp_dir("ebm_csv");
+  fs::create_directories(dir / "sub");
+  { std::ofstream(dir / "sub" / "points.csv") << "x,y\n0,0\n1,1\n"; }
+  const std::string text = R"({"schema": 1, "task": "ebm",
+    "data": {"csv": "sub/points.csv", "box": [-2, 2, -2, 2]},
+    "methods": [{"kind": "fitter", "label": "a"}], "budget": {"iterations": 10}})";
+  { std::ofstream(dir / "s.json") << text; }
+  const Scenario s = load_scenario(dir / "s.json", toy_catalog());
+  EXPECT_EQ(fs::path(s.data.csv), dir / "sub" / "points.csv");
+  // No target: the uniform formula target on data.box, which round-trips like any other.
+  EXPECT_EQ(s.target.kind, "formula");
+  EXPECT_EQ(s.target.log_density, "0");
+  EXPECT_TRUE(s.target.box == (Box{-2, 2, -2, 2}));
+  EXPECT_TRUE(parse_scenario(to_json_text(s), "mem", toy_catalog()) == s);
+  // parse_scenario (no file) keeps the path as written.
+  EXPECT_EQ(parse_scenario(text, "mem", toy_catalog()).data.csv, "sub/points.csv");
+  // A path that is not a file is named.
+  fs::remove(dir / "sub" / "points.csv");
+  try {
+    load_scenario(dir / "s.json", toy_catalog());
+    FAIL() << "accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.pointer, "/data/csv");
+    EXPECT_NE(e.message.find("does not exist"), std::string::npos) << e.message;
+  }
+  fs::remove_all(dir);
+}
+
 // Every file in tests/io/broken/ is rejected with the expected pointer and phrase
 // (tests/io/broken/expected.tsv), the message names the file, and nothing else is thrown.
 TEST(Scenario, BrokenCorpusIsRejectedWithTheField) {
