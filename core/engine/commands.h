@@ -39,7 +39,8 @@ struct Step {
 struct Reset {
   std::optional<RunId> run;
 };
-/// Set the scenario seed and reset every run from seeds derived from it.
+/// Set the scenario seed and reset every run from seeds derived from it (an ebm scenario also
+/// redraws its data and E_θ's initialization, which come from the scenario seed).
 struct Reseed {
   std::uint64_t seed = 0;
 };
@@ -89,6 +90,9 @@ struct SetLabel {
 /// the new target's reference; and if the session was running, or every enabled run had
 /// finished, it runs again (as by Start). A superseded change's restart carries over to the one
 /// that replaces it.
+///
+/// In an ebm scenario the new target's data are drawn (a new EbmProblem) and every run restarts
+/// on them whatever `restart` says (continuing to train on new data is not supported).
 struct ChangeTarget {
   TargetSpec target;
   bool restart = false;

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include "core/common/error_text.h"
+#include "core/ebm/trainer.h"
 #include "core/metrics/energy_distance.h"
 #include "core/metrics/ksd.h"
 #include "core/metrics/mode_coverage.h"
@@ -27,6 +29,10 @@ void Run::restart(std::unique_ptr<Sampler> sampler, std::uint64_t seed) {
   curves_.clear();
   mode_fractions_.clear();
   published_evaluation_.reset();
+  model_density_.reset();
+  model_grid_n_ = 0;
+  model_box_ = {};
+  model_iteration_ = -1;
   display_cache_.reset();
   display_cache_iteration_ = -1;
   display_time_ = -1e300;
@@ -146,8 +152,36 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
   last_pass_.values.clear();
   const MetricSettings& settings = *ctx.settings;
   std::string failure, escaped;
+  bool custom = false;
   arena.execute([&] {
     try {
+      custom_values_.clear();
+      if (sampler_->custom_metrics(custom_values_)) {
+        // A method of another task: its own metrics, and its samples checked and published.
+        custom = true;
+        sampler_->evaluation_samples(settings.ksd_samples, evaluation_samples_);
+        escaped = evaluation_samples_.rows() == 0
+                      ? "the sampler returned no evaluation samples"
+                      : escape_reason(evaluation_samples_, sampler_->target().view_box(),
+                                      "evaluation sample");
+        if (!escaped.empty()) return;
+        const int mp = ctx.max_curve_points;
+        std::set<std::string> names;
+        for (const auto& [name, value] : custom_values_)
+          if (names.insert(name).second) record(name, value, mp);
+        for (const auto& [name, value] : sampler_->statistics())
+          if (names.insert(name).second) record(name, value, mp);
+        if (const auto* trainer = dynamic_cast<const EbmTrainer*>(sampler_.get())) {
+          const std::vector<double>& grid = trainer->log_density_grid();
+          if (!grid.empty()) {
+            model_density_ = std::make_shared<const std::vector<float>>(grid.begin(), grid.end());
+            model_grid_n_ = trainer->problem().grid_n;
+            model_box_ = trainer->problem().box;
+            model_iteration_ = iteration();
+          }
+        }
+        return;
+      }
       sampler_->evaluation_samples(settings.ksd_samples, evaluation_samples_);
       escaped =
           evaluation_samples_.rows() == 0
@@ -182,6 +216,9 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
   });
   if (!failure.empty()) {
     last_error = "metric pass failed at iteration " + std::to_string(iteration()) + ": " + failure;
+  } else if (custom && sampler_->status().diverged) {
+    // e.g. an EBM whose normalizer on the grid is no longer finite.
+    status_ = sampler_->status();
   } else if (!escaped.empty()) {
     mark_diverged(std::move(escaped));
   } else {
@@ -317,6 +354,10 @@ void Run::fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget) 
     if (!data.points.empty()) out.latest.emplace_back(name, data.points.back().value);
   }
   out.mode_fractions = mode_fractions_;
+  out.model_log_density = model_density_;
+  out.model_grid_n = model_grid_n_;
+  out.model_box = model_box_;
+  out.model_iteration = model_iteration_;
   out.state_target = state_target;
   out.last_error = last_error;
 }

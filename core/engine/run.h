@@ -85,9 +85,13 @@ class Run {
   /// `every` (0 included) or the budget is reached.
   bool metric_due(const MetricSettings& settings, const Budget& budget) const;
   /// Evaluates every metric on sampler.evaluation_samples(ksd_samples) and appends one point to
-  /// each curve; the time goes to metric_seconds. Evaluation samples that are non-finite or
-  /// escaped (escape_reason, core/targets/escape.h; checked before the target sees them) mark the
-  /// run diverged (no point is recorded then). Runs inside `arena`.
+  /// each curve; the time goes to metric_seconds. A sampler of another task (the ebm task's
+  /// trainers) whose custom_metrics() returns true has those values recorded instead of KSD,
+  /// energy distance, mode coverage and chain diagnostics (its statistics() are still recorded,
+  /// and its evaluation samples still checked and published); an EbmTrainer's normalized
+  /// log-density grid is kept for RunSnapshot::model_log_density. Evaluation samples that are
+  /// non-finite or escaped (escape_reason, core/targets/escape.h; checked before the target sees
+  /// them) mark the run diverged (no point is recorded then). Runs inside `arena`.
   void metric_pass(const MetricContext& context, tbb::task_arena& arena);
   /// Every value the latest metric pass recorded, in name order, with the pass's counters
   /// (empty values when it recorded nothing, e.g. its samples escaped). What the runner streams.
@@ -148,6 +152,11 @@ class Run {
   std::vector<double> mode_fractions_;
   Points evaluation_samples_, evaluation_scores_;
   std::shared_ptr<const Points> published_evaluation_;
+  std::vector<std::pair<std::string, double>> custom_values_;
+  std::shared_ptr<const std::vector<float>> model_density_;
+  int model_grid_n_ = 0;
+  Box model_box_;
+  std::int64_t model_iteration_ = -1;
 
   // Snapshot caches (the canvas views) and when/at what cost they were made.
   std::shared_ptr<const Points> display_cache_;

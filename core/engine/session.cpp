@@ -60,11 +60,50 @@ int arena_threads(int requested) {
   return std::max(1, cores - 1);
 }
 
+/// What an ebm scenario's problem is made from (make_ebm_problem's arguments besides the target).
+struct ProblemRequest {
+  bool ebm = false;  // false: a sample scenario, no problem
+  DataSettings data;
+  EbmSettings settings;
+  std::uint64_t seed = 0;  // the scenario seed
+  std::function<std::shared_ptr<const EbmProblem>(
+      std::shared_ptr<const Target>, const DataSettings&, const EbmSettings&, std::uint64_t)>
+      make;
+};
+
+/// The problem could not be made from the scenario's data: reported with the field "/data".
+struct DataError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+ProblemRequest problem_request(const Scenario& s, const MethodCatalog& catalog) {
+  ProblemRequest q;
+  q.ebm = s.task == Task::ebm;
+  q.data = s.data;
+  q.settings = s.ebm;
+  q.seed = s.seed;
+  q.make = catalog.make_problem;
+  return q;
+}
+
+/// Builds the problem of `q` for `target` (call inside the engine's arena). Throws DataError.
+std::shared_ptr<const EbmProblem> build_problem(const ProblemRequest& q,
+                                                std::shared_ptr<const Target> target) {
+  if (!q.make) throw DataError("this program cannot build EBM problems (no ebm methods)");
+  try {
+    return q.make(std::move(target), q.data, q.settings, q.seed);
+  } catch (const std::exception& e) {
+    throw DataError("cannot make the EBM's data: " + error_text(e));
+  }
+}
+
 /// A target with everything derived from it that the metrics need.
 struct ReferenceBundle {
   TargetSpec spec;
   std::shared_ptr<const Target> target;
   std::shared_ptr<const GridReference> reference;
+  /// An ebm scenario's problem (data drawn from `target`, or read from data.csv); null otherwise.
+  std::shared_ptr<const EbmProblem> problem;
   Points reference_samples;  // energy-distance reference set, ksd_samples rows
   double iid_mean = kNaN, iid_std = kNaN;
   double iid_u_mean = kNaN, iid_u_std = kNaN, iid_u_rms = kNaN;  // KSD²_U of the same draws
@@ -92,15 +131,49 @@ void compute_baseline(ReferenceBundle& bundle, const MetricSettings& metrics, st
   bundle.iid_u_rms = baseline.u.rms;
 }
 
+/// The reference of `target`, and then either the i.i.d. baseline (sample scenarios) or the
+/// EBM problem (ebm scenarios: the sampling metrics are not computed, so neither is their
+/// baseline; a failure to make the problem throws DataError).
 ReferenceBundle compute_bundle(const TargetSpec& spec, std::shared_ptr<const Target> target,
-                               int resolution, const MetricSettings& metrics, std::uint64_t seed) {
+                               int resolution, const MetricSettings& metrics, std::uint64_t seed,
+                               const ProblemRequest& problem) {
   ReferenceBundle b;
   b.spec = spec;
   b.target = std::move(target);
   b.reference = GridReference::compute(b.target, resolution);
-  compute_baseline(b, metrics, seed);
+  if (problem.ebm) {
+    b.seed = seed;
+    b.metrics = metrics;
+    b.problem = build_problem(problem, b.target);
+  } else {
+    compute_baseline(b, metrics, seed);
+  }
   return b;
 }
+
+/// What an ebm run is before its scenario's problem exists (the worker builds the problem after
+/// the grid reference): it holds the run's kind and knobs, shows nothing and never steps (a run
+/// does not advance before the reference and problem are ready). Replaced by the real trainer
+/// as soon as the problem is built.
+class PendingSampler final : public Sampler {
+ public:
+  PendingSampler(std::shared_ptr<const Target> target, std::string kind, const ParamTable& table)
+      : Sampler(std::move(target)), kind_(std::move(kind)), table_(&table) {}
+  std::string kind() const override { return kind_; }
+  const ParamTable& param_table() const override { return *table_; }
+  void reset(std::uint64_t seed) override {
+    clear_progress();
+    rng_.seed(seed);
+  }
+  void step() override { throw std::logic_error("the EBM's data are not ready yet"); }
+  void evaluation_samples(int, Points& out) override { out.resize(0, 2); }
+  const Points& display_samples() const override { return none_; }
+
+ private:
+  std::string kind_;
+  const ParamTable* table_;
+  Points none_ = Points(0, 2);
+};
 
 }  // namespace
 
@@ -127,7 +200,7 @@ struct Session::Worker {
 
   ReferenceBundle bundle;  // target always set; reference null until ready
   bool reference_ready = false;
-  std::string reference_error;
+  std::string reference_error, reference_error_field;
   std::future<ReferenceBundle> pending;   // a ChangeTarget computing
   std::optional<TargetSpec> queued_spec;  // a newer ChangeTarget waiting for `pending`
   bool restart_on_target = false;         // a pending/queued ChangeTarget asked for a restart
@@ -182,12 +255,56 @@ struct Session::Worker {
     arena.execute([&] { t = make_target(spec); });
     return t;
   }
+  /// A sampler for `m` in the current scenario: on the current target, or for the ebm task a
+  /// trainer on the current problem (a PendingSampler while there is none).
+  std::unique_ptr<Sampler> make(const MethodConfig& m, std::uint64_t seed) {
+    return make(m, seed, bundle.target, scenario.task, bundle.problem);
+  }
+  /// The same for a scenario of `task` on `target` and `problem` (ebm; null: a PendingSampler).
   std::unique_ptr<Sampler> make(const MethodConfig& m, std::uint64_t seed,
-                                std::shared_ptr<const Target> target = nullptr) {
+                                std::shared_ptr<const Target> target, Task task,
+                                std::shared_ptr<const EbmProblem> problem) {
     std::unique_ptr<Sampler> s;
-    if (!target) target = bundle.target;
+    if (task == Task::ebm) {
+      if (!problem) {
+        auto pending = std::make_unique<PendingSampler>(
+            target, m.kind, options.methods.param_table_for(Task::ebm, m.kind));
+        pending->set_params(m.params);
+        pending->reset(seed);
+        return pending;
+      }
+      if (!options.methods.make_ebm)
+        throw ParamError("kind", "this program has no ebm method '" + m.kind + "'");
+      arena.execute([&] { s = options.methods.make_ebm(m.kind, problem, m.params, seed); });
+      return s;
+    }
     arena.execute([&] { s = options.methods.make(m.kind, target, m.params, seed); });
     return s;
+  }
+  /// Builds the current ebm scenario's problem again (the seed changed: data redrawn, E_θ
+  /// re-initialized) on the worker, and restarts every run on it. A failure is shown like a
+  /// failed reference (runs wait).
+  void rebuild_problem() {
+    if (scenario.task != Task::ebm || !bundle.reference) return;
+    const double t0 = now_seconds(), c0 = thread_cpu_seconds();
+    try {
+      const ProblemRequest q = problem_request(scenario, options.methods);
+      std::shared_ptr<const EbmProblem> problem;
+      arena.execute([&] { problem = build_problem(q, bundle.target); });
+      bundle.problem = std::move(problem);
+      reference_ready = true;
+      reference_error.clear();
+      reference_error_field.clear();
+    } catch (const std::exception& e) {
+      bundle.problem.reset();
+      reference_ready = false;
+      reference_error = e.what();
+      reference_error_field = "/data";
+      error(reference_error);
+    }
+    timing.reference_seconds += now_seconds() - t0;
+    timing.cpu_reference_seconds += thread_cpu_seconds() - c0;
+    dirty = true;
   }
   void restart(Run& run) {
     const std::uint64_t seed = run_seed(scenario.seed, run.config().label);
@@ -259,7 +376,7 @@ struct Session::Worker {
   /// Recomputes the reference draws and i.i.d. baseline for the current target (seed or metric
   /// settings changed). Runs on the worker; counted as metric time.
   void recompute_baseline() {
-    if (!bundle.reference) return;
+    if (!bundle.reference || scenario.task == Task::ebm) return;
     const double t0 = now_seconds(), c0 = thread_cpu_seconds();
     try {
       arena.execute([&] { compute_baseline(bundle, scenario.metrics, reference_seed()); });
@@ -275,12 +392,14 @@ struct Session::Worker {
     const MetricSettings metrics = scenario.metrics;
     const std::uint64_t seed = reference_seed();
     const int threads = arena_threads(options.threads);
-    pending = std::async(std::launch::async, [spec, target, resolution, metrics, seed, threads] {
-      tbb::task_arena a(threads);
-      ReferenceBundle b;
-      a.execute([&] { b = compute_bundle(spec, target, resolution, metrics, seed); });
-      return b;
-    });
+    const ProblemRequest problem = problem_request(scenario, options.methods);
+    pending =
+        std::async(std::launch::async, [spec, target, resolution, metrics, seed, threads, problem] {
+          tbb::task_arena a(threads);
+          ReferenceBundle b;
+          a.execute([&] { b = compute_bundle(spec, target, resolution, metrics, seed, problem); });
+          return b;
+        });
     dirty = true;
   }
   void poll_reference() {
@@ -289,13 +408,27 @@ struct Session::Worker {
     try {
       ReferenceBundle b = pending.get();
       bundle = std::move(b);
+      scenario.target = bundle.spec;
+      scenario_dirty = true;
+      if (scenario.task == Task::ebm) {
+        // New data: every run trains again from the start on the new problem (made with the
+        // seed the scenario had when the change was posted; a reseed since then redraws it).
+        if (bundle.seed != reference_seed()) rebuild_problem();
+        const bool resume = running || all_done();
+        for (auto& r : runs) restart(*r);
+        if (resume) running = true, finished_announced = false;
+        restart_on_target = false;
+        message(SessionMessage::Level::info, "target changed to " + bundle.target->display_name() +
+                                                 "; the EBM runs restart on data drawn from it");
+        dirty = true;
+        launch_queued();
+        return;
+      }
       // The seed or the metric settings may have changed while it computed.
       if (bundle.seed != reference_seed() ||
           bundle.metrics.ksd_samples != scenario.metrics.ksd_samples ||
           bundle.metrics.iid_draws != scenario.metrics.iid_draws)
         recompute_baseline();
-      scenario.target = bundle.spec;
-      scenario_dirty = true;
       for (auto& r : runs) r->sampler().set_target(bundle.target);
       if (restart_on_target && !queued_spec) {
         // Live mode: the reset runs and the new reference appear in the same snapshot.
@@ -309,14 +442,16 @@ struct Session::Worker {
       error(std::string("target change failed: ") + e.what());
     }
     dirty = true;
-    if (queued_spec) {
-      TargetSpec spec = std::move(*queued_spec);
-      queued_spec.reset();
-      try {
-        launch_reference(spec, build_target(spec));
-      } catch (const std::exception& e) {
-        error(std::string("target change failed: ") + e.what());
-      }
+    launch_queued();
+  }
+  void launch_queued() {
+    if (!queued_spec) return;
+    TargetSpec spec = std::move(*queued_spec);
+    queued_spec.reset();
+    try {
+      launch_reference(spec, build_target(spec));
+    } catch (const std::exception& e) {
+      error(std::string("target change failed: ") + e.what());
     }
   }
   /// Validates a modified copy of the scenario; reports and returns false when invalid.
@@ -369,6 +504,7 @@ struct Session::Worker {
     scenario.seed = c.seed;
     scenario_dirty = true;
     recompute_baseline();
+    rebuild_problem();  // ebm: the data and E_θ's initialization come from the scenario seed
     try {
       for (auto& r : runs) restart(*r);
     } catch (const std::exception& e) {
@@ -399,10 +535,11 @@ struct Session::Worker {
     MethodConfig m = c.method;
     m.label = unique_label(m.label);
     try {
-      const auto kinds = options.methods.kinds();
+      const auto kinds = options.methods.kinds_for(scenario.task);
       if (std::find(kinds.begin(), kinds.end(), m.kind) == kinds.end())
-        throw ParamError("kind", "unknown method kind '" + m.kind + "'");
-      (void)resolve_params(options.methods.param_table(m.kind), m.params);
+        throw ParamError("kind", "unknown method kind '" + m.kind + "' for the " +
+                                     task_name(scenario.task) + " task");
+      (void)resolve_params(options.methods.param_table_for(scenario.task, m.kind), m.params);
       const std::uint64_t seed = run_seed(scenario.seed, m.label);
       auto sampler = make(m, seed);
       runs.push_back(std::make_unique<Run>(next_id++, m, seed, std::move(sampler)));
@@ -490,10 +627,11 @@ struct Session::Worker {
     const double t0 = now_seconds(), c0 = thread_cpu_seconds();
     try {
       std::shared_ptr<const Target> target = build_target(c.scenario.target);
+      const ProblemRequest problem = problem_request(c.scenario, options.methods);
       arena.execute([&] {
-        fresh = compute_bundle(c.scenario.target, std::move(target), options.reference_resolution,
-                               c.scenario.metrics,
-                               derive_seed(c.scenario.seed, options.reference_seed_stream));
+        fresh = compute_bundle(
+            c.scenario.target, std::move(target), options.reference_resolution, c.scenario.metrics,
+            derive_seed(c.scenario.seed, options.reference_seed_stream), problem);
       });
     } catch (const std::exception& e) {
       error("cannot open scenario '" + c.scenario.name + "': " + e.what() +
@@ -524,7 +662,9 @@ struct Session::Worker {
     RunId id = next_id;
     for (const auto& m : s.methods) {
       const std::uint64_t seed = run_seed(s.seed, m.label);
-      fresh.push_back(std::make_unique<Run>(id++, m, seed, make(m, seed, target)));
+      // An ebm run without a ready problem is a PendingSampler until the worker builds it.
+      auto sampler = make(m, seed, target, s.task, ready ? ready->problem : nullptr);
+      fresh.push_back(std::make_unique<Run>(id++, m, seed, std::move(sampler)));
       fresh.back()->state_target = target;
     }
     // A target change still computing belongs to the old scenario: wait for it and drop it.
@@ -548,6 +688,7 @@ struct Session::Worker {
     }
     reference_ready = ready != nullptr;
     reference_error.clear();
+    reference_error_field.clear();
     running = false;
     finished_announced = false;
     round_robin_next = 0;
@@ -558,14 +699,24 @@ struct Session::Worker {
   void compute_reference_now() {
     const double t0 = now_seconds(), c0 = thread_cpu_seconds();
     try {
+      const ProblemRequest problem = problem_request(scenario, options.methods);
       arena.execute([&] {
         bundle = compute_bundle(bundle.spec, bundle.target, options.reference_resolution,
-                                scenario.metrics, reference_seed());
+                                scenario.metrics, reference_seed(), problem);
       });
       reference_ready = true;
       reference_error.clear();
+      reference_error_field.clear();
+      // ebm: the runs were PendingSamplers; now they become trainers on the problem.
+      if (scenario.task == Task::ebm)
+        for (auto& r : runs) restart(*r);
+    } catch (const DataError& e) {
+      reference_error = e.what();
+      reference_error_field = "/data";
+      error(reference_error);
     } catch (const std::exception& e) {
       reference_error = std::string("cannot compute the target's grid reference: ") + e.what();
+      reference_error_field = "/target";
       error(reference_error);
     }
     timing.reference_seconds += now_seconds() - t0;
@@ -688,6 +839,9 @@ struct Session::Worker {
     snap->reference = reference_ready ? bundle.reference : nullptr;
     snap->target_pending = pending.valid();
     snap->reference_error = reference_error;
+    snap->reference_error_field = reference_error_field;
+    snap->task = scenario.task;
+    snap->problem = reference_ready ? bundle.problem : nullptr;
     snap->ksd2_iid_mean = reference_ready ? bundle.iid_mean : kNaN;
     snap->ksd2_iid_std = reference_ready ? bundle.iid_std : kNaN;
     snap->ksd2_u_iid_mean = reference_ready ? bundle.iid_u_mean : kNaN;

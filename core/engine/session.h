@@ -21,6 +21,16 @@
 // previous snapshot is released after the mutex. WorkerTiming (in every snapshot) and
 // publish_costs() account for all of this.
 //
+// The ebm task (Scenario::task, issue 15): the reference is the data distribution's, as for a
+// sample scenario (the heat map shows the data density); after it the worker builds the
+// EbmProblem (MethodCatalog::make_problem with the scenario seed, inside the arena; a failure,
+// e.g. a bad data.csv, is shown as Snapshot::reference_error with reference_error_field "/data",
+// and nothing runs) and makes every run a trainer on it (MethodCatalog::make_ebm; until then a
+// run holds a placeholder that never steps). A trainer's custom_metrics() replace the sampling
+// metrics, and its learned density reaches RunSnapshot::model_log_density. A target change or a
+// reseed rebuilds the problem (data redrawn, E_θ re-initialized) and restarts every run (running
+// on if the session was running or finished); LoadScenario switches tasks in either direction.
+//
 // Seeds: run r is seeded with derive_seed(scenario.seed, fnv1a64(label of r)), so a run's
 // trajectory depends only on the scenario seed, its label, kind and params — not on the other
 // runs, the scheduling, the number of threads or timing. Metric passes happen at fixed iterations

@@ -176,6 +176,15 @@ struct RunSnapshot {
   std::vector<double> mode_fractions;
   /// The last error about this run (a rejected command, a failed step); "" when none.
   std::string last_error;
+  /// The ebm task: the learned model's normalized log density log p_θ at the cell centres of a
+  /// model_grid_n × model_grid_n grid over model_box (row-major, index iy * n + ix: the
+  /// GridReference layout; Σ exp(log p_θ)·cell area = 1), as of the metric pass at
+  /// model_iteration (EbmTrainer::log_density_grid). Null before the first pass and for sampling
+  /// runs. Shared, unchanged, between snapshots until the next pass.
+  std::shared_ptr<const std::vector<float>> model_log_density;
+  int model_grid_n = 0;
+  Box model_box;
+  std::int64_t model_iteration = -1;
   /// The target the run's samples and curves were made on: Snapshot::target once the run was
   /// stepped or reset after a target change; an older target when the run had finished (or was
   /// paused) before the change and has not moved since, i.e. its samples are stale.
@@ -245,8 +254,16 @@ struct Snapshot {
   std::shared_ptr<const GridReference> reference;
   bool target_pending = false;
   /// Why the grid reference of the current target could not be computed (e.g. its normalizer is
-  /// not finite); "" when fine. Runs do not advance without a reference.
+  /// not finite), or in an ebm scenario why its data could not be made (e.g. a CSV row that is
+  /// not two numbers); "" when fine. Runs do not advance without a reference (and problem).
   std::string reference_error;
+  /// The scenario field reference_error is about, as a JSON pointer: "/target" or "/data".
+  std::string reference_error_field;
+  /// What the runs do (Scenario::task). In an ebm scenario `target` and `reference` are the data
+  /// distribution (the heat map shows the data density) and `problem` is what every run trains
+  /// on (data, test set, normalization grid); null until built and for sample scenarios.
+  Task task = Task::sample;
+  std::shared_ptr<const EbmProblem> problem;
   /// KSD² (IMQ, V-statistic) of i.i.d. reference samples at n = ksd_samples: mean and standard
   /// deviation over MetricSettings::iid_draws draws (ksd2_imq_iid_baseline, core/metrics/
   /// iid_baseline.h; seed: SessionOptions::reference_seed_stream); NaN until computed.
