@@ -9,7 +9,7 @@
 // docs/results.md) from one pass to the next, because Adam at lr 0.01 takes steps of a fixed size
 // on a batch of 64 whatever the size of the mode-weight signal; 19 % of single passes fall outside
 // the 0.05 band. The mean of 5 passes 20 iterations apart shrinks that spread. Measured: seed 1
-// mean 0.68, seed 2 mean 0.704 (passes 0.63–0.76) — seed 2 is 0.013 inside the band. Each seed
+// mean 0.685, seed 2 mean 0.704 (passes 0.63–0.76) — seed 2 is 0.013 inside the band. Each seed
 // takes 8 s of CPU (≈ 30 s wall on the shared 2-core machine). The weight is the model's exact mass
 // in the truth's region of the heavy mode (grid-normalized, core/ebm/energy.h).
 #include <gtest/gtest.h>
