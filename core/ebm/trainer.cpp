@@ -1,12 +1,13 @@
 // EbmTrainer, EnergyView and the live-EBM Target adapter (trainer.h).
 //
 // Live target (EbmLiveTarget): log density −E_θ(x) (unnormalized), score −∇_x E_θ, both exact
-// from the network; the Hessian (jet_at and evaluate with a Hessian output) is a central finite
-// difference of the exact score, h = 1e-5 × the box's larger half-side per axis, symmetrized
-// (h12 = ½(∂s_x/∂y + ∂s_y/∂x)). Nothing in the EBM task needs the exact Hessian (no sampler of the
-// task is Hessian-based); with LeakyReLU the true Hessian is piecewise zero for the network part
-// anyway. Evaluations lock a mutex the trainer also holds during step() and custom_metrics(), so
-// the adapter may be called from any thread; once the trainer is destroyed it answers NaN.
+// from the network. Hessian (jet_at, evaluate with a Hessian output): E_θ is a LeakyReLU network,
+// piecewise linear in x, plus ½‖u‖² with the tilt, so ∇²log p_θ = −diag(1/s_x², 1/s_y²) with the
+// tilt and 0 without — exact everywhere except on the network's kinks (measure zero; a finite
+// difference of the score across a kink would give a spike of jump/(2h) instead). Nothing in the
+// ebm task uses it; it is there so the adapter is a complete Target. Evaluations lock a mutex the
+// trainer also holds during step() and custom_metrics(), so the adapter may be called from any
+// thread; once the trainer is destroyed it answers NaN.
 #include "core/ebm/trainer.h"
 
 #include <algorithm>
@@ -76,26 +77,15 @@ class EbmLiveTarget final : public Target {
     if (log_density) *log_density = -e1_;
     if (score) *score = -g1_;
     if (hessian) {
-      const double h = 1e-5 * std::max(box_.width(), box_.height()) * 0.5;
-      Points shifted(4 * n, 2);
+      // E_θ is piecewise linear in x (LeakyReLU network) plus, with the tilt, ½‖u‖²: its Hessian
+      // is diag(1/s_x², 1/s_y²)·[tilt] everywhere except on the kinks (a set of measure zero).
+      const Box& b = box_;
+      const double sx = 0.5 * b.width(), sy = 0.5 * b.height();
+      const bool tilt = net_->tilt();
       for (Eigen::Index i = 0; i < n; ++i) {
-        shifted.row(4 * i) = x.row(i) + Eigen::RowVector2d(h, 0);
-        shifted.row(4 * i + 1) = x.row(i) - Eigen::RowVector2d(h, 0);
-        shifted.row(4 * i + 2) = x.row(i) + Eigen::RowVector2d(0, h);
-        shifted.row(4 * i + 3) = x.row(i) - Eigen::RowVector2d(0, h);
-      }
-      Vec e;
-      Points g;
-      net_->energy_and_grad(shifted, e, g);
-      for (Eigen::Index i = 0; i < n; ++i) {
-        // score = −∇E, so ∂s/∂x = −(∇E(x+h) − ∇E(x−h)) / 2h.
-        const double sxx = -(g(4 * i, 0) - g(4 * i + 1, 0)) / (2 * h);
-        const double syx = -(g(4 * i, 1) - g(4 * i + 1, 1)) / (2 * h);
-        const double sxy = -(g(4 * i + 2, 0) - g(4 * i + 3, 0)) / (2 * h);
-        const double syy = -(g(4 * i + 2, 1) - g(4 * i + 3, 1)) / (2 * h);
-        (*hessian)(i, 0) = sxx;
-        (*hessian)(i, 1) = 0.5 * (syx + sxy);
-        (*hessian)(i, 2) = syy;
+        (*hessian)(i, 0) = tilt ? -1.0 / (sx * sx) : 0.0;
+        (*hessian)(i, 1) = 0.0;
+        (*hessian)(i, 2) = tilt ? -1.0 / (sy * sy) : 0.0;
       }
     }
     return true;
