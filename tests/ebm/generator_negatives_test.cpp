@@ -109,8 +109,11 @@ TEST(GeneratorNegatives, DISABLED_SteinGanNegativesMatchTheFixedEnergy) {
 // Measured (same fixed energy): 100 steps energy distance 0.356, heavy share 0.521; 300 steps
 // 3.60, 0.238; 1500 steps 4.63, 0.016 (σ = 0.05 instead of the box-derived 0.124: 6.2 after 100
 // steps, the generator centred near (−5.9, −6.0), outside the box). Pre-clip generator gradient
-// norms of 270–410: the piecewise-linear energy's finite-difference Hessian (kinks) is the
-// suspect; not diagnosed further.
+// norms of 270–410. Knob trials at 300 / 1000 steps: residual = off 0.26 (heavy share 0.623) /
+// 0.80 (0.408) — the plain score network tracks the modes for a while, the residual one (default)
+// does not; hessian_step 0.001: 0.60 / 1.42 (residual off); 0.05: 3.70 / 3.53; 0.1 (residual
+// on): 3.76 at 300; partial variant: 2.04; batch 256: 1.33. The suspect is the piecewise-linear
+// energy (a score with jumps at the kinks, a Hessian that is 0 or a spike); not diagnosed further.
 TEST(GeneratorNegatives, DISABLED_DftNegativesMatchTheFixedEnergy) {
   double share, share_ref, iid;
   const double ed = generator_distance(GeneratorNegatives::Kind::dft, {}, &share, &share_ref, &iid);

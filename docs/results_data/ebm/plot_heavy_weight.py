@@ -11,7 +11,7 @@ import sys
 
 d = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 kinds = [("ula_ebm", "ULA-EBM"), ("mala_ebm", "MALA-EBM"), ("flowmc_ebm", "flowMC-EBM"),
-         ("steingan", "SteinGAN"), ("dft_ebm", "DFT-EBM")]
+         ("steingan", "SteinGAN"), ("dft_ebm", "DFT-EBM"), ("exact_tilted", "exact negatives")]
 colors = ["#1f77b4", "#d62728", "#2ca02c"]
 W, H, pad = 260, 180, 34
 out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
