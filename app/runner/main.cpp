@@ -1,5 +1,6 @@
 // samplescope-run: the headless runner. Runs a scenario to its budget and writes metrics.csv,
-// samples_<label>.csv and summary.json into --out (ARCHITECTURE.md §5; docs/cli.md).
+// samples_<label>.csv and summary.json into --out (ARCHITECTURE.md §5; docs/cli.md); an ebm
+// scenario's methods also get density_<label>.csv, the learned normalized log density.
 //
 // Outputs: metrics.csv is streamed from the worker as metric passes happen (a killed run keeps
 // every pass written before the kill) and sorted into its canonical order at the end; the
@@ -63,12 +64,14 @@ struct BadInput : std::runtime_error {
 };
 
 nlohmann::ordered_json summary_json(const Snapshot& snap, const std::vector<std::string>& files,
-                                    int threads, bool interrupted) {
+                                    const std::vector<std::string>& density_files, int threads,
+                                    bool interrupted) {
   const Scenario& sc = *snap.scenario;
   nlohmann::ordered_json j;
   j["scenario"] = sc.name;
   j["seed"] = sc.seed;
   j["schema"] = sc.schema;
+  j["task"] = task_name(sc.task);
   j["target"] = sc.target.kind;
   nlohmann::ordered_json budget;
   if (sc.budget.kind == BudgetKind::seconds)
@@ -78,15 +81,30 @@ nlohmann::ordered_json summary_json(const Snapshot& snap, const std::vector<std:
   j["budget"] = budget;
   j["threads"] = threads;
   j["interrupted"] = interrupted;
-  j["ksd2_imq_iid"] = {{"mean", snap.ksd2_iid_mean},
-                       {"std", snap.ksd2_iid_std},
-                       {"n", sc.metrics.ksd_samples},
-                       {"draws", sc.metrics.iid_draws}};
-  j["ksd2_imq_u_iid"] = {{"rms", snap.ksd2_u_iid_rms},
-                         {"mean", snap.ksd2_u_iid_mean},
-                         {"std", snap.ksd2_u_iid_std},
+  if (sc.task == Task::ebm) {
+    // The data every method trained on (its final metrics are in each method's "final").
+    nlohmann::ordered_json data;
+    data["source"] = sc.data.csv.empty() ? "target" : "csv";
+    if (!sc.data.csv.empty()) data["csv"] = sc.data.csv;
+    if (snap.problem) {
+      data["train"] = snap.problem->train.rows();
+      data["test"] = snap.problem->test.rows();
+      data["box"] = {snap.problem->box.xmin, snap.problem->box.xmax, snap.problem->box.ymin,
+                     snap.problem->box.ymax};
+      data["grid"] = snap.problem->grid_n;
+    }
+    j["data"] = data;
+  } else {
+    j["ksd2_imq_iid"] = {{"mean", snap.ksd2_iid_mean},
+                         {"std", snap.ksd2_iid_std},
                          {"n", sc.metrics.ksd_samples},
                          {"draws", sc.metrics.iid_draws}};
+    j["ksd2_imq_u_iid"] = {{"rms", snap.ksd2_u_iid_rms},
+                           {"mean", snap.ksd2_u_iid_mean},
+                           {"std", snap.ksd2_u_iid_std},
+                           {"n", sc.metrics.ksd_samples},
+                           {"draws", sc.metrics.iid_draws}};
+  }
   nlohmann::ordered_json methods = nlohmann::ordered_json::array();
   size_t file_index = 0;
   for (const auto& run : snap.runs) {
@@ -107,7 +125,12 @@ nlohmann::ordered_json summary_json(const Snapshot& snap, const std::vector<std:
     m["sampler_seconds"] = run.sampler_seconds;
     m["metric_seconds"] = run.metric_seconds;
     m["metric_evaluations"] = run.metric_evaluations;
-    m["samples_file"] = files[file_index++];
+    m["samples_file"] = files[file_index];
+    if (sc.task == Task::ebm) {
+      m["density_file"] = density_files[file_index];
+      m["density_iteration"] = run.model_iteration;
+    }
+    ++file_index;
     nlohmann::ordered_json fin = nlohmann::ordered_json::object();
     for (const auto& [name, value] : run.latest) fin[name] = value;  // NaN is written as null
     m["final"] = fin;
@@ -118,22 +141,34 @@ nlohmann::ordered_json summary_json(const Snapshot& snap, const std::vector<std:
   return j;
 }
 
-// The end-of-run files as one set (samples_<label>.csv of every enabled method, then
-// summary.json), through the shared writer (core/io/results.h).
+// The end-of-run files as one set (samples_<label>.csv of every enabled method, in an ebm
+// scenario density_<label>.csv too, then summary.json), through the shared writer
+// (core/io/results.h).
 void write_outputs(const Snapshot& snap, const fs::path& out, int threads, bool interrupted) {
   std::vector<std::string> labels;
   for (const auto& run : snap.runs)
     if (run.enabled) labels.push_back(run.label);
   const std::vector<std::string> files = samples_file_names(labels);
+  const bool ebm = snap.scenario->task == Task::ebm;
+  const std::vector<std::string> density_files =
+      ebm ? density_file_names(labels) : std::vector<std::string>{};
   std::vector<std::pair<std::string, std::string>> set;
   size_t k = 0;
   for (const auto& run : snap.runs) {
     if (!run.enabled) continue;
     const Points empty(0, 2);
-    set.emplace_back(files[k++],
+    set.emplace_back(files[k],
                      points_csv(run.evaluation_samples ? *run.evaluation_samples : empty));
+    if (ebm) {
+      static const std::vector<float> kNone;
+      set.emplace_back(density_files[k],
+                       density_csv(run.model_log_density ? *run.model_log_density : kNone,
+                                   run.model_grid_n, run.model_box));
+    }
+    ++k;
   }
-  set.emplace_back("summary.json", summary_json(snap, files, threads, interrupted).dump(2) + "\n");
+  set.emplace_back("summary.json",
+                   summary_json(snap, files, density_files, threads, interrupted).dump(2) + "\n");
   write_file_set(out, set);
 }
 
@@ -247,7 +282,10 @@ int run_main(int argc, char** argv) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!snap->reference_error.empty())
-      throw ScenarioError(scenario_path, "/target", snap->reference_error);
+      throw ScenarioError(scenario_path,
+                          snap->reference_error_field.empty() ? std::string("/target")
+                                                              : snap->reference_error_field,
+                          snap->reference_error);
     if (snap->finished || g_signal.load() || write_failed.load()) {
       if (!snap->finished) {
         interrupted = true;
@@ -286,7 +324,8 @@ int run_main(int argc, char** argv) {
   std::cerr << "samplescope-run: wrote metrics.csv, summary.json and "
             << std::count_if(snap->runs.begin(), snap->runs.end(),
                              [](const RunSnapshot& r) { return r.enabled; })
-            << " samples files to " << out_dir << "\n";
+            << (snap->scenario->task == Task::ebm ? " samples and density files" : " samples files")
+            << " to " << out_dir << "\n";
   return 0;
 }
 

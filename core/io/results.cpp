@@ -167,6 +167,33 @@ std::vector<std::string> samples_file_names(const std::vector<std::string>& labe
   return names;
 }
 
+std::vector<std::string> density_file_names(const std::vector<std::string>& labels) {
+  std::vector<std::string> names = samples_file_names(labels);
+  for (std::string& name : names) name.replace(0, std::string_view("samples_").size(), "density_");
+  return names;
+}
+
+std::string density_csv(const std::vector<float>& log_density, int n, const Box& box) {
+  std::string out = "x,y,log_density\n";
+  if (n <= 0 || log_density.size() != std::size_t(n) * std::size_t(n)) return out;
+  out.reserve(out.size() + log_density.size() * 64);
+  const double w = box.width() / n, h = box.height() / n;
+  std::vector<std::string> xs(n);
+  for (int ix = 0; ix < n; ++ix) xs[ix] = format_double(box.xmin + (ix + 0.5) * w);
+  for (int iy = 0; iy < n; ++iy) {
+    const std::string y = format_double(box.ymin + (iy + 0.5) * h);
+    for (int ix = 0; ix < n; ++ix) {
+      out += xs[ix];
+      out += ',';
+      out += y;
+      out += ',';
+      out += format_double(double(log_density[std::size_t(iy) * n + ix]));
+      out += '\n';
+    }
+  }
+  return out;
+}
+
 void write_file_set(const std::filesystem::path& dir,
                     const std::vector<std::pair<std::string, std::string>>& files) {
   std::vector<std::filesystem::path> temps;

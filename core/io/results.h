@@ -1,8 +1,8 @@
 // Results: the one writer of a results folder (ARCHITECTURE.md §5, docs/cli.md) — the rows of
 // metrics.csv, the samples_<label>.csv names and contents, and the all-or-nothing write of the
 // end-of-run files — shared by the headless runner and the GUI's CSV export, so the two write the
-// same format, the same row order and the same file names. (An EBM run's density_<label>.csv
-// joins the same file set through write_file_set().)
+// same format, the same row order and the same file names. An EBM run's density_<label>.csv
+// (density_file_names, density_csv) joins the same file set through write_file_set().
 //
 // metrics.csv is streamed: MetricsCsvStream appends each metric pass's rows with one write() and
 // no user-space buffering left behind, so a run killed with SIGKILL keeps every pass written
@@ -78,6 +78,18 @@ void sort_metrics_csv(const std::filesystem::path& path, const std::vector<std::
 /// samples_<label>.csv names for `labels`, in order: file_safe_label() of each, and "_2", "_3",
 /// ... added when two labels map to the same name.
 std::vector<std::string> samples_file_names(const std::vector<std::string>& labels);
+
+/// density_<label>.csv names for `labels`, in order: the samples_<label>.csv name of the same
+/// label (samples_file_names) with "samples_" replaced by "density_", so the two files of a
+/// method always pair up.
+std::vector<std::string> density_file_names(const std::vector<std::string>& labels);
+
+/// The contents of density_<label>.csv (the ebm task): header "x,y,log_density", then one row per
+/// cell of the n × n grid over `box`, at the cell centre (xmin + (ix + ½)·w/n, ymin + (iy +
+/// ½)·h/n), rows in the grid layout (iy outer, ix inner: index iy·n + ix of `log_density`), numbers
+/// via format_double. `log_density` holds n² values (normalized log density: Σ exp·cell area = 1);
+/// empty: the header only (a method that never had a metric pass).
+std::string density_csv(const std::vector<float>& log_density, int n, const Box& box);
 
 /// Writes every (name, contents) into `dir` as one set: all contents go to temporary files first
 /// (flushed), and only when every one succeeded are they renamed to their names, in order; on a

@@ -871,6 +871,8 @@ Scenario load_scenario(const std::filesystem::path& path, const MethodCatalog& c
 std::vector<std::string> scenario_warnings(const Scenario& scenario, const std::string& source) {
   std::vector<std::string> out;
   if (scenario.target.kind != "formula") return out;
+  // With data.csv the target is only the canvas background (often the implicit uniform one).
+  if (scenario.task == Task::ebm && !scenario.data.csv.empty()) return out;
   std::shared_ptr<const Target> target;
   try {
     target = make_target(scenario.target);
