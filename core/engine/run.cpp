@@ -158,12 +158,12 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
       custom_values_.clear();
       if (sampler_->custom_metrics(custom_values_)) {
         // A method of another task: its own metrics, and its samples checked and published.
+        // No samples is not a failure here: the metrics are the model's, and a negative sampler
+        // may have none before its first draw (short-run chains from noise).
         custom = true;
         sampler_->evaluation_samples(settings.ksd_samples, evaluation_samples_);
-        escaped = evaluation_samples_.rows() == 0
-                      ? "the sampler returned no evaluation samples"
-                      : escape_reason(evaluation_samples_, sampler_->target().view_box(),
-                                      "evaluation sample");
+        escaped =
+            escape_reason(evaluation_samples_, sampler_->target().view_box(), "evaluation sample");
         if (!escaped.empty()) return;
         const int mp = ctx.max_curve_points;
         std::set<std::string> names;
@@ -221,7 +221,7 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
     status_ = sampler_->status();
   } else if (!escaped.empty()) {
     mark_diverged(std::move(escaped));
-  } else {
+  } else if (!custom || evaluation_samples_.rows() > 0) {
     published_evaluation_ = std::make_shared<const Points>(evaluation_samples_);
   }
   std::sort(last_pass_.values.begin(), last_pass_.values.end(),

@@ -88,7 +88,8 @@ class Run {
   /// each curve; the time goes to metric_seconds. A sampler of another task (the ebm task's
   /// trainers) whose custom_metrics() returns true has those values recorded instead of KSD,
   /// energy distance, mode coverage and chain diagnostics (its statistics() are still recorded,
-  /// and its evaluation samples still checked and published); an EbmTrainer's normalized
+  /// and its evaluation samples still checked and published — none is not a failure there: a
+  /// negative sampler may have none before its first draw); an EbmTrainer's normalized
   /// log-density grid is kept for RunSnapshot::model_log_density. Evaluation samples that are
   /// non-finite or escaped (escape_reason, core/targets/escape.h; checked before the target sees
   /// them) mark the run diverged (no point is recorded then). Runs inside `arena`.

@@ -290,6 +290,21 @@ TEST(EbmSessionReal, TheLearnedDensityReachesTheSnapshot) {
   }
 }
 
+// Short-run chains from noise have no negatives before their first draw: the pass at iteration 0
+// records the EBM's metrics and is not a divergence; the samples appear after the first step.
+TEST(EbmSessionReal, NoNegativesYetIsNotADivergence) {
+  Scenario sc = real_scenario();
+  sc.methods[0].params["init"] = 1;  // "noise"
+  Session s(sc, ebm_options(MethodCatalog::registry()));
+  auto snap = run_to_end(s);
+  const RunSnapshot& r = snap->runs[0];
+  EXPECT_EQ(r.state, RunState::finished) << r.status.reason;
+  ASSERT_TRUE(has_curve(r, "nll_test"));
+  EXPECT_EQ(r.curves.at("nll_test")->front().iteration, 0);
+  ASSERT_TRUE(r.evaluation_samples);
+  EXPECT_GT(r.evaluation_samples->rows(), 0);
+}
+
 TEST(EbmSessionReal, ADivergingRunStopsWithAReasonWhileTheOtherGoesOn) {
   Scenario sc = real_scenario();
   // Adam at learning rate 1 (the largest allowed): with this seed the ULA run's EBM blows up its
