@@ -30,22 +30,14 @@ void section_header(const char* text) {
   ImGui::Separator();
 }
 
-std::string target_title(const std::string& kind) {
-  try {
-    TargetSpec spec;
-    spec.kind = kind;
-    return make_target(spec)->display_name();
-  } catch (...) {
-    return kind;
-  }
-}
-
 void draw_target_section(AppState& app, const Snapshot& s) {
   section_header("Target");
   const std::string kind = s.scenario ? s.scenario->target.kind : "";
-  static std::vector<std::pair<std::string, std::string>> kinds;  // kind, display name
-  if (kinds.empty())
-    for (const std::string& k : builtin_target_kinds()) kinds.emplace_back(k, target_title(k));
+  static const std::vector<std::pair<std::string, std::string>> kinds = [] {
+    std::vector<std::pair<std::string, std::string>> v;  // kind, display name
+    for (const std::string& k : builtin_target_kinds()) v.emplace_back(k, target_display_name(k));
+    return v;
+  }();
   std::string shown = kind;
   for (const auto& [k, name] : kinds)
     if (k == kind) shown = name;

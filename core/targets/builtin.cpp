@@ -490,31 +490,56 @@ SS_INSTANTIATE_LOGP(GaussianMixtureTarget)
 
 namespace {
 
+// The built-in target registry: the one place a built-in kind is listed. Its order is the order
+// the UI lists them; `table` is null for kinds without numeric knobs (dual moon, the mixtures);
+// `make` builds the target from validated knob overrides (mixtures: see make_target for "gmm").
 struct BuiltinKind {
   const char* kind;
   const char* display_name;
+  const ParamTable& (*table)();
+  std::shared_ptr<const Target> (*make)(const ParamValues& params);
 };
 
-// The order the UI lists them.
+template <class T>
+std::shared_ptr<const Target> make_with_params(const ParamValues& params) {
+  return std::make_shared<T>(params);
+}
+std::shared_ptr<const Target> make_dual_moon(const ParamValues&) {
+  return std::make_shared<DualMoonTarget>();
+}
+std::shared_ptr<const Target> make_default_gmm(const ParamValues&) {
+  return std::make_shared<GaussianMixtureTarget>(default_gmm_components());
+}
+
 constexpr BuiltinKind kBuiltinKinds[] = {
-    {"donut", "Donut"},
-    {"banana", "Banana"},
-    {"rosenbrock", "Rosenbrock"},
-    {"funnel", "Neal's funnel"},
-    {"squiggle", "Squiggle"},
-    {"rings", "Rings"},
-    {"dual_moon", "Dual moon"},
-    {"gmm_2to1", "2:1 mixture"},
-    {"gmm_8ring", "8 Gaussians"},
-    {"gmm_4line", "Four modes on a line"},
-    {"gmm_3mode", "Three modes (mcmc-demo)"},
-    {"gmm", "Gaussian mixture"},
+    {"donut", "Donut", &DonutTarget::table, &make_with_params<DonutTarget>},
+    {"banana", "Banana", &BananaTarget::table, &make_with_params<BananaTarget>},
+    {"rosenbrock", "Rosenbrock", &RosenbrockTarget::table, &make_with_params<RosenbrockTarget>},
+    {"funnel", "Neal's funnel", &FunnelTarget::table, &make_with_params<FunnelTarget>},
+    {"squiggle", "Squiggle", &SquiggleTarget::table, &make_with_params<SquiggleTarget>},
+    {"rings", "Rings", &RingsTarget::table, &make_with_params<RingsTarget>},
+    {"dual_moon", "Dual moon", nullptr, &make_dual_moon},
+    {"gmm_2to1", "2:1 mixture", nullptr, nullptr},
+    {"gmm_8ring", "8 Gaussians", nullptr, nullptr},
+    {"gmm_4line", "Four modes on a line", nullptr, nullptr},
+    {"gmm_3mode", "Three modes (mcmc-demo)", nullptr, nullptr},
+    {"gmm", "Gaussian mixture", nullptr, &make_default_gmm},
 };
+
+const BuiltinKind* find_builtin(const std::string& kind) {
+  for (const auto& k : kBuiltinKinds)
+    if (kind == k.kind) return &k;
+  return nullptr;
+}
 
 std::string known_kinds_text() {
   std::string s;
   for (const auto& k : kBuiltinKinds) s += std::string(s.empty() ? "" : ", ") + k.kind;
   return s + ", formula";
+}
+
+[[noreturn]] void unknown_kind(const std::string& kind) {
+  throw ParamError("kind", "unknown target kind '" + kind + "'; known: " + known_kinds_text());
 }
 
 }  // namespace
@@ -525,19 +550,18 @@ std::vector<std::string> builtin_target_kinds() {
   return kinds;
 }
 
+std::string target_display_name(const std::string& kind) {
+  if (kind == "formula") return "Formula";
+  if (const BuiltinKind* k = find_builtin(kind)) return k->display_name;
+  unknown_kind(kind);
+}
+
 const ParamTable& target_param_table(const std::string& kind) {
   static const ParamTable empty;
-  if (kind == "donut") return DonutTarget::table();
-  if (kind == "rosenbrock") return RosenbrockTarget::table();
-  if (kind == "banana") return BananaTarget::table();
-  if (kind == "funnel") return FunnelTarget::table();
-  if (kind == "squiggle") return SquiggleTarget::table();
-  if (kind == "rings") return RingsTarget::table();
-  // The remaining built-ins (dual moon, the mixtures) and formulas have no numeric knobs.
   if (kind == "formula") return empty;
-  for (const auto& k : kBuiltinKinds)
-    if (kind == k.kind) return empty;
-  throw ParamError("kind", "unknown target kind '" + kind + "'; known: " + known_kinds_text());
+  const BuiltinKind* k = find_builtin(kind);
+  if (!k) unknown_kind(kind);
+  return k->table ? k->table() : empty;
 }
 
 std::shared_ptr<const Target> make_target(const TargetSpec& spec) {
@@ -552,32 +576,21 @@ std::shared_ptr<const Target> make_target(const TargetSpec& spec) {
   if (!spec.log_density.empty())
     throw ParamError("log_density",
                      "'log_density' is only allowed for kind 'formula' (kind is '" + kind + "')");
-  const bool is_mixture = kind == "gmm" || kind.rfind("gmm_", 0) == 0;
+  const BuiltinKind* k = find_builtin(kind);
+  if (!k) unknown_kind(kind);
   if (!spec.components.empty() && kind != "gmm")
     throw ParamError("components",
                      "'components' is only allowed for kind 'gmm' (kind is '" + kind + "')");
-  if (is_mixture || kind == "dual_moon") {
-    target_param_table(kind);  // throws for unknown gmm_… names
-    if (!spec.params.empty())
-      throw ParamError(spec.params.begin()->first, "target kind '" + kind +
-                                                       "' has no parameters (got '" +
-                                                       spec.params.begin()->first + "')");
-  }
-  if (kind == "donut") return std::make_shared<DonutTarget>(spec.params);
-  if (kind == "rosenbrock") return std::make_shared<RosenbrockTarget>(spec.params);
-  if (kind == "banana") return std::make_shared<BananaTarget>(spec.params);
-  if (kind == "funnel") return std::make_shared<FunnelTarget>(spec.params);
-  if (kind == "squiggle") return std::make_shared<SquiggleTarget>(spec.params);
-  if (kind == "rings") return std::make_shared<RingsTarget>(spec.params);
-  if (kind == "dual_moon") return std::make_shared<DualMoonTarget>();
-  if (kind == "gmm")
-    return std::make_shared<GaussianMixtureTarget>(
-        spec.components.empty() ? default_gmm_components() : spec.components);
-  for (const auto& k : kBuiltinKinds)
-    if (kind == k.kind)
-      return std::make_shared<GaussianMixtureTarget>(named_mixture_components(kind), kind,
-                                                     k.display_name);
-  throw ParamError("kind", "unknown target kind '" + kind + "'; known: " + known_kinds_text());
+  if (!k->table && !spec.params.empty())
+    throw ParamError(
+        spec.params.begin()->first,
+        "target kind '" + kind + "' has no parameters (got '" + spec.params.begin()->first + "')");
+  if (kind == "gmm" && !spec.components.empty())
+    return std::make_shared<GaussianMixtureTarget>(spec.components);
+  if (k->make) return k->make(spec.params);
+  // The named mixtures (gmm_2to1, …): fixed components, their own kind and title.
+  return std::make_shared<GaussianMixtureTarget>(named_mixture_components(kind), kind,
+                                                 k->display_name);
 }
 
 }  // namespace ss

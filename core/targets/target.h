@@ -92,6 +92,10 @@ std::shared_ptr<const Target> make_target(const TargetSpec& spec);
 /// The built-in kinds, in the order the UI lists them (formula excluded).
 std::vector<std::string> builtin_target_kinds();
 
+/// The title the UI shows for a kind ("Donut", "Formula"), read from the built-in registry
+/// without building the target; throws ParamError (field "kind") for unknown kinds.
+std::string target_display_name(const std::string& kind);
+
 /// Parameter table of a built-in kind (empty for mixtures and formulas); throws for unknown kinds.
 const ParamTable& target_param_table(const std::string& kind);
 

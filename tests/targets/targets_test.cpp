@@ -338,6 +338,8 @@ TEST(Targets, EveryKindHasItsMetadataAndRoundTripsThroughItsSpec) {
     const auto t = make(kind);
     EXPECT_EQ(t->kind(), kind);
     EXPECT_FALSE(t->display_name().empty());
+    // The registry's title (what the UI lists without building the target) is the target's own.
+    EXPECT_EQ(target_display_name(kind), t->display_name()) << kind;
     const Box b = t->view_box();
     EXPECT_LT(b.xmin, b.xmax);
     EXPECT_LT(b.ymin, b.ymax);
@@ -353,6 +355,8 @@ TEST(Targets, EveryKindHasItsMetadataAndRoundTripsThroughItsSpec) {
     EXPECT_EQ(again->kind(), kind);
     EXPECT_EQ(again->log_density_at(0.3, -0.7), t->log_density_at(0.3, -0.7)) << kind;
   }
+  EXPECT_EQ(target_display_name("formula"), "Formula");
+  EXPECT_THROW(target_display_name("no_such_target"), ParamError);
   const auto d = make("donut", {{"radius", 3.0}});
   EXPECT_EQ(d->params().at("radius"), 3.0);
   EXPECT_EQ(make_target(d->spec())->log_density_at(3, 0), 0.0);
