@@ -71,3 +71,25 @@ TEST(EbmTrainer, StepsCountEvaluationsAndReportMetrics) {
 
 }  // namespace
 }  // namespace ss
+
+namespace ss {
+namespace {
+
+TEST(EbmTrainer, EveryRunOfAScenarioStartsFromTheSameEnergy) {
+  // E_θ's initialization comes from the scenario seed's init stream, not the run's seed: two runs
+  // with different run seeds (and different kinds) start from bitwise the same parameters; another
+  // scenario seed gives other ones.
+  const auto p = two_mode_problem();
+  auto a = make_ebm_trainer("ula_ebm", p, {}, 1);
+  auto b = make_ebm_trainer("mala_ebm", p, {}, 2);
+  const Vec pa = static_cast<EbmTrainer&>(*a).energy_net().mlp().parameters();
+  const Vec pb = static_cast<EbmTrainer&>(*b).energy_net().mlp().parameters();
+  EXPECT_TRUE(pa == pb);
+  EbmSettings e = test_ebm::small_ebm();
+  const auto q = make_ebm_problem(test_ebm::gaussian(Vec2::Zero(), 1), {1024, 64}, e, 22, 32);
+  auto c = make_ebm_trainer("ula_ebm", q, {}, 1);
+  EXPECT_FALSE(pa == Vec(static_cast<EbmTrainer&>(*c).energy_net().mlp().parameters()));
+}
+
+}  // namespace
+}  // namespace ss
