@@ -8,13 +8,14 @@
 // u_mode 1: contours only (an overlay, e.g. the flow's log density): the texture holds a log
 //           density; t = 1 + (value - u_max) / (u_decades * ln 10), lines drawn in u_line_color.
 // Colour maps are piecewise-linear through ten stops of the matplotlib maps (viridis, magma,
-// inferno, plasma) and a grey ramp, written out here as data.
+// inferno, plasma) and a grey ramp, written out here as data. Colour map 5 is diverging (blue,
+// white at t = 0.5, red; ColorBrewer RdBu reversed, nine stops) for signed differences.
 #version 330 core
 in vec2 v_uv;
 out vec4 frag_color;
 uniform sampler2D u_texture;
 uniform int u_mode;
-uniform int u_colormap;   // 0 viridis, 1 magma, 2 inferno, 3 plasma, 4 grey
+uniform int u_colormap;   // 0 viridis, 1 magma, 2 inferno, 3 plasma, 4 grey, 5 diverging
 uniform int u_log;        // 1: log scale
 uniform float u_max;      // largest cell value (mode 0) or largest log density (mode 1)
 uniform float u_decades;  // decades shown on the log scale (e.g. 4)
@@ -43,7 +44,17 @@ const vec3 PLASMA[10] = vec3[10](
     vec3(0.929, 0.475, 0.325), vec3(0.984, 0.624, 0.227), vec3(0.992, 0.792, 0.149),
     vec3(0.941, 0.976, 0.129));
 
+const vec3 DIVERGING[9] = vec3[9](
+    vec3(0.020, 0.188, 0.380), vec3(0.129, 0.400, 0.675), vec3(0.263, 0.576, 0.765),
+    vec3(0.573, 0.773, 0.871), vec3(0.969, 0.969, 0.969), vec3(0.992, 0.859, 0.780),
+    vec3(0.957, 0.647, 0.510), vec3(0.839, 0.376, 0.302), vec3(0.404, 0.000, 0.122));
+
 vec3 ramp(float t) {
+  if (u_colormap == 5) {
+    float d = clamp(t, 0.0, 1.0) * 8.0;
+    int j = int(min(floor(d), 7.0));
+    return mix(DIVERGING[j], DIVERGING[j + 1], d - float(j));
+  }
   float s = clamp(t, 0.0, 1.0) * 9.0;
   int i = int(min(floor(s), 8.0));
   float f = s - float(i);

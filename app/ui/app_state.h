@@ -47,7 +47,19 @@ struct DisplayOptions {
   bool live_restart = true;  ///< a target/knob change restarts the affected runs (live mode)
   float ui_scale = 1.0f;     ///< user zoom of the whole UI (Ctrl+/Ctrl-/Ctrl+0), [0.5, 3]
   bool show_legend = true;   ///< the overlay legend on each canvas
+  /// The ebm task: what each canvas's heat map shows (EbmHeatMap).
+  int ebm_heat_map = 0;
+  bool show_data = true;  ///< the ebm task: the training data drawn faint on every canvas
 };
+
+/// What the heat map of an ebm canvas shows.
+enum class EbmHeatMap {
+  learned = 0,     ///< the run's learned density p_θ, normalized exactly on the grid
+  data = 1,        ///< the true data density (the grid reference), as in the sample task
+  difference = 2,  ///< log p_θ − log p_data, diverging colours (blue: model too low, red: high)
+};
+/// Names for the UI and scripts: "learned", "data", "difference".
+inline constexpr const char* kEbmHeatMapNames[] = {"learned", "data", "difference"};
 
 /// Clamps a UI scale to the supported range and to steps of 0.05.
 float clamp_ui_scale(float scale);

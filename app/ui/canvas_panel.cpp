@@ -26,6 +26,10 @@ constexpr double kPostInterval = 0.12;  // seconds between ChangeTarget posts wh
 constexpr int kLayerImageBase = 2000;   // + run id: that run's composited canvas layer
 constexpr ImU32 kTrailColor = IM_COL32(255, 255, 255, 100);
 constexpr ImU32 kTrueScoreColor = IM_COL32(255, 255, 255, 170);
+constexpr int kModelSlotBase = 3000;  // + run id: that run's learned density (ebm task)
+constexpr ImU32 kDataColor = IM_COL32(255, 255, 255, 60);  // the ebm task's data, faint
+constexpr int kMaxDataPoints = 2000;  // data points drawn per canvas (an even stride)
+constexpr int kDivergingColormap = 5;  // shaders/density.frag: blue - white - red
 
 // The true score at a run's arrow origins, scaled together with the learned field: computed once
 // per (target, overlay) pair, not every frame.
@@ -52,6 +56,19 @@ struct UploadCache {
   std::vector<ImVec2> line;     // one trail on screen (reused)
   std::map<RunId, ScoreArrows> arrows;
   std::vector<plot::Segment> segments;  // iso-line pieces of one level (reused)
+  // The ebm task: each run's learned density as uploaded (grid, view, truth), and the data
+  // subset drawn on the canvases.
+  struct Model {
+    std::shared_ptr<const std::vector<float>> grid;
+    std::shared_ptr<const EbmProblem> problem;
+    int view = -1;
+    std::uint64_t version = 0;
+    float max = 1;
+    bool ok = false;
+  };
+  std::map<RunId, Model> models;
+  std::shared_ptr<const EbmProblem> data_problem;
+  std::shared_ptr<const Points> data_points;
 };
 
 UploadCache& cache() {
@@ -91,6 +108,99 @@ bool upload_overlay_field(AppState& app, RunId id,
                          ov.field_n);
   }
   return true;
+}
+
+}  // namespace
+
+bool ebm_heat_values(const std::vector<float>& model_log, const std::vector<double>& true_log,
+                     int n, double cell_area, EbmHeatMap view, std::vector<float>& out,
+                     float& max) {
+  out.clear();
+  max = 1;
+  const size_t cells = n > 0 ? size_t(n) * size_t(n) : 0;
+  if (cells == 0 || model_log.size() != cells) return false;
+  if (view == EbmHeatMap::difference) {
+    if (true_log.size() != cells) return false;
+    out.resize(cells);
+    for (size_t i = 0; i < cells; ++i) {
+      const double d = double(model_log[i]) - true_log[i];
+      out[i] = std::isfinite(d)
+                   ? float(std::clamp(0.5 + d / (2 * kEbmDifferenceNats), 0.0, 1.0))
+                   : (std::isnan(d) ? 0.5f : (d > 0 ? 1.0f : 0.0f));
+    }
+    return true;
+  }
+  out.resize(cells);
+  double mx = 0;
+  for (size_t i = 0; i < cells; ++i) {
+    const double m = std::exp(double(model_log[i])) * cell_area;
+    out[i] = std::isfinite(m) ? float(m) : 0.0f;
+    mx = std::max(mx, double(out[i]));
+  }
+  max = float(mx > 0 ? mx : 1);
+  return true;
+}
+
+namespace {
+
+// The ebm task: uploads run's learned density (or its difference to the data density) for the
+// chosen heat map; false when the canvas shows the data density instead (view `data`, no model
+// yet, or no truth for the difference).
+bool upload_model(AppState& app, const RunSnapshot& run) {
+  if (!app.renderer || !run.model_log_density || run.model_grid_n <= 0) return false;
+  const EbmHeatMap view = EbmHeatMap(std::clamp(app.display.ebm_heat_map, 0, 2));
+  if (view == EbmHeatMap::data) return false;
+  const std::shared_ptr<const EbmProblem>& problem = app.snap->problem;
+  UploadCache& c = cache();
+  UploadCache::Model& m = c.models[run.id];
+  if (m.grid == run.model_log_density && m.view == int(view) &&
+      (view != EbmHeatMap::difference || m.problem == problem))
+    return m.ok;
+  m.grid = run.model_log_density;
+  m.problem = problem;
+  m.view = int(view);
+  const int n = run.model_grid_n;
+  static const std::vector<double> none;
+  const std::vector<double>& truth =
+      problem && problem->grid_n == n ? problem->true_log_density : none;
+  m.ok = ebm_heat_values(*run.model_log_density, truth, n,
+                         run.model_box.width() * run.model_box.height() / (double(n) * n), view,
+                         c.buffer, m.max);
+  if (m.ok) {
+    m.version = ++c.counter;
+    app.renderer->upload(kModelSlotBase + int(run.id), m.version, c.buffer.data(), n, n);
+  }
+  return m.ok;
+}
+
+// Style of an ebm canvas's heat map, from the canvases' style.
+gfx::HeatmapStyle model_style(const AppState& app, RunId id, gfx::HeatmapStyle hs) {
+  if (EbmHeatMap(app.display.ebm_heat_map) == EbmHeatMap::difference) {
+    hs.colormap = kDivergingColormap;
+    hs.log_scale = false;
+    hs.max_value = 1;
+    hs.contours = 0;
+  } else {
+    hs.max_value = cache().models[id].max;
+  }
+  return hs;
+}
+
+// The data drawn faint on the ebm canvases: at most kMaxDataPoints training points, an even
+// stride (cached per problem).
+std::shared_ptr<const Points> data_points(const AppState& app) {
+  const std::shared_ptr<const EbmProblem>& problem = app.snap->problem;
+  if (!problem || !app.display.show_data) return nullptr;
+  UploadCache& c = cache();
+  if (c.data_problem != problem) {
+    const Points& train = problem->train;
+    const Eigen::Index stride = std::max<Eigen::Index>(1, train.rows() / kMaxDataPoints);
+    auto pts = std::make_shared<Points>((train.rows() + stride - 1) / stride, 2);
+    for (Eigen::Index i = 0, k = 0; i < train.rows(); i += stride, ++k) pts->row(k) = train.row(i);
+    c.data_problem = problem;
+    c.data_points = std::move(pts);
+  }
+  return c.data_points;
 }
 
 // The flow-density contours of run `id`, drawn in the colour of canvas k.
@@ -293,8 +403,15 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
   // the background is a plain fill.
   const bool heat_map =
       s.reference && app.display.show_density && app.renderer && app.renderer->has(kReferenceSlot);
-  if (!heat_map) dl->AddRectFilled(a, b, kCanvasBackground);
-  if (heat_map) {
+  if (run && app.display.show_density && upload_model(app, *run)) {
+    const Box& box = run->model_box;
+    const int key = kModelSlotBase + int(run->id);
+    app.renderer->draw_cached(dl, key, key, a, b, t.to_screen(box.xmin, box.ymax),
+                              t.to_screen(box.xmax, box.ymin), model_style(app, run->id, hs),
+                              io.DisplayFramebufferScale.x);
+  } else if (!heat_map) {
+    dl->AddRectFilled(a, b, kCanvasBackground);
+  } else {
     const Box& box = s.reference->box();
     app.renderer->draw_cached(dl, kReferenceSlot, kReferenceSlot, a, b,
                               t.to_screen(box.xmin, box.ymax), t.to_screen(box.xmax, box.ymin), hs,
@@ -321,6 +438,12 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
         dl->AddPolyline(line.data(), int(line.size()), kTrailColor, 0,
                         std::max(1.0f, std::round(app.dpi_scale)));
     }
+  }
+  if (const auto data = data_points(app)) {
+    std::vector<ImVec2>& centers = cache().centers;
+    const float diameter = std::max(1.5f, 0.6f * (app.display.point_size + 1.0f)) * app.dpi_scale;
+    screen_points(*data, t, diameter, centers);
+    plot::draw_markers(dl, centers, diameter, kDataColor);
   }
   if (app.display.show_samples && run->display_samples) {
     // One sprite quad per point (app/plot/markers.h); points outside the canvas are culled.
@@ -382,6 +505,7 @@ struct LayerInputs {
   std::shared_ptr<const Points> samples;
   std::shared_ptr<const SamplerOverlay> overlay;
   std::shared_ptr<const Target> target;  // samples / overlay null when hidden
+  std::shared_ptr<const Points> data;     // the ebm task's data (null: none or hidden)
   float diameter = 0, dpi = 0;
   ImU32 color = 0;
   bool operator==(const LayerInputs&) const = default;
@@ -410,7 +534,13 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
   in.height = std::max(1, int(std::lround((b.y - a.y) * fbs)));
   in.scale = t.scale, in.center_x = t.center_x, in.center_y = t.center_y;
   const gfx::DensityRenderer::CachedImage* base = nullptr;
-  if (s.reference && app.display.show_density && app.renderer->has(kReferenceSlot)) {
+  if (app.display.show_density && upload_model(app, run)) {
+    const Box& box = run.model_box;
+    const int key = kModelSlotBase + int(run.id);
+    base = app.renderer->render_cached(key, key, a, b, t.to_screen(box.xmin, box.ymax),
+                                       t.to_screen(box.xmax, box.ymin),
+                                       model_style(app, run.id, hs), fbs, true);
+  } else if (s.reference && app.display.show_density && app.renderer->has(kReferenceSlot)) {
     const Box& box = s.reference->box();
     base = app.renderer->render_cached(kReferenceSlot, kReferenceSlot, a, b,
                                        t.to_screen(box.xmin, box.ymax),
@@ -419,6 +549,7 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
   in.base_version = base ? base->version : 0;
   if (app.display.show_samples) in.samples = run.display_samples;
   if (app.display.show_overlays) in.overlay = run.overlay, in.target = s.target;
+  in.data = data_points(app);
   in.diameter = (app.display.point_size + 1.0f) * app.dpi_scale;
   in.dpi = app.dpi_scale;
   in.color = run_is_stale(app, run) ? IM_COL32(160, 160, 160, 110) : method_color(run.kind, 0.95f);
@@ -440,6 +571,13 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
         for (Eigen::Index i = 1; i < trail.rows(); ++i)
           r.draw_line(px(t.to_screen(trail(i - 1, 0), trail(i - 1, 1))),
                       px(t.to_screen(trail(i, 0), trail(i, 1))), kTrailColor, width);
+    }
+    if (in.data) {
+      std::vector<ImVec2>& centers = cache().centers;
+      const float d = std::max(1.5f, 0.6f * (app.display.point_size + 1.0f)) * app.dpi_scale;
+      screen_points(*in.data, t, d, centers);
+      for (ImVec2& c : centers) c = px(c);
+      r.draw_markers(centers, d * fbs, kDataColor);
     }
     if (in.samples) {
       std::vector<ImVec2>& centers = cache().centers;
@@ -525,13 +663,27 @@ void draw_mode_regions(AppState& app, ImDrawList* dl, const plot::CanvasTransfor
 
 // What a run's overlays are, for the legend strip under its canvas.
 struct LegendEntry {
-  int kind;  // 0 arrow, 1 line, 2 circle
+  int kind;  // 0 arrow, 1 line, 2 circle, 3 dot, 4 colour ramp
   ImU32 color;
   const char* text;
 };
 
-std::vector<LegendEntry> overlay_legend_entries(const RunSnapshot& run) {
+std::vector<LegendEntry> overlay_legend_entries(const AppState& app, const RunSnapshot& run) {
   std::vector<LegendEntry> entries;
+  if (run.model_log_density) {  // the ebm task
+    if (app.display.show_data && app.snap->problem)
+      entries.push_back({3, IM_COL32(255, 255, 255, 200), "data (faint)"});
+    if (app.display.show_samples)
+      entries.push_back({3, method_color(run.kind), "negatives / chains"});
+    if (app.display.show_density) {
+      const EbmHeatMap v = EbmHeatMap(app.display.ebm_heat_map);
+      entries.push_back(
+          {4, 0,
+           v == EbmHeatMap::difference ? "log p_model - log p_data: blue < 0 < red (+-4)"
+           : v == EbmHeatMap::data     ? "heat map: true data density"
+                                       : "heat map: learned density"});
+    }
+  }
   if (!run.overlay) return entries;
   const SamplerOverlay& ov = *run.overlay;
   const ImU32 col = method_color(run.kind);
@@ -567,8 +719,9 @@ int legend_lines(const std::vector<LegendEntry>& entries, float width) {
 // The legend strip under a canvas (outside its data): what each overlay is. SVGD's kernel
 // bandwidth is drawn to scale as a circle in the canvas's top-right corner (an outline, away from
 // the marginals along the bottom and left edges).
-void draw_overlay_legend(ImDrawList* dl, const RunSnapshot& run, ImVec2 strip_min, float strip_w) {
-  const std::vector<LegendEntry> entries = overlay_legend_entries(run);
+void draw_overlay_legend(const AppState& app, ImDrawList* dl, const RunSnapshot& run,
+                         ImVec2 strip_min, float strip_w) {
+  const std::vector<LegendEntry> entries = overlay_legend_entries(app, run);
   const float fh = ImGui::GetFontSize(), row = fh + 4.0f;
   float x = 0, y = 0;
   for (const LegendEntry& e : entries) {
@@ -581,6 +734,14 @@ void draw_overlay_legend(ImDrawList* dl, const RunSnapshot& run, ImVec2 strip_mi
                  e.color == kTrueScoreColor ? 1.0f : 2.0f);
     else if (e.kind == 1)
       dl->AddLine(ImVec2(x0, cy), ImVec2(x1, cy), e.color, 1.5f);
+    else if (e.kind == 3)
+      dl->AddCircleFilled(ImVec2(0.5f * (x0 + x1), cy), 0.22f * fh, e.color, 12);
+    else if (e.kind == 4) {  // a colour ramp: the diverging map, or a plain box
+      const ImU32 lo = e.text[0] == 'l' ? IM_COL32(33, 102, 172, 255) : IM_COL32(68, 1, 84, 255);
+      const ImU32 hi = e.text[0] == 'l' ? IM_COL32(178, 24, 43, 255) : IM_COL32(253, 231, 37, 255);
+      dl->AddRectFilledMultiColor(ImVec2(x0, cy - 0.3f * fh), ImVec2(x1, cy + 0.3f * fh), lo, hi,
+                                  hi, lo);
+    }
     else
       dl->AddCircle(ImVec2(0.5f * (x0 + x1), cy), 0.4f * fh, e.color, 24, 1.5f);
     // An entry wider than the canvas is shortened with "..." (the tooltip-free strip must
@@ -656,7 +817,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
   int strip_lines = 0;
   if (app.display.show_legend && app.display.show_overlays)
     for (const RunSnapshot& r : s.runs)
-      strip_lines = std::max(strip_lines, legend_lines(overlay_legend_entries(r), cw));
+      strip_lines = std::max(strip_lines, legend_lines(overlay_legend_entries(app, r), cw));
   const float strip_h = strip_lines > 0 ? strip_lines * (ImGui::GetFontSize() + 4.0f) + 2.0f : 0.0f;
   const float ch = (h - gap * (rows - 1)) / rows - strip_h;
   if (cw < 20 || ch < 20) return;
@@ -671,6 +832,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
       continue;
     }
     if (app.renderer) app.renderer->drop_image(kLayerImageBase + it->first);
+    cache().models.erase(it->first);
     it = layers().erase(it);
   }
 
@@ -760,7 +922,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
     }
     dl->PopClipRect();
     if (run && app.display.show_overlays && app.display.show_legend && strip_h > 0)
-      draw_overlay_legend(dl, *run, ImVec2(a.x, b.y + 2.0f), cw);
+      draw_overlay_legend(app, dl, *run, ImVec2(a.x, b.y + 2.0f), cw);
     dl->AddRect(a, b, ImGui::GetColorU32(ImGuiCol_Border));
 
     // Interaction.

@@ -17,6 +17,19 @@ namespace ss::ui {
 /// Draws the canvas grid into the region [min, max] of the current window.
 void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max);
 
+/// The nats of log p_θ − log p_data that the difference colours span each way (beyond: clamped).
+inline constexpr double kEbmDifferenceNats = 4.0;
+
+/// The texture values of an ebm canvas's heat map from a run's learned log density (n × n cells,
+/// `cell_area` each) and, for the difference, the true log density on the same grid (empty: no
+/// truth, then nothing is made). learned: cell masses exp(log p_θ)·cell_area (Σ = 1 for a
+/// normalized model), `max` their largest; difference: t = 1/2 + (log p_θ − log p_data) /
+/// (2·kEbmDifferenceNats) clamped to [0, 1] (1/2: equal), non-finite differences at 1/2, max = 1.
+/// Returns false (out empty) when the sizes do not match.
+bool ebm_heat_values(const std::vector<float>& model_log, const std::vector<double>& true_log,
+                     int n, double cell_area, EbmHeatMap view, std::vector<float>& out,
+                     float& max);
+
 /// The grid of `n` equal cells in a w × h region that shows a box of width/height `box_aspect`
 /// largest at equal aspect (for a square box: each canvas as square and large as possible; a
 /// wide box, like the four modes on a line, gets canvases in rows): returns the number of

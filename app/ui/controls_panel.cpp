@@ -331,6 +331,15 @@ void draw_view_section(AppState& app) {
   item_tooltip(
       "Method overlays: flowMC chain trails and flow-density contours; DFT's learned score "
       "(coloured) vs the true score (white) arrows; SVGD's kernel bandwidth circle.");
+  if (app.snap && app.snap->problem) {  // the ebm task
+    ImGui::Combo("EBM heat map", &d.ebm_heat_map, "learned\0data\0difference\0");
+    item_tooltip(
+        "What each canvas's heat map shows: the method's learned density p_theta (normalized "
+        "exactly on the grid), the true data density, or the difference log p_theta - log "
+        "p_data (blue: the model has too little mass there, red: too much; +-4 nats).");
+    ImGui::Checkbox("data points", &d.show_data);
+    item_tooltip("Draw the training data faintly on every canvas (at most 2000 of them).");
+  }
   ImGui::Checkbox("marginals", &d.show_marginals);
   item_tooltip("Marginal histograms of the samples (bars) against the true marginals (lines).");
   ImGui::SliderFloat("point size", &d.point_size, 1.0f, 6.0f, "%.1f");

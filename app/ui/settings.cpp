@@ -37,6 +37,8 @@ std::string display_options_json(const DisplayOptions& o) {
                       {"ksd_u", o.ksd_u},
                       {"live_restart", o.live_restart},
                       {"show_legend", o.show_legend},
+                      {"ebm_heat_map", o.ebm_heat_map},
+                      {"show_data", o.show_data},
                       {"ui_scale", o.ui_scale}};
   return j.dump(2) + "\n";
 }
@@ -65,6 +67,8 @@ DisplayOptions display_options_from_json(const std::string& text) {
   get_bool("ksd_u", o.ksd_u);
   get_bool("live_restart", o.live_restart);
   get_bool("show_legend", o.show_legend);
+  get_int("ebm_heat_map", 0, 2, o.ebm_heat_map);
+  get_bool("show_data", o.show_data);
   if (j.contains("ui_scale") && j["ui_scale"].is_number())
     o.ui_scale = clamp_ui_scale(j["ui_scale"].get<float>());
   if (j.contains("point_size") && j["point_size"].is_number())

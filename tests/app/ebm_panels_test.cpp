@@ -12,6 +12,7 @@
 
 #include "app/plot/plot.h"
 #include "app/ui/app_state.h"
+#include "app/ui/canvas_panel.h"
 #include "app/ui/metrics_panel.h"
 
 namespace ss::ui {
@@ -132,6 +133,82 @@ TEST(EbmPanels, PresentationModeShowsTheFirstRowOnly) {
   EXPECT_TRUE(app.rects.count("plot:mode_weights"));
   EXPECT_TRUE(app.rects.count("plot:kl"));
   EXPECT_FALSE(app.rects.count("plot:scoreboard"));
+}
+
+// The learned heat map is the normalized density as cell masses (a normalized log density on
+// the grid gives masses summing to 1 up to float rounding, 1e-5); the difference map puts equal
+// densities at 1/2, ±kEbmDifferenceNats at 1 and 0, and clamps beyond.
+TEST(EbmCanvas, HeatValuesAreNormalizedMassesOrAClampedDifference) {
+  const int n = 8;
+  const double area = 0.25;  // box 4 × 4 over 8 × 8 cells: 0.5 × 0.5 each
+  std::vector<float> model(size_t(n * n));
+  double z = 0;
+  for (int i = 0; i < n * n; ++i) z += std::exp(-0.1 * i) * area;
+  for (int i = 0; i < n * n; ++i) model[size_t(i)] = float(-0.1 * i - std::log(z));
+  std::vector<float> out;
+  float mx = 0;
+  ASSERT_TRUE(ebm_heat_values(model, {}, n, area, EbmHeatMap::learned, out, mx));
+  double total = 0;
+  for (float v : out) total += v;
+  EXPECT_NEAR(total, 1.0, 1e-5);
+  EXPECT_FLOAT_EQ(mx, out[0]);  // the largest cell is the first
+  std::vector<double> truth(size_t(n * n));
+  for (int i = 0; i < n * n; ++i) truth[size_t(i)] = model[size_t(i)];
+  truth[1] -= 2.0;  // model 2 nats above the data: 1/2 + 2/8
+  truth[2] += 100;  // far below: clamped to 0
+  truth[3] = -INFINITY;  // the data have no mass there: model infinitely above
+  ASSERT_TRUE(ebm_heat_values(model, truth, n, area, EbmHeatMap::difference, out, mx));
+  EXPECT_FLOAT_EQ(mx, 1.0f);
+  EXPECT_NEAR(out[0], 0.5, 1e-6);
+  EXPECT_NEAR(out[1], 0.5 + 2.0 / (2 * kEbmDifferenceNats), 1e-6);
+  EXPECT_EQ(out[2], 0.0f);
+  EXPECT_EQ(out[3], 1.0f);
+  // Sizes that do not match make nothing.
+  EXPECT_FALSE(ebm_heat_values(model, {}, n + 1, area, EbmHeatMap::learned, out, mx));
+  EXPECT_FALSE(ebm_heat_values(model, {1.0}, n, area, EbmHeatMap::difference, out, mx));
+  EXPECT_TRUE(out.empty());
+}
+
+// The canvases of an ebm snapshot draw headless (no GL: data, negatives and legend by
+// ImDrawList) with the data and one canvas per run, and the legend strip says what is drawn.
+TEST(EbmCanvas, CanvasesDrawDataAndNegativesHeadless) {
+  HeadlessImGui imgui(ImVec2(1280, 720));
+  AppState app;
+  app.headless = true;
+  auto snap = std::const_pointer_cast<Snapshot>(ebm_snapshot());
+  auto problem = std::make_shared<EbmProblem>();
+  problem->train = Points::Random(5000, 2);
+  problem->box = Box{-2, 2, -2, 2};
+  problem->grid_n = 8;
+  snap->problem = problem;
+  for (RunSnapshot& r : snap->runs) {
+    r.display_samples = std::make_shared<const Points>(Points::Random(300, 2));
+    r.model_log_density = std::make_shared<const std::vector<float>>(64, float(-std::log(16.0)));
+    r.model_grid_n = 8;
+    r.model_box = problem->box;
+    r.model_iteration = 975;
+  }
+  app.snap = snap;
+  app.plots.snap = snap;
+  app.view.fit(problem->box, 1.0);
+  for (int i = 0; i < 2; ++i) {
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(900, 400));
+    ImGui::Begin("Canvases", nullptr, ImGuiWindowFlags_NoDecoration);
+    const ImVec2 p0 = ImGui::GetCursorScreenPos(), avail = ImGui::GetContentRegionAvail();
+    const int before = ImGui::GetWindowDrawList()->VtxBuffer.Size;
+    draw_canvas_panel(app, p0, ImVec2(p0.x + avail.x, p0.y + avail.y));
+    // 3 canvases × (≥ 300 negatives + ≥ 1000 data markers in view) quads of 4 vertices.
+    EXPECT_GT(ImGui::GetWindowDrawList()->VtxBuffer.Size - before, 3 * 4 * 1300);
+    ImGui::End();
+    ImGui::Render();
+  }
+  for (const RunSnapshot& r : snap->runs) {
+    ASSERT_TRUE(app.rects.count("canvas:" + r.label)) << r.label;
+    EXPECT_GT(app.rects.at("canvas:" + r.label).width(), 200.0f) << r.label;
+  }
+  for (const std::string& c : find_clipped_text()) ADD_FAILURE() << c;
 }
 
 }  // namespace ss::ui
