@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/ebm/trainer.h"
 #include "core/io/files.h"
 #include "core/io/results.h"
 
@@ -268,10 +269,52 @@ void post_param(AppState& app, RunId id, const std::string& name, double value) 
     if (x.id == id) r = &x;
   if (!r) return;
   try {
-    const ParamDef* def = find_param(sampler_param_table(r->kind), name);
+    const ParamDef* def = find_param(kind_param_table(r->kind), name);
     if (def && def->needs_reset) app.session->post(cmd::Start{});
   } catch (const std::exception&) {
   }
+}
+
+bool snapshot_is_ebm(const Snapshot& s) {
+  if (s.problem) return true;
+  for (const RunSnapshot& r : s.runs)
+    if (is_ebm_kind(r.kind)) return true;
+  return false;
+}
+
+bool is_ebm_kind(const std::string& kind) {
+  const std::vector<std::string> kinds = ebm_kinds();
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+std::string kind_display_name(const std::string& kind) {
+  return is_ebm_kind(kind) ? ebm_display_name(kind) : sampler_display_name(kind);
+}
+
+std::string kind_about(const std::string& kind) {
+  return is_ebm_kind(kind) ? ebm_about(kind) : sampler_about(kind);
+}
+
+const ParamTable& kind_param_table(const std::string& kind) {
+  return is_ebm_kind(kind) ? ebm_param_table(kind) : sampler_param_table(kind);
+}
+
+bool select_task(AppState& app, bool ebm) {
+  if (!app.session) return false;
+  if (app.snap && snapshot_is_ebm(*app.snap) == ebm) return false;
+  if (!ebm) {
+    Scenario sc = default_scenario(app);
+    const std::string path = (std::filesystem::path(app.gallery_dir) / "default.json").string();
+    if (!post_scenario(app, std::move(sc), "default scenario")) return false;
+    app.scenario_path = std::filesystem::exists(path) ? path : "";
+    return true;
+  }
+  const std::filesystem::path path = std::filesystem::path(app.gallery_dir) / kEbmGalleryScenario;
+  if (!std::filesystem::exists(path)) {
+    report_error(app, "no EBM scenario to open: " + path.string() + " is missing");
+    return false;
+  }
+  return open_scenario_file(app, path.string());
 }
 
 void post_change(AppState& app, Command command) {

@@ -237,6 +237,23 @@ ImVec4 window_clear_color();
 /// colour map's bright end (where samples sit). Unknown kinds get a palette colour.
 ImU32 method_color(const std::string& kind, float alpha = 1.0f);
 
+/// Whether the snapshot's scenario is of the ebm task (issue 15: each method is the negative
+/// sampler of an energy-based model trained on data).
+bool snapshot_is_ebm(const Snapshot& s);
+/// Whether `kind` is a method of the ebm task (ebm_kinds()).
+bool is_ebm_kind(const std::string& kind);
+/// Display name, About text and knob table of a method kind of either task (the ebm registry's
+/// for ebm kinds, the sampler registry's otherwise; ParamError for unknown kinds).
+std::string kind_display_name(const std::string& kind);
+std::string kind_about(const std::string& kind);
+const ParamTable& kind_param_table(const std::string& kind);
+/// The gallery scenario the task switch opens for the ebm task.
+inline constexpr const char* kEbmGalleryScenario = "ebm_2to1.json";
+/// Switches the task: `ebm` opens the gallery's EBM scenario (kEbmGalleryScenario), the sample
+/// task the default scenario; nothing happens when the session already has that task. Reports
+/// errors; returns true when a scenario was posted.
+bool select_task(AppState& app, bool ebm);
+
 /// Posts a target change; in live mode (DisplayOptions::live_restart) the runs restart on the
 /// new target as soon as it is ready. Marks the scenario modified.
 void post_target(AppState& app, const TargetSpec& spec);

@@ -9,6 +9,7 @@
 #include "app/ui/param_widgets.h"
 #include "app/ui/settings.h"
 #include "app/ui/slow_motion.h"
+#include "core/ebm/trainer.h"
 #include "core/targets/builtin.h"
 
 #if __has_include("app/ui/formula_panel.h")
@@ -99,7 +100,7 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
     ImGui::SameLine();
     const std::string head = r.label + "###head";
     const bool open = ImGui::TreeNodeEx(head.c_str());
-    item_tooltip(sampler_display_name(r.kind) + " (" + r.kind + "), seed " +
+    item_tooltip(kind_display_name(r.kind) + " (" + r.kind + "), seed " +
                  std::to_string(r.seed) + ", iteration " + std::to_string(r.iteration));
     // The state after the label when it fits, else on its own line (never cut off).
     const std::string state = std::string("[") + run_state_name(r.state) + "]";
@@ -118,7 +119,7 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
       item_tooltip("Remove this method and its curves.");
       draw_slow_motion_controls(app, r);
       try {
-        const ParamTable& table = sampler_param_table(r.kind);
+        const ParamTable& table = kind_param_table(r.kind);
         std::string name;
         double value = 0;
         ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
@@ -129,7 +130,7 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
             ImGui::TextDisabled("sigma 0 = auto = %.3g (half the target's narrow width)", v);
         if (ImGui::TreeNode("About")) {
           ImGui::PushTextWrapPos(0);
-          ImGui::TextUnformatted(sampler_about(r.kind).c_str());
+          ImGui::TextUnformatted(kind_about(r.kind).c_str());
           ImGui::PopTextWrapPos();
           ImGui::TreePop();
         }
@@ -148,13 +149,14 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
     }
     ImGui::PopID();
   }
-  const std::vector<std::string> kinds = sampler_kinds();
+  const bool ebm = snapshot_is_ebm(s);
+  const std::vector<std::string> kinds = ebm ? ebm_kinds() : sampler_kinds();
   ImGui::SetNextItemWidth(-FLT_MIN);
-  if (ImGui::BeginCombo("##add", "+ add method")) {
+  if (ImGui::BeginCombo("##add", ebm ? "+ add negative sampler" : "+ add method")) {
     for (const std::string& k : kinds) {
-      if (ImGui::Selectable(sampler_display_name(k).c_str()))
-        post_change(app, cmd::AddRun{MethodConfig{k, sampler_display_name(k), {}, true}});
-      if (ImGui::IsItemHovered()) item_tooltip(sampler_about(k));
+      if (ImGui::Selectable(kind_display_name(k).c_str()))
+        post_change(app, cmd::AddRun{MethodConfig{k, kind_display_name(k), {}, true}});
+      if (ImGui::IsItemHovered()) item_tooltip(kind_about(k));
     }
     if (kinds.empty()) ImGui::TextDisabled("no methods are registered in this build");
     ImGui::EndCombo();
@@ -479,9 +481,28 @@ void export_csv_all(AppState& app) {
     report_error(app, err);
 }
 
+// The task: sample the target, or learn an energy-based model of data drawn from it.
+void draw_task_section(AppState& app, const Snapshot& s) {
+  const bool ebm = snapshot_is_ebm(s);
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("Task:");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("Sample", !ebm)) select_task(app, false);
+  item_tooltip(
+      "Sample the target density with each method, compared by KSD, energy distance and mode "
+      "coverage (opens the default scenario).");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("Learn from data", ebm)) select_task(app, true);
+  item_tooltip(
+      "Train an energy-based model on data drawn from the target (or from a CSV file), one "
+      "model per negative sampler, compared by test NLL, KL and the learned mode weights (opens "
+      "the gallery's 2:1 EBM scenario).");
+}
+
 void draw_controls_panel(AppState& app) {
   if (!app.snap) return;
   const Snapshot& s = *app.snap;
+  draw_task_section(app, s);
   draw_run_section(app, s);
   draw_target_section(app, s);
   draw_methods_section(app, s);

@@ -34,6 +34,8 @@ const std::map<std::string, VerbSpec>& verbs() {
                                                     {"reseed", {1, 1}},
                                                     {"budget", {2, 2}},
                                                     {"target", {1, 1}},
+                                                    {"task", {1, 1}},
+                                                    {"heatmap", {1, 1}},
                                                     {"target_param", {2, 2}},
                                                     {"param", {3, 3}},
                                                     {"add", {1, 1}},
@@ -312,6 +314,20 @@ void ScriptPlayer::after_frame(AppState& app) {
       }
       b.amount = num(a, 1);
       post_change(app, cmd::SetBudget{b});
+    } else if (v == "task") {
+      if (arg(0) != "sample" && arg(0) != "ebm") {
+        fail(app, a, "unknown task '" + arg(0) + "' (sample or ebm)");
+        continue;
+      }
+      select_task(app, arg(0) == "ebm");
+    } else if (v == "heatmap") {
+      int found = -1;
+      for (int i = 0; i < 3; ++i)
+        if (arg(0) == kEbmHeatMapNames[i]) found = i;
+      if (found < 0)
+        fail(app, a, "unknown heat map '" + arg(0) + "' (learned, data or difference)");
+      else
+        app.display.ebm_heat_map = found;
     } else if (v == "target") {
       select_target(app, arg(0));
     } else if (v == "target_param") {
@@ -328,7 +344,7 @@ void ScriptPlayer::after_frame(AppState& app) {
         post_change(app, cmd::RemoveRun{r->id});
     } else if (v == "add") {
       try {
-        post_change(app, cmd::AddRun{MethodConfig{arg(0), sampler_display_name(arg(0)), {}, true}});
+        post_change(app, cmd::AddRun{MethodConfig{arg(0), kind_display_name(arg(0)), {}, true}});
       } catch (const std::exception& e) {
         fail(app, a, e.what());
       }
@@ -369,6 +385,8 @@ void ScriptPlayer::after_frame(AppState& app) {
         d.show_marginals = on;
       else if (arg(0) == "contours")
         d.contours = on ? 8 : 0;
+      else if (arg(0) == "data")
+        d.show_data = on;
       else
         fail(app, a, "unknown layer '" + arg(0) + "'");
     } else if (v == "axis") {

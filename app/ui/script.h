@@ -14,19 +14,24 @@
 //   step [N]                    step every run N iterations (default 1)
 //   reseed SEED
 //   budget iterations|gradient_evals|seconds AMOUNT
-//   target KIND                 switch to a built-in target with its defaults
+//   task sample|ebm             switch the task: ebm opens the gallery's EBM scenario
+//                               (ebm_2to1.json), sample the default scenario (no-op when the
+//                               session has that task already)
+//   target KIND                 switch to a built-in target with its defaults (ebm: the data's)
 //   target_param NAME VALUE     set one knob of the current target
 //   param LABEL NAME VALUE      set one knob of the method labelled LABEL
-//   add KIND | remove LABEL     add a method / remove one
+//   add KIND | remove LABEL     add a method / remove one (ebm kinds in an ebm scenario)
 //   open FILE                   open a scenario file
 //   colormap NAME               viridis, magma, inferno, plasma, grey
-//   show density|samples|overlays|marginals|contours on|off
+//   show density|samples|overlays|marginals|contours|data on|off   (data: the ebm task's data)
+//   heatmap learned|data|difference   what the ebm canvases' heat map shows
 //   axis iterations|gradient_evals|seconds
 //   drag CANVAS X0 Y0 X1 Y1 [FRAMES]  press the left button at (X0, Y0), move to (X1, Y1) over
 //                               FRAMES frames (default 20) and release: real mouse input
 //   key space|s|r               press a shortcut key for one frame
 //   screenshot PATH             PNG of the window
 //   screenshot_canvas CANVAS PATH | screenshot_plot ksd|modes|energy|loss|accept PATH
+//                               (ebm task: mode_weights|nll|kl|neg_ksd|accept|mode_tv|loss)
 //   export_csv PATH             metric curves (long format);  export_samples DIR
 //   save_scenario PATH
 //   live on|off                 restart runs on target/knob changes (the app's live mode)
