@@ -132,6 +132,11 @@ std::vector<ScriptAction> parse_script(const std::string& text, const std::strin
       throw err("'show' expects on or off, got '" + a.args[1] + "'");
     if ((a.verb == "live" || a.verb == "presentation") && a.args[0] != "on" && a.args[0] != "off")
       throw err("'" + a.verb + "' expects on or off, got '" + a.args[0] + "'");
+    if (a.verb == "task" && a.args[0] != "sample" && a.args[0] != "ebm")
+      throw err("'task' expects sample or ebm, got '" + a.args[0] + "'");
+    if (a.verb == "heatmap" && a.args[0] != "learned" && a.args[0] != "data" &&
+        a.args[0] != "difference")
+      throw err("'heatmap' expects learned, data or difference, got '" + a.args[0] + "'");
     if (a.verb == "slow_motion" && a.args[1] != "on" && a.args[1] != "off")
       throw err("'slow_motion' expects on or off, got '" + a.args[1] + "'");
     if (a.verb == "slow_motion" && a.args.size() > 3 && a.args[3] != "wait" &&

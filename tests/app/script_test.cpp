@@ -44,6 +44,13 @@ TEST(Script, RejectsBadArgumentCountsAndNumbers) {
   EXPECT_THROW(parse_script("reseed 1.5\n", "t"), ScriptError);
   EXPECT_NO_THROW(parse_script("reseed 18446744073709551615\n", "t"));
   EXPECT_THROW(parse_script("step -5\n", "t"), ScriptError);
+  // The ebm task's actions (issue 16).
+  EXPECT_NO_THROW(parse_script("task ebm\ntask sample\nheatmap difference\nshow data off\n"
+                               "screenshot_plot mode_weights x.png\n",
+                               "t"));
+  EXPECT_THROW(parse_script("task learn\n", "t"), ScriptError);
+  EXPECT_THROW(parse_script("task\n", "t"), ScriptError);
+  EXPECT_THROW(parse_script("heatmap model\n", "t"), ScriptError);
 }
 
 // `idle SECONDS` hands the loop over until the main loop says the time is up; then the next
