@@ -331,6 +331,9 @@ ScreenRect LinePlot::draw() {
     grow(yr, finite_range(s.y, opt_.y_scale));
     if (!s.y2.empty()) grow(yr, finite_range(s.y2, opt_.y_scale));
   }
+  if (std::isfinite(opt_.y_cap) && usable(opt_.y_cap, opt_.y_scale) && yr.max > opt_.y_cap &&
+      yr.min < opt_.y_cap)
+    yr.max = opt_.y_cap;
   const bool has_data = xr.max >= xr.min && yr.max >= yr.min;
   if (!has_data) {
     xr = opt_.x_scale == Scale::Log10 ? Range{1, 10} : Range{0, 1};

@@ -14,6 +14,7 @@
 
 #include <imgui.h>
 
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -71,6 +72,9 @@ struct LinePlotOptions {
   /// Lines in the legend too (false: only bands and reference lines, when the lines' colours
   /// are explained once elsewhere, e.g. one key of method colours for all plots).
   bool legend_lines = true;
+  /// When finite: the y axis ends here at most (lines above it leave the plot at its top), so one
+  /// run that blows up does not flatten everyone else's curves.
+  double y_cap = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// How a line is stroked: a dash pattern and a marker at its data points (every few points, so

@@ -276,10 +276,7 @@ void post_param(AppState& app, RunId id, const std::string& name, double value) 
 }
 
 bool snapshot_is_ebm(const Snapshot& s) {
-  if (s.problem) return true;
-  for (const RunSnapshot& r : s.runs)
-    if (is_ebm_kind(r.kind)) return true;
-  return false;
+  return s.task == Task::ebm;
 }
 
 bool is_ebm_kind(const std::string& kind) {
@@ -297,6 +294,39 @@ std::string kind_about(const std::string& kind) {
 
 const ParamTable& kind_param_table(const std::string& kind) {
   return is_ebm_kind(kind) ? ebm_param_table(kind) : sampler_param_table(kind);
+}
+
+bool open_data_csv(AppState& app, const std::string& path) {
+  if (!app.session || !app.snap || !app.snap->scenario) return false;
+  if (app.snap->task != Task::ebm) {
+    report_error(app, "data files are for the ebm task (Task: Learn from data)");
+    return false;
+  }
+  Scenario sc = *app.snap->scenario;
+  if (path.empty()) {
+    sc.data = DataSettings{};
+  } else {
+    try {
+      const Points p = read_points_csv(path);
+      if (p.rows() == 0) throw std::runtime_error(path + ": no points");
+      const double x0 = p.col(0).minCoeff(), x1 = p.col(0).maxCoeff();
+      const double y0 = p.col(1).minCoeff(), y1 = p.col(1).maxCoeff();
+      const double half = 0.5 * std::max({x1 - x0, y1 - y0, 1e-6}) * 1.2;
+      const double cx = 0.5 * (x0 + x1), cy = 0.5 * (y0 + y1);
+      sc.data = DataSettings{};
+      sc.data.csv = std::filesystem::absolute(path).string();
+      sc.data.box = Box{cx - half, cx + half, cy - half, cy + half};
+    } catch (const std::exception& e) {
+      report_error(app, std::string("cannot use the data file: ") + e.what());
+      return false;
+    }
+  }
+  if (!post_scenario(app, std::move(sc), path.empty() ? "data from the target" : path))
+    return false;
+  app.scenario_modified = true;
+  add_message(app, UiMessage::Level::info,
+              path.empty() ? "data drawn from the target" : "training on " + path);
+  return true;
 }
 
 bool select_task(AppState& app, bool ebm) {

@@ -254,6 +254,14 @@ inline constexpr const char* kEbmGalleryScenario = "ebm_2to1.json";
 /// errors; returns true when a scenario was posted.
 bool select_task(AppState& app, bool ebm);
 
+/// The ebm task: trains on the points of a CSV file (`x,y` rows, optional header) instead of data
+/// drawn from the target. The file is read here first so a bad one is reported at once (with its
+/// line) and nothing changes; the box the EBM is normalized on is the points' bounding square
+/// widened by 10 % on each side. An empty `path` goes back to data drawn from the target.
+/// Restarts the runs (a LoadScenario of the current scenario with the new data). Returns true
+/// when posted.
+bool open_data_csv(AppState& app, const std::string& path);
+
 /// Posts a target change; in live mode (DisplayOptions::live_restart) the runs restart on the
 /// new target as soon as it is ready. Marks the scenario modified.
 void post_target(AppState& app, const TargetSpec& spec);

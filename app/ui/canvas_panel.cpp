@@ -28,7 +28,7 @@ constexpr ImU32 kTrailColor = IM_COL32(255, 255, 255, 100);
 constexpr ImU32 kTrueScoreColor = IM_COL32(255, 255, 255, 170);
 constexpr int kModelSlotBase = 3000;  // + run id: that run's learned density (ebm task)
 constexpr ImU32 kDataColor = IM_COL32(255, 255, 255, 60);  // the ebm task's data, faint
-constexpr int kMaxDataPoints = 2000;  // data points drawn per canvas (an even stride)
+constexpr int kMaxDataPoints = 2000;   // data points drawn per canvas (an even stride)
 constexpr int kDivergingColormap = 5;  // shaders/density.frag: blue - white - red
 
 // The true score at a run's arrow origins, scaled together with the learned field: computed once
@@ -124,9 +124,8 @@ bool ebm_heat_values(const std::vector<float>& model_log, const std::vector<doub
     out.resize(cells);
     for (size_t i = 0; i < cells; ++i) {
       const double d = double(model_log[i]) - true_log[i];
-      out[i] = std::isfinite(d)
-                   ? float(std::clamp(0.5 + d / (2 * kEbmDifferenceNats), 0.0, 1.0))
-                   : (std::isnan(d) ? 0.5f : (d > 0 ? 1.0f : 0.0f));
+      out[i] = std::isfinite(d) ? float(std::clamp(0.5 + d / (2 * kEbmDifferenceNats), 0.0, 1.0))
+                                : (std::isnan(d) ? 0.5f : (d > 0 ? 1.0f : 0.0f));
     }
     return true;
   }
@@ -505,7 +504,7 @@ struct LayerInputs {
   std::shared_ptr<const Points> samples;
   std::shared_ptr<const SamplerOverlay> overlay;
   std::shared_ptr<const Target> target;  // samples / overlay null when hidden
-  std::shared_ptr<const Points> data;     // the ebm task's data (null: none or hidden)
+  std::shared_ptr<const Points> data;    // the ebm task's data (null: none or hidden)
   float diameter = 0, dpi = 0;
   ImU32 color = 0;
   bool operator==(const LayerInputs&) const = default;
@@ -677,11 +676,11 @@ std::vector<LegendEntry> overlay_legend_entries(const AppState& app, const RunSn
       entries.push_back({3, method_color(run.kind), "negatives / chains"});
     if (app.display.show_density) {
       const EbmHeatMap v = EbmHeatMap(app.display.ebm_heat_map);
-      entries.push_back(
-          {4, 0,
-           v == EbmHeatMap::difference ? "log p_model - log p_data: blue < 0 < red (+-4)"
-           : v == EbmHeatMap::data     ? "heat map: true data density"
-                                       : "heat map: learned density"});
+      entries.push_back({4, 0,
+                         v == EbmHeatMap::difference
+                             ? "log p_model - log p_data: blue < 0 < red (+-4)"
+                         : v == EbmHeatMap::data ? "heat map: true data density"
+                                                 : "heat map: learned density"});
     }
   }
   if (!run.overlay) return entries;
@@ -741,8 +740,7 @@ void draw_overlay_legend(const AppState& app, ImDrawList* dl, const RunSnapshot&
       const ImU32 hi = e.text[0] == 'l' ? IM_COL32(178, 24, 43, 255) : IM_COL32(253, 231, 37, 255);
       dl->AddRectFilledMultiColor(ImVec2(x0, cy - 0.3f * fh), ImVec2(x1, cy + 0.3f * fh), lo, hi,
                                   hi, lo);
-    }
-    else
+    } else
       dl->AddCircle(ImVec2(0.5f * (x0 + x1), cy), 0.4f * fh, e.color, 24, 1.5f);
     // An entry wider than the canvas is shortened with "..." (the tooltip-free strip must
     // never run into the next canvas).
@@ -902,7 +900,8 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
           IM_COL32(0, 0, 0, 150));
       dl->AddText(ImVec2(a.x + 6, a.y + 3), method_color(run->kind), title.c_str());
       if (run->state == RunState::diverged) {
-        const std::string msg = "diverged: " + run->status.reason;
+        // Cut to the canvas (the whole reason is in the Controls' method list).
+        const std::string msg = plot::fit_text("diverged: " + run->status.reason, b.x - a.x - 12);
         dl->AddText(ImVec2(a.x + 6, a.y + ImGui::GetFontSize() + 8), IM_COL32(255, 90, 90, 255),
                     msg.c_str());
       }

@@ -27,8 +27,7 @@ inline constexpr double kEbmDifferenceNats = 4.0;
 /// (2·kEbmDifferenceNats) clamped to [0, 1] (1/2: equal), non-finite differences at 1/2, max = 1.
 /// Returns false (out empty) when the sizes do not match.
 bool ebm_heat_values(const std::vector<float>& model_log, const std::vector<double>& true_log,
-                     int n, double cell_area, EbmHeatMap view, std::vector<float>& out,
-                     float& max);
+                     int n, double cell_area, EbmHeatMap view, std::vector<float>& out, float& max);
 
 /// The grid of `n` equal cells in a w × h region that shows a box of width/height `box_aspect`
 /// largest at equal aspect (for a square box: each canvas as square and large as possible; a

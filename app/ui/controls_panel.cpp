@@ -100,8 +100,8 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
     ImGui::SameLine();
     const std::string head = r.label + "###head";
     const bool open = ImGui::TreeNodeEx(head.c_str());
-    item_tooltip(kind_display_name(r.kind) + " (" + r.kind + "), seed " +
-                 std::to_string(r.seed) + ", iteration " + std::to_string(r.iteration));
+    item_tooltip(kind_display_name(r.kind) + " (" + r.kind + "), seed " + std::to_string(r.seed) +
+                 ", iteration " + std::to_string(r.iteration));
     // The state after the label when it fits, else on its own line (never cut off).
     const std::string state = std::string("[") + run_state_name(r.state) + "]";
     const float label_end = ImGui::GetItemRectMin().x + ImGui::GetTreeNodeToLabelSpacing() +
@@ -139,9 +139,12 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
       }
       ImGui::TreePop();
     }
-    if (r.state == RunState::diverged)
+    if (r.state == RunState::diverged) {
+      ImGui::PushTextWrapPos(0);
       ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "diverged at iteration %lld: %s",
                          static_cast<long long>(r.status.iteration), r.status.reason.c_str());
+      ImGui::PopTextWrapPos();
+    }
     if (!r.last_error.empty()) {
       ImGui::PushTextWrapPos(0);
       ImGui::TextColored(ImVec4(1, 0.6f, 0.3f, 1), "%s", r.last_error.c_str());
@@ -499,12 +502,43 @@ void draw_task_section(AppState& app, const Snapshot& s) {
       "the gallery's 2:1 EBM scenario).");
 }
 
+// The ebm task's data: drawn from the target, or the points of a CSV file (a path box as for
+// scenarios).
+void draw_data_section(AppState& app, const Snapshot& s) {
+  if (!snapshot_is_ebm(s) || !s.scenario) return;
+  section_header("Data");
+  const DataSettings& d = s.scenario->data;
+  ImGui::PushTextWrapPos(0);
+  if (s.problem)
+    ImGui::TextDisabled("%lld training + %lld test points %s",
+                        static_cast<long long>(s.problem->train.rows()),
+                        static_cast<long long>(s.problem->test.rows()),
+                        d.csv.empty() ? "drawn from the target" : "from the file");
+  if (!d.csv.empty()) ImGui::TextDisabled("file: %s", d.csv.c_str());
+  ImGui::PopTextWrapPos();
+  static char path[1024] = "";
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  ImGui::InputTextWithHint("##data_csv", "data CSV path (x,y rows)", path, sizeof path);
+  item_tooltip(
+      "A CSV file of points, one 'x,y' row each (a header line 'x,y' is allowed). Every 5th row "
+      "is held out as the test set; the EBM is normalized on the points' bounding square.");
+  const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
+  if (ImGui::Button("Train on file", ImVec2(w, 0))) open_data_csv(app, path);
+  item_tooltip("Restart every run on the points of the file above (errors name the line).");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(d.csv.empty());
+  if (ImGui::Button("Use the target", ImVec2(w, 0))) open_data_csv(app, "");
+  ImGui::EndDisabled();
+  item_tooltip("Draw the data from the target again (the Target section picks it).");
+}
+
 void draw_controls_panel(AppState& app) {
   if (!app.snap) return;
   const Snapshot& s = *app.snap;
   draw_task_section(app, s);
   draw_run_section(app, s);
   draw_target_section(app, s);
+  draw_data_section(app, s);
   draw_methods_section(app, s);
   draw_view_section(app);
   draw_scenario_section(app, s);

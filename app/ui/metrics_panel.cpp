@@ -87,7 +87,7 @@ void plot_context_menu(AppState& app, const char* plot_name) {
 template <class Extra>
 void metric_plot(AppState& app, const char* plot_name, const std::string& title,
                  const std::string& metric, plot::Scale y_scale, ImVec2 pos, ImVec2 size,
-                 const std::string& y_label, Extra extra, const char* help) {
+                 const std::string& y_label, Extra extra, const char* help, double y_cap = NAN) {
   const Snapshot& s = *app.plots.snap;
   std::deque<CurveArrays> data;
   ImGui::SetCursorScreenPos(pos);
@@ -98,6 +98,7 @@ void metric_plot(AppState& app, const char* plot_name, const std::string& title,
   opt.y_scale = y_scale;
   opt.x_scale = app.display.log_x ? plot::Scale::Log10 : plot::Scale::Linear;
   opt.legend_lines = false;  // the method colours are in the panel's key
+  opt.y_cap = y_cap;
   plot::LinePlot p(plot_name, size, opt);
   for (size_t i = 0; i < s.runs.size(); ++i) {
     const auto it = s.runs[i].curves.find(metric);
@@ -573,7 +574,9 @@ void draw_ebm_panels(AppState& app, const Snapshot& s, bool present,
       },
       "Mean negative log-likelihood of the held-out test data under the learned density "
       "(normalized exactly on the grid). The dashed line is the NLL of the true data density: "
-      "the best any model can do on these points (lower than it is overfitting or noise).");
+      "the best any model can do on these points (lower than it is overfitting or noise). The "
+      "axis ends 10 nats above the true NLL: a run above that leaves the plot at the top.",
+      std::isfinite(nll_true) ? nll_true + 10.0 : NAN);
   metric_plot(app, "kl", "KL(p_data || p_theta)", "kl_true_model", plot::Scale::Log10,
               cell(2).first, cell(2).second, "KL", none,
               "Kullback-Leibler divergence from the true data density to the learned one, summed "
@@ -628,6 +631,7 @@ void draw_ebm_panels(AppState& app, const Snapshot& s, bool present,
 }  // namespace
 
 bool is_ebm_task(const Snapshot& s) {
+  if (s.task == Task::ebm) return true;
   for (const RunSnapshot& r : s.runs)
     if (r.curves.count("nll_test")) return true;
   return false;
@@ -641,6 +645,8 @@ int ebm_mode_count(const Snapshot& s) {
 }
 
 double ebm_true_mode_weight(const Snapshot& s, int k) {
+  if (s.problem && k >= 1 && size_t(k) <= s.problem->true_region_mass.size())
+    return s.problem->true_region_mass[size_t(k - 1)];
   if (!s.reference || k < 1 || size_t(k) > s.reference->regions().size()) return NAN;
   return s.reference->regions()[size_t(k - 1)].true_mass;
 }

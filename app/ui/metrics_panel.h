@@ -30,12 +30,13 @@ struct CurveArrays {
 };
 CurveArrays curve_arrays(const Curve& curve, CostAxis axis);
 
-/// Whether `s` shows the ebm task: its scenario says so, or a run records the EBM curves
+/// Whether `s` shows the ebm task: Snapshot::task says so, or a run records the EBM curves
 /// (nll_test).
 bool is_ebm_task(const Snapshot& s);
 /// Number of modes K of the mode-weight curves mode_weight_1 … mode_weight_K of any run (0: none).
 int ebm_mode_count(const Snapshot& s);
-/// True weight of mode k (1-based) of the data: region k−1's mass in the data's grid reference;
+/// True weight of mode k (1-based) of the data: EbmProblem::true_region_mass[k−1] (else the
+/// grid reference's region mass);
 /// NaN when there is none (CSV data).
 double ebm_true_mode_weight(const Snapshot& s, int k);
 

@@ -36,6 +36,7 @@ const std::map<std::string, VerbSpec>& verbs() {
                                                     {"target", {1, 1}},
                                                     {"task", {1, 1}},
                                                     {"heatmap", {1, 1}},
+                                                    {"data_csv", {1, 1}},
                                                     {"target_param", {2, 2}},
                                                     {"param", {3, 3}},
                                                     {"add", {1, 1}},
@@ -325,6 +326,9 @@ void ScriptPlayer::after_frame(AppState& app) {
         continue;
       }
       select_task(app, arg(0) == "ebm");
+    } else if (v == "data_csv") {
+      if (!open_data_csv(app, arg(0) == "target" ? "" : arg(0)))
+        fail(app, a, "cannot train on " + arg(0));
     } else if (v == "heatmap") {
       int found = -1;
       for (int i = 0; i < 3; ++i)

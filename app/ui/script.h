@@ -25,6 +25,8 @@
 //   colormap NAME               viridis, magma, inferno, plasma, grey
 //   show density|samples|overlays|marginals|contours|data on|off   (data: the ebm task's data)
 //   heatmap learned|data|difference   what the ebm canvases' heat map shows
+//   data_csv PATH|target        ebm task: train on the points of a CSV file (box: their bounding
+//                               square + 10 %), or on data drawn from the target again
 //   axis iterations|gradient_evals|seconds
 //   drag CANVAS X0 Y0 X1 Y1 [FRAMES]  press the left button at (X0, Y0), move to (X1, Y1) over
 //                               FRAMES frames (default 20) and release: real mouse input

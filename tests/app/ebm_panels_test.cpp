@@ -154,8 +154,8 @@ TEST(EbmCanvas, HeatValuesAreNormalizedMassesOrAClampedDifference) {
   EXPECT_FLOAT_EQ(mx, out[0]);  // the largest cell is the first
   std::vector<double> truth(size_t(n * n));
   for (int i = 0; i < n * n; ++i) truth[size_t(i)] = model[size_t(i)];
-  truth[1] -= 2.0;  // model 2 nats above the data: 1/2 + 2/8
-  truth[2] += 100;  // far below: clamped to 0
+  truth[1] -= 2.0;       // model 2 nats above the data: 1/2 + 2/8
+  truth[2] += 100;       // far below: clamped to 0
   truth[3] = -INFINITY;  // the data have no mass there: model infinitely above
   ASSERT_TRUE(ebm_heat_values(model, truth, n, area, EbmHeatMap::difference, out, mx));
   EXPECT_FLOAT_EQ(mx, 1.0f);

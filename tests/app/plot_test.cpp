@@ -153,4 +153,34 @@ TEST(PlotDashes, DashedPolylineCutsThePatternAcrossVertices) {
   }
 }
 
+// y_cap: a line that blows up (to 1e14) does not stretch the axis beyond the cap (12, plus the
+// 6 % padding), while a cap above every value changes nothing.
+TEST(PlotHeadless, YCapLimitsTheAxis) {
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(800, 600);
+  unsigned char* pixels;
+  int w, h;
+  io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+  io.IniFilename = nullptr;
+  ImGui::NewFrame();
+  ImGui::Begin("test");
+  const std::vector<double> x = {0, 1, 2, 3}, y = {3, 2.5, 50, 1e14};
+  LinePlotOptions opt;
+  opt.y_cap = 12;
+  LinePlot p("capped", ImVec2(400, 200), opt);
+  p.line("A", series_color(0), x, y);
+  p.draw();
+  EXPECT_LE(p.y_range().max, 12 + 0.06 * (12 - 2.5) + 1e-9);
+  EXPECT_GE(p.y_range().max, 12);
+  opt.y_cap = 1e15;
+  LinePlot q("uncapped", ImVec2(400, 200), opt);
+  q.line("A", series_color(0), x, y);
+  q.draw();
+  EXPECT_GE(q.y_range().max, 1e14);
+  ImGui::End();
+  ImGui::Render();
+  ImGui::DestroyContext();
+}
+
 }  // namespace ss::plot

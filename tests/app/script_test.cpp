@@ -45,9 +45,10 @@ TEST(Script, RejectsBadArgumentCountsAndNumbers) {
   EXPECT_NO_THROW(parse_script("reseed 18446744073709551615\n", "t"));
   EXPECT_THROW(parse_script("step -5\n", "t"), ScriptError);
   // The ebm task's actions (issue 16).
-  EXPECT_NO_THROW(parse_script("task ebm\ntask sample\nheatmap difference\nshow data off\n"
-                               "screenshot_plot mode_weights x.png\n",
-                               "t"));
+  EXPECT_NO_THROW(
+      parse_script("task ebm\ntask sample\nheatmap difference\nshow data off\n"
+                   "screenshot_plot mode_weights x.png\n",
+                   "t"));
   EXPECT_THROW(parse_script("task learn\n", "t"), ScriptError);
   EXPECT_THROW(parse_script("task\n", "t"), ScriptError);
   EXPECT_THROW(parse_script("heatmap model\n", "t"), ScriptError);
