@@ -59,7 +59,8 @@ void EnergyNet::normalize_into(const Points& x, Eigen::Index src0, Eigen::Index 
   const Eigen::Index need = row0 + m;
   if (in_.rows() < need) {
     nn::RowMatrix grown(need, 2);
-    grown.topRows(in_.rows()) = in_;
+    // (in_ starts 0 × 0: copying it into a 0 × 2 block trips Eigen's size assertion.)
+    if (in_.rows() > 0) grown.topRows(in_.rows()) = in_;
     in_.swap(grown);
   }
   const double ix = 1.0 / scale_(0), iy = 1.0 / scale_(1);
