@@ -4,7 +4,11 @@
 #include <cmath>
 #include <stdexcept>
 
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+
 #include "core/samplers/dft_noise.h"
+#include "core/targets/grid_reference.h"
 
 namespace ss {
 
@@ -60,6 +64,27 @@ ParamTable generator_param_defs(double default_lr, int default_batch,
        "initial sample spread (std) as a fraction of the view box's half-size",
        false,
        {},
+       false,
+       true},
+      {"skip",
+       0,
+       0,
+       0,
+       "generator's linear skip from (z1, z2): fixed a*I (a = init_spread), a learned 2x2 "
+       "matrix starting at a*I, or off (the MLP's last layer is calibrated instead so that the "
+       "initial samples have mean c and covariance a^2 L L^T)",
+       false,
+       {"fixed", "learned", "off"},
+       false,
+       true},
+      {"output_affine",
+       0,
+       0,
+       0,
+       "generator's output affine x = c + L u: the view box (centre, half-extents) or the "
+       "target's grid-reference mean and Cholesky factor of its covariance",
+       false,
+       {"box", "reference"},
        false,
        true},
       {"batch_size", double(default_batch), 16, 4096, "generated samples per generator step", true},
@@ -195,41 +220,117 @@ void box_affine(const Box& box, Vec2& center, Vec2& scale) {
 // ImplicitGenerator
 
 void ImplicitGenerator::build(int latent_dim, int width, int layers, nn::Activation activation,
-                              const Box& box, double init_spread, Rng& init_rng) {
+                              const Box& box, double init_spread, Rng& init_rng,
+                              GeneratorSkip skip) {
   latent_dim_ = latent_dim;
-  skip_ = init_spread;
+  skip_mode_ = skip;
   net_ = nn::Mlp(widths_of(latent_dim, width, layers, 2), activation);
   nn::InitOptions init;
-  init.last_layer_scale = 0.0;  // g starts as the skip alone: exactly N(c, (init_spread·s)²)
+  // kFixed/kLearned: g starts as the skip alone, exactly N(c, (init_spread)² L Lᵀ).
+  init.last_layer_scale = skip == GeneratorSkip::kOff ? 1.0 : 0.0;
   net_.initialize(init_rng, init);
-  box_affine(box, center_, scale_);
+  skip_ = skip == GeneratorSkip::kOff ? Mat2::Zero() : Mat2(init_spread * Mat2::Identity());
+  skip_values_ = skip_.reshaped();
+  skip_grads_.setZero();
+  if (skip == GeneratorSkip::kOff) {
+    // Whiten the last layer on a latent batch: u = M (f − μ) has mean 0, covariance a² I.
+    const Eigen::Index n = 4096;
+    nn::RowMatrix z(n, latent_dim);
+    init_rng.fill_normal(z);
+    const auto f = net_.forward(z);
+    Vec2 mu = Vec2::Zero();
+    Mat2 cov = Mat2::Zero();
+    for (Eigen::Index i = 0; i < n; ++i) mu += f.row(i).transpose();
+    mu /= static_cast<double>(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const Vec2 d = f.row(i).transpose() - mu;
+      cov += d * d.transpose();
+    }
+    cov /= static_cast<double>(n);
+    Eigen::SelfAdjointEigenSolver<Mat2> eig(cov);
+    const Vec2 ev = eig.eigenvalues().cwiseMax(1e-300);
+    const Mat2 inv_sqrt = eig.eigenvectors() * ev.cwiseSqrt().cwiseInverse().asDiagonal() *
+                          eig.eigenvectors().transpose();
+    const Mat2 m = init_spread * inv_sqrt;
+    const int last = net_.num_layers() - 1;
+    const Eigen::MatrixXd w = m * net_.weight(last);
+    net_.weight(last) = w;
+    const Vec2 bias = m * (Vec2(net_.bias(last)) - mu);
+    net_.bias(last) = bias;
+  }
+  Vec2 c, s;
+  box_affine(box, c, s);
+  center_ = c;
+  affine_ = s.asDiagonal();
+}
+
+void ImplicitGenerator::set_output_affine(const Vec2& center, const Mat2& lower) {
+  if (!center.allFinite() || !lower.allFinite() || lower(0, 1) != 0.0 || !(lower(0, 0) > 0) ||
+      !(lower(1, 1) > 0))
+    throw std::invalid_argument(
+        "ImplicitGenerator::set_output_affine: L must be finite, lower triangular, with a "
+        "positive diagonal");
+  center_ = center;
+  affine_ = lower;
+}
+
+Eigen::Index ImplicitGenerator::num_parameters() const {
+  return net_.num_parameters() + (skip_mode_ == GeneratorSkip::kLearned ? 4 : 0);
+}
+
+std::span<const nn::ParameterSpan> ImplicitGenerator::parameter_spans() {
+  spans_[0] = net_.parameter_span();
+  spans_[1] = {skip_values_.data(), skip_grads_.data(), 4};
+  return {spans_.data(), skip_mode_ == GeneratorSkip::kLearned ? size_t{2} : size_t{1}};
+}
+
+bool ImplicitGenerator::parameters_finite() const {
+  return all_finite(net_.parameters()) && skip_values_.allFinite();
 }
 
 void ImplicitGenerator::reserve(Eigen::Index n) {
   net_.reserve(n);
   if (grad_u_.rows() < n) grad_u_.resize(n, 2);
+  if (z12_.rows() < n) z12_.resize(n, 2);
 }
 
 void ImplicitGenerator::forward(const nn::RowMatrix& z, Points& x) {
   auto u = net_.forward(z);
   const Eigen::Index n = z.rows();
   const Eigen::Index second = z.cols() > 1 ? 1 : 0;  // k = 1: both axes skip from z_1
+  if (skip_mode_ == GeneratorSkip::kLearned) skip_ = skip_values_.reshaped(2, 2);
   if (x.rows() != n) x.resize(n, 2);
+  if (z12_.rows() != n) z12_.resize(n, 2);
+  const double l00 = affine_(0, 0), l10 = affine_(1, 0), l11 = affine_(1, 1);
   for (Eigen::Index i = 0; i < n; ++i) {
-    x(i, 0) = center_[0] + scale_[0] * (u(i, 0) + skip_ * z(i, 0));
-    x(i, 1) = center_[1] + scale_[1] * (u(i, 1) + skip_ * z(i, second));
+    const double z1 = z(i, 0), z2 = z(i, second);
+    z12_(i, 0) = z1;
+    z12_(i, 1) = z2;
+    const double v0 = u(i, 0) + skip_(0, 0) * z1 + skip_(0, 1) * z2;
+    const double v1 = u(i, 1) + skip_(1, 0) * z1 + skip_(1, 1) * z2;
+    x(i, 0) = center_[0] + l00 * v0;
+    x(i, 1) = center_[1] + l10 * v0 + l11 * v1;
   }
 }
 
 void ImplicitGenerator::backward(const Points& grad_x) {
   const Eigen::Index n = grad_x.rows();
   if (grad_u_.rows() != n) grad_u_.resize(n, 2);
-  // ∂ℓ/∂u = s ⊙ ∂ℓ/∂x.
+  // ∂ℓ/∂u = Lᵀ ∂ℓ/∂x.
+  const double l00 = affine_(0, 0), l10 = affine_(1, 0), l11 = affine_(1, 1);
   for (Eigen::Index i = 0; i < n; ++i) {
-    grad_u_(i, 0) = scale_[0] * grad_x(i, 0);
-    grad_u_(i, 1) = scale_[1] * grad_x(i, 1);
+    grad_u_(i, 0) = l00 * grad_x(i, 0) + l10 * grad_x(i, 1);
+    grad_u_(i, 1) = l11 * grad_x(i, 1);
   }
   net_.backward(grad_u_);
+  if (skip_mode_ == GeneratorSkip::kLearned) {
+    // ∂ℓ/∂A_{rc} = Σ_i grad_u(i, r) z12(i, c); stored column-major like skip_values_.
+    Mat2 g = Mat2::Zero();
+    for (Eigen::Index i = 0; i < n; ++i)
+      for (int r = 0; r < 2; ++r)
+        for (int c = 0; c < 2; ++c) g(r, c) += grad_u_(i, r) * z12_(i, c);
+    skip_grads_ = g.reshaped();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,10 +421,21 @@ void NeuralSamplerBase::reset_generator(std::uint64_t seed) {
   eval_rng_.seed(derive_seed(seed, 2));
   generator_.build(static_cast<int>(param("latent_dim")), static_cast<int>(param("hidden_width")),
                    static_cast<int>(param("hidden_layers")), neural_activation(param("activation")),
-                   target().view_box(), param("init_spread"), init_rng_);
+                   target().view_box(), param("init_spread"), init_rng_,
+                   static_cast<GeneratorSkip>(static_cast<int>(param("skip"))));
+  if (param("output_affine") > 0) {
+    // The target's grid-reference mean and covariance (Cholesky factor); the box when the
+    // reference cannot be computed or its covariance is not positive definite.
+    try {
+      const auto ref = GridReference::compute(target_ptr(), 256);
+      const Eigen::LLT<Mat2> llt(ref->covariance());
+      if (llt.info() == Eigen::Success) generator_.set_output_affine(ref->mean(), llt.matrixL());
+    } catch (const std::exception&) {
+    }
+  }
   nn::AdamOptions o;
   o.learning_rate = param("learning_rate");
-  generator_adam_ = nn::Adam(generator_.net().num_parameters(), o);
+  generator_adam_ = nn::Adam(generator_.num_parameters(), o);
   Rng display_rng(derive_seed(seed, 3));
   display_latent_.resize(static_cast<Eigen::Index>(param("display_samples")),
                          generator_.latent_dim());
@@ -377,16 +489,15 @@ void NeuralSamplerBase::draw_antithetic_batch() {
 }
 
 bool NeuralSamplerBase::generator_update() {
-  nn::ParameterSpan span = generator_.net().parameter_span();
+  const auto spans = generator_.parameter_spans();
   const double clip = param("grad_clip");
-  last_grad_norm_ =
-      clip > 0 ? nn::clip_global_norm(span, clip) : nn::global_gradient_norm({&span, 1});
+  last_grad_norm_ = clip > 0 ? nn::clip_global_norm(spans, clip) : nn::global_gradient_norm(spans);
   if (!std::isfinite(last_grad_norm_)) {
     mark_diverged("generator gradient became non-finite");
     return false;
   }
   generator_adam_.set_learning_rate(param("learning_rate") * learning_rate_factor());
-  generator_adam_.step(span);
+  generator_adam_.step(spans);
   display_stale_ = true;
   return check_generator_finite();
 }
@@ -399,7 +510,7 @@ double NeuralSamplerBase::learning_rate_factor() const {
 }
 
 bool NeuralSamplerBase::check_generator_finite() {
-  if (!all_finite(generator_.net().parameters())) {
+  if (!generator_.parameters_finite()) {
     mark_diverged("generator parameters became non-finite");
     return false;
   }

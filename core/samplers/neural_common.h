@@ -12,7 +12,9 @@
 // training step at a fixed batch size allocates nothing.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,37 +49,75 @@ ParamTable score_net_param_defs(double default_sigma, double default_sigma_start
 ///   σ(it) = sigma_start · (sigma / sigma_start)^(it / anneal_iterations).
 double annealed_sigma(double sigma, double sigma_start, double anneal_iterations, double it);
 
-/// The implicit sampler g_θ: z ~ N(0, I_k) → MLP (k → width^layers → 2) → u, x = c + s ⊙ u.
+/// Parametrization of the generator's linear skip from (z₁, z₂) (the `skip` knob; index = value).
+enum class GeneratorSkip {
+  kFixed = 0,    ///< A = a·I, not trained (the original generator)
+  kLearned = 1,  ///< A a trained 2 × 2 matrix, starting at a·I
+  kOff = 2,      ///< no skip; the MLP's last layer is calibrated at build (see build())
+};
+
+/// The implicit sampler g_θ: z ~ N(0, I_k) → MLP (k → width^layers → 2) → u, x = c + L u.
 class ImplicitGenerator {
  public:
-  /// Builds the generator g_θ(z) = c + s ⊙ (a·(z₁, z₂) + f_θ(z)): a fixed linear skip from the
-  /// first two latent coordinates (a = init_spread; with k = 1 both axes use z₁) plus an MLP
-  /// f_θ whose hidden layers are He-initialized from `init_rng` and whose last layer starts at
-  /// zero. So the initial sampler is exactly N(c, (a·s)² I) — isotropic, centred on the view box —
-  /// instead of a random MLP's skewed image, which seeds mode collapse (a lopsided start on the
-  /// donut folds onto one arc within 25 steps). f_θ can learn to cancel the skip.
+  /// Builds the generator g_θ(z) = c + L (A·(z₁, z₂) + f_θ(z)) with L = diag(s) of the box
+  /// (centre c, half-extents s; set_output_affine() replaces c and L), a linear skip A from the
+  /// first two latent coordinates (with k = 1 both axes use z₁) and an MLP f_θ whose hidden
+  /// layers are He-initialized from `init_rng`.
+  ///  - kFixed (default): A = a·I (a = init_spread) and f_θ's last layer starts at zero, so the
+  ///    initial sampler is exactly N(c, a² L Lᵀ) — isotropic in u, centred — instead of a random
+  ///    MLP's skewed image, which seeds mode collapse (a lopsided start on the donut folds onto
+  ///    one arc within 25 steps). f_θ can learn to cancel the skip.
+  ///  - kLearned: the same start, and A (4 numbers) is trained with the MLP's parameters.
+  ///  - kOff: A = 0; f_θ's last layer (W, b) is drawn He-normal and then whitened on 4096 latent
+  ///    draws from `init_rng`: with μ, C the mean and covariance of f_θ(z) over them,
+  ///    W ← M W, b ← M (b − μ), M = a C^(−1/2), so that over those draws u has mean 0 and
+  ///    covariance a² I exactly (a random MLP's image, but with the first two moments of the
+  ///    kFixed start).
   void build(int latent_dim, int width, int layers, nn::Activation activation, const Box& box,
-             double init_spread, Rng& init_rng);
+             double init_spread, Rng& init_rng, GeneratorSkip skip = GeneratorSkip::kFixed);
+  /// Replaces the output affine by x = c + L u, L lower triangular with a positive diagonal
+  /// (e.g. the Cholesky factor of the target's covariance); throws std::invalid_argument
+  /// otherwise. Call after build(): kOff's calibration is in u and does not depend on it.
+  void set_output_affine(const Vec2& center, const Mat2& lower);
 
   int latent_dim() const { return latent_dim_; }
+  GeneratorSkip skip_mode() const { return skip_mode_; }
   nn::Mlp& net() { return net_; }
   const Vec2& center() const { return center_; }
-  const Vec2& scale() const { return scale_; }
+  /// Diagonal of L (the box's half-extents for the box affine).
+  Vec2 scale() const { return {affine_(0, 0), affine_(1, 1)}; }
+  const Mat2& affine() const { return affine_; }
+  /// The skip matrix A (2 × 2; zero for kOff).
+  const Mat2& skip_matrix() const { return skip_; }
+
+  /// Trainable parameters: the MLP's, then (kLearned only) A column-major.
+  Eigen::Index num_parameters() const;
+  /// (values, gradients) spans of every trainable parameter, for Adam and clipping; valid until
+  /// the next build().
+  std::span<const nn::ParameterSpan> parameter_spans();
+  /// Whether every trainable parameter is finite.
+  bool parameters_finite() const;
 
   /// x = g_θ(z) for each row of z (N × k); caches what backward() needs. x is resized if needed.
   void forward(const nn::RowMatrix& z, Points& x);
-  /// Parameter gradient (overwritten in net().gradients()) of Σ_i grad_x[i]·g_θ(z_i) for the
-  /// last forward(); grad_x is ∂ℓ/∂x per row (scale by 1/N yourself for a mean loss).
+  /// Parameter gradient (overwritten in every span's gradients) of Σ_i grad_x[i]·g_θ(z_i) for
+  /// the last forward(); grad_x is ∂ℓ/∂x per row (scale by 1/N yourself for a mean loss).
+  /// ∂/∂A = Σ_i (Lᵀ grad_x[i]) (z₁, z₂)_iᵀ.
   void backward(const Points& grad_x);
   /// Grows the workspaces to batches of up to n rows.
   void reserve(Eigen::Index n);
 
  private:
   int latent_dim_ = 0;
-  double skip_ = 0;  ///< a = init_spread
+  GeneratorSkip skip_mode_ = GeneratorSkip::kFixed;
+  Mat2 skip_ = Mat2::Zero();  ///< A; kLearned's values live in skip_values_
+  Eigen::Matrix<double, 4, 1> skip_values_ = Eigen::Matrix<double, 4, 1>::Zero();
+  Eigen::Matrix<double, 4, 1> skip_grads_ = Eigen::Matrix<double, 4, 1>::Zero();
+  std::array<nn::ParameterSpan, 2> spans_{};
   nn::Mlp net_;
-  Vec2 center_ = Vec2::Zero(), scale_ = Vec2::Ones();
-  nn::RowMatrix grad_u_;
+  Vec2 center_ = Vec2::Zero();
+  Mat2 affine_ = Mat2::Identity();
+  nn::RowMatrix grad_u_, z12_;
 };
 
 /// The score network S_φ of the noised sampler distribution p_{θ,σ}, in the ε-parametrization of
