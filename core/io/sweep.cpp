@@ -405,7 +405,18 @@ Sweep load_sweep(const std::filesystem::path& path, const MethodCatalog& catalog
   } catch (const std::exception& e) {
     throw SweepError(path.string(), "", e.what());
   }
-  return expand_sweep(text, path.string(), catalog);
+  Sweep sweep = expand_sweep(text, path.string(), catalog);
+  // An ebm base's relative data.csv is read from the sweep file's folder, as a scenario file's is
+  // from its own; the cell files then hold the resolved path.
+  for (SweepCell& c : sweep.cells) {
+    DataSettings& data = c.scenario.data;
+    if (c.scenario.task != Task::ebm || data.csv.empty() ||
+        !std::filesystem::path(data.csv).is_relative() || path.parent_path().empty())
+      continue;
+    data.csv = (path.parent_path() / data.csv).lexically_normal().string();
+    c.scenario_json = to_json_text(c.scenario);
+  }
+  return sweep;
 }
 
 Shard parse_shard(const std::string& text) {

@@ -87,7 +87,8 @@ struct SweepError : ScenarioError {
 Sweep expand_sweep(const std::string& text, const std::string& source_name,
                    const MethodCatalog& catalog = MethodCatalog::registry());
 
-/// Reads a sweep file and expands it (the file's path is the source name).
+/// Reads a sweep file and expands it (the file's path is the source name). An ebm base's relative
+/// data.csv is resolved against the sweep file's folder (cells hold the resolved path).
 Sweep load_sweep(const std::filesystem::path& path,
                  const MethodCatalog& catalog = MethodCatalog::registry());
 

@@ -209,3 +209,34 @@ TEST(Sweep, ShortNames) {
 
 }  // namespace
 }  // namespace ss
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace ss {
+namespace {
+
+// An ebm base's relative data.csv is read from the sweep file's folder (issue 15), like a
+// scenario file's from its own; the cells' scenario files hold the resolved path.
+TEST(Sweep, EbmDataCsvIsResolvedAgainstTheSweepFolder) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("ss_sweep_csv_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "sweep.json") << R"({"schema": 1, "base": {"schema": 1, "task": "ebm",
+    "data": {"csv": "points.csv", "box": [-1, 1, -1, 1]},
+    "methods": [{"kind": "ula_ebm", "label": "ULA"}], "budget": {"iterations": 5}},
+    "axes": {"seed": [1, 2]}})";
+  const Sweep s = load_sweep(dir / "sweep.json");
+  ASSERT_EQ(s.cells.size(), 2u);
+  for (const SweepCell& c : s.cells) {
+    EXPECT_EQ(fs::path(c.scenario.data.csv), dir / "points.csv");
+    EXPECT_NE(c.scenario_json.find((dir / "points.csv").string()), std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ss
