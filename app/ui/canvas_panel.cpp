@@ -439,9 +439,13 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
     }
   }
   if (const auto data = data_points(app)) {
+    // A quarter of the data (≤ 500 points): this path draws into ImGui's 16-bit-indexed draw
+    // list, which five canvases of 1024 chains and 2000 data points each would overflow.
     std::vector<ImVec2>& centers = cache().centers;
     const float diameter = std::max(1.5f, 0.6f * (app.display.point_size + 1.0f)) * app.dpi_scale;
     screen_points(*data, t, diameter, centers);
+    for (size_t i = 0; 4 * i < centers.size(); ++i) centers[i] = centers[4 * i];
+    centers.resize((centers.size() + 3) / 4);
     plot::draw_markers(dl, centers, diameter, kDataColor);
   }
   if (app.display.show_samples && run->display_samples) {
