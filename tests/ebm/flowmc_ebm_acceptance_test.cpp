@@ -10,8 +10,8 @@
 // on a batch of 64 whatever the size of the mode-weight signal; 19 % of single passes fall outside
 // the 0.05 band. The mean of 5 passes 20 iterations apart shrinks that spread. Measured: seed 1
 // mean 0.685, seed 2 mean 0.704 (passes 0.63–0.76) — seed 2 is 0.013 inside the band. Each seed
-// takes 8 s of CPU (≈ 30 s wall on the shared 2-core machine). The weight is the model's exact mass
-// in the truth's region of the heavy mode (grid-normalized, core/ebm/energy.h).
+// takes 8–9 s of CPU (30–45 s wall on the loaded shared 2-core machine). The weight is the model's
+// exact mass in the truth's region of the heavy mode (grid-normalized, core/ebm/energy.h).
 #include <gtest/gtest.h>
 
 #include <cstdio>
