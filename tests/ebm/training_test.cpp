@@ -46,7 +46,8 @@ std::vector<double> train_exact(const EbmProblem& p, int steps, int every, bool 
   return nll;
 }
 
-TEST(EbmTraining, ExactNegativesBringTestNllToTheTruthAndTheFlippedSignDoesNot) {
+// Statistical (≈ 1 s in release, ≈ 40 s under ASan): "Slow" keeps it out of the sanitizer pass.
+TEST(EbmTrainingSlow, ExactNegativesBringTestNllToTheTruthAndTheFlippedSignDoesNot) {
   // Data N((0.5, −0.3), 0.7²I), nll_true ≈ log(2π·0.49) + 1 = 2.12. A 2→16→16→1 LeakyReLU EBM
   // trained by maximum likelihood with exact negatives (inverse-CDF samples of the current EBM on a
   // 64² grid) for 600 Adam steps (lr 0.01, batch 64). Tolerance 0.08 nats: what a piecewise-linear
@@ -73,7 +74,8 @@ double ed_floor_and_check(const Points& chains, const Points& exact_a, const Poi
   return ed;
 }
 
-TEST(EbmTraining, LangevinNegativesOnAFixedEbmMatchItsGridDistribution) {
+// Statistical (≈ 1 s in release, ≈ 30 s under ASan): "Slow" keeps it out of the sanitizer pass.
+TEST(EbmTrainingSlow, LangevinNegativesOnAFixedEbmMatchItsGridDistribution) {
   // A fixed EBM (trained 300 steps as above, so it is confined and unimodal); 512 persistent
   // chains, all moved at every draw, 150 draws of 10 steps (η = 0.01: about 30 relaxation times
   // σ²/η of a 0.7-wide Gaussian). Their energy distance to 1024 exact grid samples of the same EBM
@@ -113,12 +115,12 @@ std::vector<std::pair<std::string, double>> run_ula(int threads, std::uint64_t s
   const auto p =
       make_ebm_problem(test_ebm::gmm({{1.0 / 3, Vec2(-1.5, -1.5), 0.05 * Mat2::Identity()},
                                       {2.0 / 3, Vec2(1.5, 1.5), 0.1 * Mat2::Identity()}}),
-                       {2048, 512}, EbmSettings{}, 13, 128);
+                       {2048, 512}, EbmSettings{}, 13, 64);
   std::vector<std::pair<std::string, double>> m;
   tbb::task_arena arena(threads);
   arena.execute([&] {
     auto t = make_ebm_trainer("ula_ebm", p, {}, seed);
-    for (int i = 0; i < 30; ++i) t->step();
+    for (int i = 0; i < 12; ++i) t->step();
     t->custom_metrics(m);
     *samples = t->display_samples();
     *params = static_cast<EbmTrainer&>(*t).energy_net().mlp().parameters();
@@ -127,7 +129,7 @@ std::vector<std::pair<std::string, double>> run_ula(int threads, std::uint64_t s
 }
 
 TEST(EbmTraining, DeterministicAcrossRerunsAndThreadCounts) {
-  // The paper's default EBM (10,593 parameters): 30 ULA-EBM iterations, then the metrics — bitwise
+  // The paper's default EBM (10,593 parameters): 12 ULA-EBM iterations, then the metrics — bitwise
   // equal on reruns and on arenas of 1 and 2 threads; another run seed changes the negatives but
   // not E_θ's initialization or the data order.
   Points s1, s2, s3, s4;
