@@ -359,6 +359,31 @@ bool open_data_csv(AppState& app, const std::string& path) {
   return true;
 }
 
+bool set_ebm_setting(AppState& app, const std::string& name, double value) {
+  if (!app.session || !app.snap || !app.snap->scenario || app.snap->task != Task::ebm) {
+    report_error(app, "EBM settings are for the ebm task (Task: Learn from data)");
+    return false;
+  }
+  Scenario sc = *app.snap->scenario;
+  if (name == "learning_rate")
+    sc.ebm.learning_rate = value;
+  else if (name == "batch")
+    sc.ebm.batch = int(std::lround(value));
+  else if (name == "persistent")
+    sc.ebm.persistent = int(std::lround(value));
+  else if (name == "l2")
+    sc.ebm.l2 = value;
+  else {
+    report_error(app, "unknown EBM setting '" + name + "' (learning_rate, batch, persistent, l2)");
+    return false;
+  }
+  if (sc.ebm == app.snap->scenario->ebm) return true;  // nothing to change
+  if (!post_scenario(app, std::move(sc), "EBM setting " + name)) return false;
+  app.scenario_modified = true;
+  if (app.snap->running) app.session->post(cmd::Start{});
+  return true;
+}
+
 bool select_task(AppState& app, bool ebm) {
   if (!app.session) return false;
   if (app.snap && snapshot_is_ebm(*app.snap) == ebm) return false;

@@ -268,6 +268,12 @@ bool select_task(AppState& app, bool ebm);
 /// when posted.
 bool open_data_csv(AppState& app, const std::string& path);
 
+/// The ebm task: changes one setting of the shared EBM ("learning_rate", "batch", "persistent",
+/// "l2") and restarts every run with it (a LoadScenario of the current scenario: the engine has
+/// no command that changes the EBM's optimizer in place). Values out of range are refused with
+/// the scenario's message. Returns true when posted.
+bool set_ebm_setting(AppState& app, const std::string& name, double value);
+
 /// Posts a target change; in live mode (DisplayOptions::live_restart) the runs restart on the
 /// new target as soon as it is ready. Marks the scenario modified.
 void post_target(AppState& app, const TargetSpec& spec);

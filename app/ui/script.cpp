@@ -37,6 +37,7 @@ const std::map<std::string, VerbSpec>& verbs() {
                                                     {"task", {1, 1}},
                                                     {"heatmap", {1, 1}},
                                                     {"data_csv", {1, 1}},
+                                                    {"ebm_setting", {2, 2}},
                                                     {"target_param", {2, 2}},
                                                     {"param", {3, 3}},
                                                     {"add", {1, 1}},
@@ -79,7 +80,7 @@ std::vector<int> numeric_args(const std::string& verb) {
     return {0, 1};
   if (verb == "record") return {1};
   if (verb == "record_canvas") return {2};
-  if (verb == "budget" || verb == "target_param") return {1};
+  if (verb == "budget" || verb == "target_param" || verb == "ebm_setting") return {1};
   if (verb == "param") return {2};
   if (verb == "drag") return {1, 2, 3, 4, 5};
   if (verb == "slow_motion") return {2};
@@ -326,6 +327,9 @@ void ScriptPlayer::after_frame(AppState& app) {
         continue;
       }
       select_task(app, arg(0) == "ebm");
+    } else if (v == "ebm_setting") {
+      if (!set_ebm_setting(app, arg(0), num(a, 1)))
+        fail(app, a, "EBM setting " + arg(0) + " " + arg(1) + " not applied");
     } else if (v == "data_csv") {
       if (!open_data_csv(app, arg(0) == "target" ? "" : arg(0)))
         fail(app, a, "cannot train on " + arg(0));

@@ -288,6 +288,31 @@ TEST(EbmLive, TaskSwitchTrainsAndSwitchesBack) {
   EXPECT_EQ(rows, r0.model_grid_n * r0.model_grid_n);
   EXPECT_NEAR(mass, 1.0, 1e-3);
 
+  // An EBM setting restarts the runs with it; a bad one is refused with the scenario's message.
+  EXPECT_TRUE(set_ebm_setting(app, "learning_rate", 0.002));
+  ASSERT_TRUE(wait_for([&] { return app.snap->scenario->ebm.learning_rate == 0.002; }));
+  const size_t errors = app.errors_reported;
+  EXPECT_FALSE(set_ebm_setting(app, "learning_rate", 0));
+  EXPECT_GT(app.errors_reported, errors);
+  // Data from a CSV file: 200 rows, every 5th held out (160 training points); a bad file is
+  // reported with its line and changes nothing.
+  {
+    std::ofstream csv(dir / "points.csv");
+    csv << "x,y\n";
+    for (int i = 0; i < 200; ++i) csv << std::sin(0.1 * i) << "," << 0.01 * i << "\n";
+    std::ofstream bad(dir / "bad.csv");
+    bad << "x,y\n1,2\nthree,4\n";
+  }
+  EXPECT_FALSE(open_data_csv(app, (dir / "bad.csv").string()));
+  EXPECT_NE(app.messages.back().text.find("bad.csv"), std::string::npos)
+      << app.messages.back().text;
+  EXPECT_TRUE(open_data_csv(app, (dir / "points.csv").string()));
+  ASSERT_TRUE(wait_for([&] { return app.snap->problem && app.snap->problem->train.rows() == 160; }))
+      << "the CSV data were not used";
+  EXPECT_FALSE(app.snap->scenario->data.csv.empty());
+  EXPECT_TRUE(open_data_csv(app, ""));
+  ASSERT_TRUE(wait_for([&] { return app.snap->problem && app.snap->problem->train.rows() > 160; }));
+
   EXPECT_TRUE(select_task(app, false));
   ASSERT_TRUE(wait_for([&] { return app.snap->task == Task::sample && app.snap->reference; }));
   EXPECT_FALSE(app.snap->problem);
