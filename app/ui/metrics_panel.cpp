@@ -456,7 +456,7 @@ void draw_mode_weights(AppState& app, const Snapshot& s, ImVec2 pos, ImVec2 size
   for (int k = 1; k <= modes; ++k) {
     const double w = ebm_true_mode_weight(s, k);
     if (!std::isfinite(w)) continue;
-    p.hline((truth_named ? "##true mode " : "true, mode ") + std::to_string(k),
+    p.hline(truth_named ? "##true, mode " + std::to_string(k) : std::string("true weights"),
             IM_COL32(235, 235, 235, 210), w);
     truth_named = true;
   }
