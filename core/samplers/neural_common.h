@@ -5,8 +5,10 @@
 // Coordinates: both networks work in coordinates normalized by the target's view box,
 // u = (x − c) ⊘ s with c the box centre and s its half-extent per axis, so that the same
 // architectures and learning rates suit a donut of radius 2.6 and a wide Rosenbrock. The
-// generator's output affine x = c + s ⊙ u is fixed (not learned); its last layer is calibrated at
-// reset so that the initial samples have mean c and standard deviation init_spread·s per axis.
+// generator's output affine x = c + s ⊙ u is fixed (not learned); the generator starts as
+// N(c, (init_spread·s)² I). Its `output_affine` knob can replace (c, diag s) by the target's
+// grid-reference mean and covariance factor, its `skip` knob the fixed linear skip (see
+// ImplicitGenerator).
 //
 // Allocation: every buffer is sized at reset() or when the batch size changes; afterwards a
 // training step at a fixed batch size allocates nothing.
