@@ -20,6 +20,16 @@ const char* const kMalaEbmAbout =
 
 namespace {
 
+/// Reflects v into [lo, hi] across the violated end, once; a step that overshoots the far end too
+/// (|step| > box extent) is then clamped to it (header).
+inline double reflect_into(double v, double lo, double hi) {
+  if (v < lo)
+    v = 2 * lo - v;
+  else if (v > hi)
+    v = 2 * hi - v;
+  return std::clamp(v, lo, hi);
+}
+
 ParamTable make_table() {
   ParamTable t;
   t.push_back({"steps", 10, 1, 10000, "Langevin steps per draw (per EBM iteration)", true});
@@ -95,6 +105,10 @@ void LangevinNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounte
       ebm.evaluate(x_, nullptr, &score_x_, counters);
       rng_.fill_normal(noise_);
       x_ += eta * score_x_ + sd * noise_;
+      for (int i = 0; i < batch; ++i) {
+        x_(i, 0) = reflect_into(x_(i, 0), box_.xmin, box_.xmax);
+        x_(i, 1) = reflect_into(x_(i, 1), box_.ymin, box_.ymax);
+      }
     }
   } else {
     ebm.evaluate(x_, &logp_x_, &score_x_, counters);
@@ -106,6 +120,7 @@ void LangevinNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounte
       const double inv4 = 1.0 / (4 * eta);
       for (int i = 0; i < batch; ++i) {
         const double u = rng_.uniform();
+        if (!box_.contains(y_(i, 0), y_(i, 1))) continue;  // density 0 outside B: rejected
         if (!std::isfinite(logp_y_(i)) || !score_y_.row(i).allFinite()) continue;
         const Vec2 fwd = y_.row(i) - x_.row(i) - eta * score_x_.row(i);   // y − x − η s(x)
         const Vec2 back = x_.row(i) - y_.row(i) - eta * score_y_.row(i);  // x − y − η s(y)

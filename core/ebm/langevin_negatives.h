@@ -12,6 +12,16 @@
 //         log q(a|b) = −‖a − b − η∇log p_θ(b)‖² / (4η); a non-finite log p_θ(y) is rejected.
 // (The project's ula/mala samplers use ε with η = ε²/2; here the knob is η itself, as in the
 // paper: the 2:1 example's "Langevin step size 0.01" is η = 0.01.)
+// The model is the EBM restricted to the box B (problem.box, the normalization grid's box: every
+// metric and the heat map are of p_θ·1_B / Z_B), so the chains sample THAT model and never leave B:
+//   MALA  a proposal y ∉ B has density 0 and is rejected (exact Metropolis for the truncated
+//         model; counted as a rejection in accept_local); y is still evaluated with the batch.
+//   ULA   reflected Langevin: a coordinate that leaves [lo, hi] is reflected across the violated
+//         edge once (v ← 2·lo − v or 2·hi − v) and then clamped to [lo, hi] (only a step longer
+//         than the box's extent needs the clamp) — the usual discretization of Langevin diffusion
+//         on a box with reflecting boundary, applied per coordinate after each step.
+// Before this, an overshooting step left B where E_θ is an untrained linear extrapolation and the
+// chains ran off (docs/methods.md, "Escape"); the trainer's escape check stays as a safety net.
 // `init` = noise: short-run chains from fresh uniform noise in the box at every draw instead of the
 // persistent ones (Nijkamp's short-run EBM); the persistent array is then unused.
 //

@@ -1,0 +1,89 @@
+// The Langevin negatives sample the EBM restricted to the box B (langevin_negatives.h): on a steep
+// fixed energy that pushes every chain out of B, ULA (reflected) and MALA (proposals outside B
+// rejected) keep every chain in B, persistent and short-run (init = noise) alike, while an
+// unrestricted step would leave it. And at the default settings on the 2:1 mixture the training no
+// longer stops as diverged (it did within ~100–600 iterations before the restriction).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "core/ebm/energy.h"
+#include "core/ebm/langevin_negatives.h"
+#include "ebm_test_util.h"
+#include "negatives_test_util.h"
+
+namespace ss {
+namespace {
+
+int outside(const Points& x, const Box& b) {
+  int k = 0;
+  for (Eigen::Index i = 0; i < x.rows(); ++i) k += !b.contains(x(i, 0), x(i, 1));
+  return k;
+}
+
+TEST(EbmBoxRestriction, LangevinNegativesNeverLeaveTheBoxOnASteepLinearEnergy) {
+  // A linear energy E = −a·(u_x + u_y) + const in the network's box-normalized coordinates u
+  // (no hidden layer, every parameter −a, a = 10⁴): the score points to the upper-right corner
+  // with ∂/∂x = a / s_x (s the box half-widths), so one drift step η·a/s_x at η = 0.01 is longer
+  // than the box's width 2·s_x whenever s_x < 7 — every unrestricted step from anywhere in B leaves
+  // it (asserted below).
+  const auto p = make_ebm_problem(test_ebm::gaussian(Vec2::Zero(), 0.7), {256, 64},
+                                  test_ebm::small_ebm(), 3, 32);
+  const Box& b = p->box;
+  EbmSettings linear = p->ebm;
+  linear.hidden = {};  // 2 → 1: E is affine in u (problems refuse this; the network does not)
+  EnergyNet net;
+  Rng init(1);
+  net.build(linear, b, init);
+  ASSERT_EQ(net.mlp().parameters().size(), 3);
+  net.mlp().parameters().setConstant(-1e4);
+  EnergyView view(net);
+  EvalCounters c;
+  for (auto variant : {LangevinNegatives::Variant::ula, LangevinNegatives::Variant::mala})
+    for (double init_mode : {0.0, 1.0}) {
+      const char* name = variant == LangevinNegatives::Variant::ula ? "ULA" : "MALA";
+      LangevinNegatives neg(variant);
+      ParamValues params = default_params(LangevinNegatives::ula_table());
+      params["init"] = init_mode;
+      neg.reset(*p, params, 5);
+      // The unrestricted drift from the starting chains leaves B for every chain.
+      const Points& start = neg.display_samples();
+      Vec logp;
+      Points score;
+      view.evaluate(start, &logp, &score, c);
+      const double eta = params.at("step_size");
+      ASSERT_EQ(outside(start, b), 0) << name;
+      ASSERT_EQ(outside(start + eta * score, b), start.rows()) << name;
+      Points x;
+      for (int d = 0; d < 20; ++d) {
+        neg.draw(view, 64, x, c);
+        ASSERT_EQ(neg.failure(), "") << name;
+        ASSERT_EQ(outside(x, b), 0) << name << " init " << init_mode << " draw " << d;
+        ASSERT_EQ(outside(neg.display_samples(), b), 0) << name << " init " << init_mode;
+      }
+      if (variant == LangevinNegatives::Variant::mala) {
+        // Every proposal leaves B, so every one is rejected and the chains stay where they are.
+        const auto stats = neg.statistics();
+        ASSERT_EQ(stats.size(), 1u);
+        EXPECT_EQ(stats[0].second, 0.0) << "init " << init_mode;
+      }
+    }
+}
+
+// ≈ 20–40 s in release (two 1000-iteration runs of the paper's network): "Slow".
+TEST(EbmBoxRestrictionSlow, UlaAndMalaAtTheDefaultsDoNotDivergeOnThe2to1Mixture) {
+  TargetSpec spec;
+  spec.kind = "gmm_2to1";
+  const auto p = make_ebm_problem(make_target(spec), DataSettings{}, EbmSettings{}, 1);
+  for (const char* kind : {"ula_ebm", "mala_ebm"}) {
+    auto t = make_ebm_trainer(kind, p, {}, 1);
+    int i = 0;
+    for (; i < 1000 && !t->status().diverged; ++i) t->step();
+    EXPECT_FALSE(t->status().diverged)
+        << kind << " diverged at " << i << ": " << t->status().reason;
+    std::printf("%s: %d iterations, diverged %d\n", kind, i, int(t->status().diverged));
+  }
+}
+
+}  // namespace
+}  // namespace ss
