@@ -192,31 +192,6 @@ std::string export_curves_csv(const Snapshot& snap, const std::string& path) {
   return "";
 }
 
-std::string density_csv(const RunSnapshot& r, const EbmProblem* problem) {
-  const int n = r.model_grid_n;
-  static const std::vector<float> none;
-  const std::vector<float>& v = r.model_log_density ? *r.model_log_density : none;
-  const bool truth =
-      problem && problem->grid_n == n && problem->true_log_density.size() == size_t(n) * size_t(n);
-  std::string out = truth ? "x,y,log_p_model,log_p_data\n" : "x,y,log_p_model\n";
-  if (n <= 0 || v.size() != size_t(n) * size_t(n)) return out;
-  const Box& b = r.model_box;
-  char buf[128];
-  for (int iy = 0; iy < n; ++iy)
-    for (int ix = 0; ix < n; ++ix) {
-      const size_t i = size_t(iy) * size_t(n) + size_t(ix);
-      const double x = b.xmin + (ix + 0.5) * b.width() / n,
-                   y = b.ymin + (iy + 0.5) * b.height() / n;
-      if (truth)
-        std::snprintf(buf, sizeof buf, "%.9g,%.9g,%.9g,%.9g\n", x, y, double(v[i]),
-                      problem->true_log_density[i]);
-      else
-        std::snprintf(buf, sizeof buf, "%.9g,%.9g,%.9g\n", x, y, double(v[i]));
-      out += buf;
-    }
-  return out;
-}
-
 std::string export_samples_csv(const Snapshot& snap, const std::string& dir) {
   // The runner's files (core/io/results.h): the evaluation samples of the latest metric pass of
   // every enabled method, under the same de-duplicated names, written as one set.
@@ -224,18 +199,18 @@ std::string export_samples_csv(const Snapshot& snap, const std::string& dir) {
   for (const RunSnapshot& r : snap.runs)
     if (r.enabled) labels.push_back(r.label);
   const std::vector<std::string> names = samples_file_names(labels);
+  const std::vector<std::string> density_names = density_file_names(labels);
   std::vector<std::pair<std::string, std::string>> files;
   size_t k = 0;
   const Points empty(0, 2);
   for (const RunSnapshot& r : snap.runs) {
     if (!r.enabled) continue;
-    const std::string& name = names[k++];
-    files.emplace_back(name, points_csv(r.evaluation_samples ? *r.evaluation_samples : empty));
-    if (r.model_log_density) {
-      // "samples_<label>.csv" -> "density_<label>.csv": the learned density on its grid.
-      files.emplace_back("density_" + name.substr(std::string("samples_").size()),
-                         density_csv(r, snap.problem.get()));
-    }
+    files.emplace_back(names[k], points_csv(r.evaluation_samples ? *r.evaluation_samples : empty));
+    // The learned density on its grid, in the runner's format (x,y,log_density).
+    if (r.model_log_density)
+      files.emplace_back(density_names[k],
+                         density_csv(*r.model_log_density, r.model_grid_n, r.model_box));
+    ++k;
   }
   try {
     std::filesystem::create_directories(dir);

@@ -206,14 +206,10 @@ std::vector<std::filesystem::path> gallery_files(const std::string& dir);
 std::string export_curves_csv(const Snapshot& snap, const std::string& path);
 /// Writes the evaluation samples of the latest metric pass of every enabled run into
 /// `dir`/samples_<label>.csv (the runner's names, de-duplicated; header x,y) as one set; in the
-/// ebm task also each run's learned density as `dir`/density_<label>.csv (density_csv).
+/// ebm task also each run's learned density as `dir`/density_<label>.csv — the runner's files,
+/// names and formats, through the one writer (core/io/results.h: density_csv, write_file_set).
 /// Returns "" or an error.
 std::string export_samples_csv(const Snapshot& snap, const std::string& dir);
-
-/// A run's learned log density (ebm task) as CSV: `x,y,log_p_model[,log_p_data]` at the cell
-/// centres of its grid, row-major from the bottom row; log_p_data (the exact data density on the
-/// same grid) when `problem` has it. Only the header when the run has no grid.
-std::string density_csv(const RunSnapshot& r, const EbmProblem* problem);
 
 /// The default scenario: `gallery_dir`/default.json, or builtin_default_scenario() when that
 /// cannot be read.
