@@ -11,12 +11,14 @@ const char* const kUlaEbmAbout =
     "ULA-EBM: the energy-based model is trained with negatives from persistent unadjusted "
     "Langevin chains (Nijkamp et al. 2020; the baseline of Grenioux et al. 2023). Each iteration "
     "picks a batch of chains at random, moves them a few Langevin steps x <- x + eta*grad log "
-    "p(x) + sqrt(2*eta)*noise on the current EBM and uses them as negatives. Cheap, but chains "
-    "rarely cross between modes, so the EBM's relative mode weights drift.";
+    "p(x) + sqrt(2*eta)*noise on the current EBM (reflected at the box's edges: the model is the "
+    "EBM on the box) and uses them as negatives. Cheap, but chains rarely cross between modes, so "
+    "the EBM's relative mode weights drift.";
 const char* const kMalaEbmAbout =
     "MALA-EBM: as ULA-EBM with a Metropolis correction on every Langevin step, so each chain "
-    "leaves the current EBM exactly invariant. The correction removes the step-size bias, not the "
-    "slow mixing between modes: the relative mode weights drift the same way.";
+    "leaves the current EBM on the box exactly invariant (a proposal outside the box is rejected). "
+    "The correction removes the step-size bias, not the slow mixing between modes: the relative "
+    "mode weights drift the same way.";
 
 namespace {
 
