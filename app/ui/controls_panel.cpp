@@ -489,12 +489,20 @@ void draw_task_section(AppState& app, const Snapshot& s) {
   const bool ebm = snapshot_is_ebm(s);
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("Task:");
-  ImGui::SameLine();
+  // The choices flow like words: a radio button that does not fit on the line starts the next one
+  // (at a large UI scale the Controls window is narrower than the row).
+  const auto flow = [](const char* label) {
+    ImGui::SameLine();
+    const float need = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x +
+                       ImGui::CalcTextSize(label).x;
+    if (ImGui::GetContentRegionAvail().x < need) ImGui::NewLine();
+  };
+  flow("Sample");
   if (ImGui::RadioButton("Sample", !ebm)) select_task(app, false);
   item_tooltip(
       "Sample the target density with each method, compared by KSD, energy distance and mode "
       "coverage (opens the default scenario).");
-  ImGui::SameLine();
+  flow("Learn from data");
   if (ImGui::RadioButton("Learn from data", ebm)) select_task(app, true);
   item_tooltip(
       "Train an energy-based model on data drawn from the target (or from a CSV file), one "
