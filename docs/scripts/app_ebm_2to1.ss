@@ -16,4 +16,4 @@ screenshot docs/images/app_ebm_2to1.png
 screenshot_plot mode_weights docs/images/app_ebm_mode_weights.png
 heatmap difference
 wait 5
-screenshot_canvas first docs/images/app_ebm_difference.png
+screenshot_canvas flowMC docs/images/app_ebm_difference.png
