@@ -89,7 +89,7 @@ struct Checkpoint {
   double seconds = 0;
   std::uint64_t evals = 0;
   double ed = NAN, ksd_v = NAN, ksd_u = NAN, mode_tv = NAN, min_mode_ratio = NAN;
-  Vec2 mean = Vec2::Constant(NAN);
+  Vec2 mean = Vec2::Constant(NAN), sd = Vec2::Constant(NAN);
   bool diverged = false;
 };
 
@@ -114,6 +114,10 @@ Checkpoint measure(Sampler& s, const TargetLines& l, int n, double seconds, Poin
     if (m.true_mass[r] > 0)
       c.min_mode_ratio = std::min(c.min_mode_ratio, m.sample_fraction[r] / m.true_mass[r]);
   c.mean = x.colwise().mean().transpose();
+  c.sd = ((x.rowwise() - c.mean.transpose()).colwise().squaredNorm() /
+          std::max<double>(1.0, double(x.rows() - 1)))
+             .cwiseSqrt()
+             .transpose();
   return c;
 }
 
@@ -128,9 +132,10 @@ std::vector<Checkpoint> run(Sampler& s, const TargetLines& l, int iters, int eve
     if (verbose) {
       std::fprintf(stderr,
                    "%s it=%lld t=%.1fs ed=%.3g (%.2fx) ksd_u=%.3g (%.2fx) ksd_v=%.3g min_mode=%.2f "
-                   "mean=(%.3f, %.3f)",
+                   "mean=(%.3f, %.3f) sd=(%.3f, %.3f)",
                    tag.c_str(), (long long)s.iteration(), secs, c.ed, c.ed / l.ed_iid, c.ksd_u,
-                   c.ksd_u / l.ksd_u_iid, c.ksd_v, c.min_mode_ratio, c.mean[0], c.mean[1]);
+                   c.ksd_u / l.ksd_u_iid, c.ksd_v, c.min_mode_ratio, c.mean[0], c.mean[1], c.sd[0],
+                   c.sd[1]);
       for (auto& [name, v] : s.statistics()) std::fprintf(stderr, " %s=%.4g", name.c_str(), v);
       std::fprintf(stderr, "\n");
     }

@@ -116,6 +116,15 @@ ParamTable generator_param_defs(double default_lr, int default_batch,
        false,
        {},
        true},
+      {"ema",
+       0.0,
+       0.0,
+       0.9999,
+       "decay beta of an exponential moving average of the generator's weights, used for the "
+       "returned samples (evaluation and canvas; training is unchanged); 0 = off",
+       false,
+       {},
+       false},
       {"display_samples",
        1000,
        10,
@@ -144,6 +153,16 @@ ParamTable score_net_param_defs(double default_sigma, double default_sigma_start
       {"score_layers", 2, 1, 4, "hidden layers of the score network", true, {}, false, true},
       {"score_activation", 0, 0, 0, "hidden-layer nonlinearity of the score network", false, acts,
        false, true},
+      {"score_affine",
+       0,
+       0,
+       0,
+       "score network's input normalization: the view box (centre, half-extents) or whitening "
+       "by the target's grid-reference mean and Cholesky factor of its covariance",
+       false,
+       {"box", "reference"},
+       false,
+       true},
       {"score_learning_rate",
        1e-3,
        1e-6,
@@ -154,6 +173,10 @@ ParamTable score_net_param_defs(double default_sigma, double default_sigma_start
        true},
       {"score_steps", double(default_score_steps), 1, 50,
        "denoising score matching steps per generator step (K_phi)", true},
+      {"score_batches", 1, 1, 16,
+       "generator batches in each denoising score matching step (the newest ones, fresh noise): "
+       "the DSM batch is this x batch_size",
+       true},
       {"warmup_steps", 200, 0, 20000,
        "score-network steps on the initial generator before its first update", true},
       {"sigma",
@@ -340,7 +363,21 @@ void NoisedScoreNetwork::build(int width, int layers, nn::Activation activation,
                                Rng& init_rng) {
   net_ = nn::Mlp(widths_of(2, width, layers, 2), activation);
   net_.initialize(init_rng);
-  box_affine(box, center_, scale_);
+  Vec2 scale;
+  box_affine(box, center_, scale);
+  inverse_ = scale.cwiseInverse().asDiagonal();
+}
+
+void NoisedScoreNetwork::set_input_affine(const Vec2& center, const Mat2& lower) {
+  if (!center.allFinite() || !lower.allFinite() || lower(0, 1) != 0.0 || !(lower(0, 0) > 0) ||
+      !(lower(1, 1) > 0))
+    throw std::invalid_argument(
+        "NoisedScoreNetwork::set_input_affine: L must be finite, lower triangular, with a "
+        "positive diagonal");
+  center_ = center;
+  // L⁻¹ of [[a, 0], [b, d]] = [[1/a, 0], [−b/(a d), 1/d]].
+  const double a = lower(0, 0), b = lower(1, 0), d = lower(1, 1);
+  inverse_ << 1.0 / a, 0.0, -b / (a * d), 1.0 / d;
 }
 
 void NoisedScoreNetwork::reserve(Eigen::Index n) {
@@ -352,9 +389,11 @@ void NoisedScoreNetwork::reserve(Eigen::Index n) {
 void NoisedScoreNetwork::normalize(const Points& x) {
   const Eigen::Index n = x.rows();
   if (u_.rows() != n) u_.resize(n, 2);
+  const double m00 = inverse_(0, 0), m10 = inverse_(1, 0), m11 = inverse_(1, 1);
   for (Eigen::Index i = 0; i < n; ++i) {
-    u_(i, 0) = (x(i, 0) - center_[0]) / scale_[0];
-    u_(i, 1) = (x(i, 1) - center_[1]) / scale_[1];
+    const double d0 = x(i, 0) - center_[0], d1 = x(i, 1) - center_[1];
+    u_(i, 0) = m00 * d0;
+    u_(i, 1) = m10 * d0 + m11 * d1;
   }
 }
 
@@ -374,10 +413,12 @@ void NoisedScoreNetwork::score_vjp(const Points& w, Points& out) {
   auto g = net_.input_vjp(w);
   const Eigen::Index n = w.rows();
   if (out.rows() != n) out.resize(n, 2);
+  // J_xᵀ = (L⁻¹)ᵀ J_uᵀ: out = −(1/σ) L⁻ᵀ g.
   const double inv = -1.0 / sigma_;
+  const double m00 = inverse_(0, 0), m10 = inverse_(1, 0), m11 = inverse_(1, 1);
   for (Eigen::Index i = 0; i < n; ++i) {
-    out(i, 0) = inv * g(i, 0) / scale_[0];
-    out(i, 1) = inv * g(i, 1) / scale_[1];
+    out(i, 0) = inv * (m00 * g(i, 0) + m10 * g(i, 1));
+    out(i, 1) = inv * m11 * g(i, 1);
   }
 }
 
@@ -445,6 +486,9 @@ void NeuralSamplerBase::reset_generator(std::uint64_t seed) {
   latent_.resize(0, generator_.latent_dim());
   last_grad_norm_ = 0;
   display_stale_ = true;
+  ema_values_.resize(0);
+  ema_updates_ = 0;
+  ema_generator_ = generator_;
   prepare_batch();
 }
 
@@ -463,16 +507,20 @@ void NeuralSamplerBase::draw_batch(bool with_noise) {
   if (with_noise) rng_.fill_normal(noise_);
 }
 
-void NeuralSamplerBase::draw_antithetic_noise(Points& noise) {
-  const Eigen::Index b = noise.rows(), half = b / 2;
-  for (Eigen::Index i = 0; i < half; ++i) {
-    noise(i, 0) = rng_.normal();
-    noise(i, 1) = rng_.normal();
-    noise.row(half + i) = -noise.row(i);
-  }
-  if (b % 2 == 1) {
-    noise(b - 1, 0) = rng_.normal();
-    noise(b - 1, 1) = rng_.normal();
+void NeuralSamplerBase::draw_antithetic_noise(Points& noise, Eigen::Index block) {
+  const Eigen::Index rows = noise.rows();
+  if (block <= 0 || block > rows) block = rows;
+  for (Eigen::Index start = 0; start < rows; start += block) {
+    const Eigen::Index b = std::min(block, rows - start), half = b / 2;
+    for (Eigen::Index i = start; i < start + half; ++i) {
+      noise(i, 0) = rng_.normal();
+      noise(i, 1) = rng_.normal();
+      noise.row(half + i) = -noise.row(i);
+    }
+    if (b % 2 == 1) {
+      noise(start + b - 1, 0) = rng_.normal();
+      noise(start + b - 1, 1) = rng_.normal();
+    }
   }
 }
 
@@ -499,7 +547,46 @@ bool NeuralSamplerBase::generator_update() {
   generator_adam_.set_learning_rate(param("learning_rate") * learning_rate_factor());
   generator_adam_.step(spans);
   display_stale_ = true;
-  return check_generator_finite();
+  if (!check_generator_finite()) return false;
+  update_ema();
+  return true;
+}
+
+void NeuralSamplerBase::update_ema() {
+  const double beta = param("ema");
+  if (!(beta > 0)) {
+    ema_values_.resize(0);
+    ema_updates_ = 0;
+    return;
+  }
+  const auto spans = generator_.parameter_spans();
+  const Eigen::Index n = nn::total_size(spans);
+  // The first update after switching on (or after reset) starts the average at the weights.
+  const bool start = ema_updates_ == 0 || ema_values_.size() != n;
+  if (start) ema_values_.resize(n);
+  const double b =
+      start ? 0.0 : std::min(beta, (1.0 + double(ema_updates_)) / (10.0 + double(ema_updates_)));
+  Eigen::Index off = 0;
+  for (const auto& sp : spans) {
+    const Eigen::Map<const Vec> theta(sp.values, sp.size);
+    ema_values_.segment(off, sp.size) = b * ema_values_.segment(off, sp.size) + (1.0 - b) * theta;
+    off += sp.size;
+  }
+  ++ema_updates_;
+  ema_stale_ = true;
+}
+
+ImplicitGenerator& NeuralSamplerBase::output_generator() const {
+  if (ema_updates_ == 0 || !(param("ema") > 0)) return generator_;
+  if (ema_stale_) {
+    Eigen::Index off = 0;
+    for (const auto& sp : ema_generator_.parameter_spans()) {
+      Eigen::Map<Vec>(sp.values, sp.size) = ema_values_.segment(off, sp.size);
+      off += sp.size;
+    }
+    ema_stale_ = false;
+  }
+  return ema_generator_;
 }
 
 double NeuralSamplerBase::learning_rate_factor() const {
@@ -522,7 +609,7 @@ void NeuralSamplerBase::evaluation_samples(int n, Points& out) {
   if (eval_latent_.rows() != n || eval_latent_.cols() != generator_.latent_dim())
     eval_latent_.resize(n, generator_.latent_dim());
   eval_rng_.fill_normal(eval_latent_);
-  generator_.forward(eval_latent_, out);
+  output_generator().forward(eval_latent_, out);
   const double noise = output_noise();
   if (noise > 0) {
     if (eval_noise_.rows() != n) eval_noise_.resize(n, 2);
@@ -533,7 +620,7 @@ void NeuralSamplerBase::evaluation_samples(int n, Points& out) {
 
 const Points& NeuralSamplerBase::display_samples() const {
   if (display_stale_) {
-    generator_.forward(display_latent_, display_points_);
+    output_generator().forward(display_latent_, display_points_);
     const double noise = output_noise();
     if (noise > 0) display_points_.noalias() += noise * display_noise_;
     display_stale_ = false;
@@ -547,10 +634,20 @@ const Points& NeuralSamplerBase::display_samples() const {
 void ScoreNetSamplerBase::reset_score_net() {
   score_net_.build(static_cast<int>(param("score_width")), static_cast<int>(param("score_layers")),
                    neural_activation(param("score_activation")), target().view_box(), init_rng_);
+  if (param("score_affine") > 0) {
+    // Whitened inputs: the target's grid-reference mean and covariance (Cholesky factor); the
+    // box when the reference cannot be computed or its covariance is not positive definite.
+    try {
+      const auto ref = GridReference::compute(target_ptr(), 256);
+      const Eigen::LLT<Mat2> llt(ref->covariance());
+      if (llt.info() == Eigen::Success) score_net_.set_input_affine(ref->mean(), llt.matrixL());
+    } catch (const std::exception&) {
+    }
+  }
   nn::AdamOptions o;
   o.learning_rate = param("score_learning_rate");
   score_adam_ = nn::Adam(score_net_.net().num_parameters(), o);
-  score_net_.reserve(static_cast<Eigen::Index>(param("batch_size")));
+  score_net_.reserve(static_cast<Eigen::Index>(param("batch_size") * param("score_batches")));
   warmed_up_ = false;
   x0_ring_.clear();
   ring_next_ = ring_filled_ = 0;
@@ -597,27 +694,27 @@ bool ScoreNetSamplerBase::dsm_step_fresh(double sigma) {
   return dsm_step(sigma, x0_);
 }
 
-bool ScoreNetSamplerBase::dsm_step(double sigma, const Points& x0) {
+bool ScoreNetSamplerBase::dsm_step(double sigma, const Points& x0, Eigen::Index block) {
   const Eigen::Index b = x0.rows();
   if (dsm_noise_.rows() != b) dsm_noise_.resize(b, 2);
-  // Antithetic: with an antithetic generator batch (equal latents in rows i and i + B/2) each
-  // pair is x0 ± σε.
+  // Antithetic: with an antithetic generator batch (equal latents in rows i and i + B/2 of each
+  // block) each pair is x0 ± σε.
   if (param("antithetic") > 0)
-    draw_antithetic_noise(dsm_noise_);
+    draw_antithetic_noise(dsm_noise_, block);
   else
     rng_.fill_normal(dsm_noise_);
-  if (x_sigma_.rows() != b) x_sigma_.resize(b, 2);
-  x_sigma_.noalias() = x0 + sigma * dsm_noise_;
+  if (dsm_x_sigma_.rows() != b) dsm_x_sigma_.resize(b, 2);
+  dsm_x_sigma_.noalias() = x0 + sigma * dsm_noise_;
   score_net_.set_sigma(sigma);
   if (residual_score()) {
     // S = s_q + Δ, Δ = −r_φ/σ: DSM on ε̂ = −σ s_q + r_φ regresses r_φ on ε + σ s_q(x_σ).
-    target().evaluate(x_sigma_, nullptr, &dsm_scores_, nullptr);
+    target().evaluate(dsm_x_sigma_, nullptr, &dsm_scores_, nullptr);
     counters_.score += static_cast<std::uint64_t>(b);
     if (dsm_target_.rows() != b) dsm_target_.resize(b, 2);
     dsm_target_.noalias() = dsm_noise_ + sigma * dsm_scores_;
-    dsm_loss_ = score_net_.dsm_loss_and_gradient(x_sigma_, dsm_target_);
+    dsm_loss_ = score_net_.dsm_loss_and_gradient(dsm_x_sigma_, dsm_target_);
   } else {
-    dsm_loss_ = score_net_.dsm_loss_and_gradient(x_sigma_, dsm_noise_);
+    dsm_loss_ = score_net_.dsm_loss_and_gradient(dsm_x_sigma_, dsm_noise_);
   }
   if (!std::isfinite(dsm_loss_)) {
     mark_diverged("score-network DSM loss became non-finite");
@@ -654,18 +751,29 @@ bool ScoreNetSamplerBase::score_phase(double sigma, bool antithetic_batch) {
     draw_batch(true);
   generator_.forward(latent_, x0_);
   const int steps = static_cast<int>(param("score_steps"));
-  if (static_cast<int>(x0_ring_.size()) != steps || x0_ring_[0].rows() != x0_.rows()) {
-    x0_ring_.assign(static_cast<size_t>(steps), Points(x0_.rows(), 2));
+  const int per_step = static_cast<int>(param("score_batches"));
+  const int ring = std::max(steps, per_step);
+  if (static_cast<int>(x0_ring_.size()) != ring || x0_ring_[0].rows() != x0_.rows()) {
+    x0_ring_.assign(static_cast<size_t>(ring), Points(x0_.rows(), 2));
     ring_next_ = 0;
     ring_filled_ = 0;
   }
   x0_ring_[static_cast<size_t>(ring_next_)] = x0_;
   const int newest = ring_next_;
-  ring_next_ = (ring_next_ + 1) % steps;
-  ring_filled_ = std::min(ring_filled_ + 1, steps);
+  ring_next_ = (ring_next_ + 1) % ring;
+  ring_filled_ = std::min(ring_filled_ + 1, ring);
+  auto slot_of = [&](int age) { return ((newest - age % ring_filled_) % ring + ring) % ring; };
+  const Eigen::Index b = x0_.rows();
   for (int k = 0; k < steps; ++k) {
-    const int slot = ((newest - k % ring_filled_) % steps + steps) % steps;
-    if (!dsm_step(sigma, x0_ring_[static_cast<size_t>(slot)])) return false;
+    if (per_step == 1) {
+      if (!dsm_step(sigma, x0_ring_[static_cast<size_t>(slot_of(k))])) return false;
+      continue;
+    }
+    // Step k: the batches of ages k, k + 1, …, k + per_step − 1 (cycling over those stored).
+    if (dsm_x0_.rows() != per_step * b) dsm_x0_.resize(per_step * b, 2);
+    for (int j = 0; j < per_step; ++j)
+      dsm_x0_.middleRows(j * b, b) = x0_ring_[static_cast<size_t>(slot_of(k + j))];
+    if (!dsm_step(sigma, dsm_x0_, b)) return false;
   }
   if (!all_finite(score_net_.net().parameters())) {
     mark_diverged("score-network parameters became non-finite");

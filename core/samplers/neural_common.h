@@ -129,8 +129,13 @@ class ImplicitGenerator {
 /// loss mean ‖S_φ(x_σ) + ε/σ‖², scaled by σ², better conditioned).
 class NoisedScoreNetwork : public NoisedScoreModel {
  public:
-  /// Builds and initializes the network (He normal) from `init_rng`.
+  /// Builds and initializes the network (He normal) from `init_rng`; inputs normalized by the box
+  /// (u = (x − c) ⊘ s).
   void build(int width, int layers, nn::Activation activation, const Box& box, Rng& init_rng);
+  /// Replaces the input normalization by u = L⁻¹ (x − c), L lower triangular with a positive
+  /// diagonal (e.g. the Cholesky factor of the target's covariance: whitened inputs); then
+  /// J_S(x)ᵀ w = −(1/σ) L⁻ᵀ J_ε̂(u)ᵀ w. Throws std::invalid_argument for a bad L.
+  void set_input_affine(const Vec2& center, const Mat2& lower);
 
   nn::Mlp& net() { return net_; }
   /// The σ used by score() and score_vjp() (the current noise level); must be > 0.
@@ -149,7 +154,8 @@ class NoisedScoreNetwork : public NoisedScoreModel {
  private:
   void normalize(const Points& x);
   nn::Mlp net_;
-  Vec2 center_ = Vec2::Zero(), scale_ = Vec2::Ones();
+  Vec2 center_ = Vec2::Zero();
+  Mat2 inverse_ = Mat2::Identity();  ///< L⁻¹ (the box: diag(1/s)), u = L⁻¹ (x − c)
   double sigma_ = 0.1;
   nn::RowMatrix u_, grad_;
 };
@@ -189,8 +195,10 @@ class NeuralSamplerBase : public Sampler {
   /// the O(1/σ) noise term 2(H_q − J_S)ᵀt of v nearly cancels within a pair.
   void draw_antithetic_batch();
   /// Standard-normal noise in antithetic pairs: rows i and i + B/2 get ε and −ε (an odd last row
-  /// its own draw), serially from rng_.
-  void draw_antithetic_noise(Points& noise);
+  /// its own draw), serially from rng_. With block > 0 the rows are taken as consecutive blocks of
+  /// that many rows (the last one possibly shorter), each paired that way (a DSM batch made of
+  /// several generator batches).
+  void draw_antithetic_noise(Points& noise, Eigen::Index block = 0);
   /// One optimizer step on the generator from its gradient (already in the network): clipping by
   /// the `grad_clip` knob, then Adam with the `learning_rate` knob. Returns false (and marks the
   /// run diverged) when the gradient is not finite.
@@ -199,6 +207,15 @@ class NeuralSamplerBase : public Sampler {
   bool check_generator_finite();
   /// Marks the display set stale (call after every parameter change).
   void invalidate_display() { display_stale_ = true; }
+  /// After a generator update (generator_update() calls it): with the `ema` knob β > 0, the
+  /// moving average of the generator's weights θ̄ ← β_t θ̄ + (1 − β_t) θ, β_t = min(β, (1 + n) /
+  /// (10 + n)) after n updates (the usual warm-up, so that early averages do not hold the initial
+  /// weights for ~1/(1 − β) steps); the first update (n = 0, or the knob just switched on) sets
+  /// θ̄ = θ. With β = 0 the average is dropped.
+  void update_ema();
+  /// The generator whose samples are returned (evaluation and display): the trained one, or with
+  /// `ema` on (and at least one update) a copy holding the averaged weights θ̄.
+  ImplicitGenerator& output_generator() const;
 
   /// mutable: display_samples() (const) runs a forward pass. Safe because every training pass
   /// starts with its own forward() and nothing runs between a step's forward and backward.
@@ -216,6 +233,10 @@ class NeuralSamplerBase : public Sampler {
   Points display_noise_, eval_noise_;
   mutable Points display_points_;
   mutable bool display_stale_ = true;
+  Vec ema_values_;  ///< θ̄, all trainable parameters in parameter_spans() order (empty: off)
+  std::int64_t ema_updates_ = 0;
+  mutable ImplicitGenerator ema_generator_;  ///< the generator's copy that holds θ̄ for output
+  mutable bool ema_stale_ = true;
 };
 
 /// NeuralSamplerBase plus the noised-sampler score network S_φ and its DSM training (DFT, KL-NS):
@@ -250,7 +271,9 @@ class ScoreNetSamplerBase : public NeuralSamplerBase {
   ///      generator_.backward()); x0_ joins a ring of the last `score_steps` such batches;
   ///   3. `score_steps` DSM steps at noise level sigma, step j on the ring's j-th newest batch
   ///      (cycling while fewer are stored) with fresh noise (antithetic ±ε within a pair of rows
-  ///      when the `antithetic` knob is on).
+  ///      when the `antithetic` knob is on). With `score_batches` m > 1 the ring keeps
+  ///      max(score_steps, m) batches and step j trains on the batches of ages j … j + m − 1
+  ///      together (m × batch_size rows, each generator batch's rows paired as above).
   /// So an iteration costs one generator forward instead of one per DSM step plus one; the DSM
   /// batches come from the last score_steps generators (≤ score_steps − 1 updates old, each seen
   /// score_steps times with different noise) instead of score_steps fresh passes of the current
@@ -258,15 +281,18 @@ class ScoreNetSamplerBase : public NeuralSamplerBase {
   bool score_phase(double sigma, bool antithetic_batch);
   /// One DSM step on a fresh generator batch (latents and noise from rng_; warm-up).
   bool dsm_step_fresh(double sigma);
-  /// One DSM step on generator outputs x0 (detached) with fresh noise drawn into dsm_noise_.
-  bool dsm_step(double sigma, const Points& x0);
+  /// One DSM step on generator outputs x0 (detached) with fresh noise drawn into dsm_noise_
+  /// (antithetic pairs within each block of `block` rows; 0 = all rows one block).
+  bool dsm_step(double sigma, const Points& x0, Eigen::Index block = 0);
 
   mutable NoisedScoreNetwork score_net_;  ///< mutable: fill_overlay runs a forward pass
   nn::Adam score_adam_;
   Points x_sigma_;                  ///< B × 2 noised generator outputs
   Points dsm_target_, dsm_scores_;  ///< residual DSM: regression targets ε + σ s_q, scores s_q
   Points dsm_noise_;                ///< B × 2 noise of the current DSM step
+  Points dsm_x_sigma_;              ///< the current DSM step's noised points x0 + σε
   std::vector<Points> x0_ring_;     ///< the last generator batches (score_phase)
+  Points dsm_x0_;                   ///< score_batches > 1: the DSM step's batches, stacked
   int ring_next_ = 0, ring_filled_ = 0;
   bool warmed_up_ = false;
   double dsm_loss_ = 0, sigma_now_ = 0;

@@ -89,6 +89,84 @@ TEST(Dft, ScoreStepsChangeWhileRunning) {
   EXPECT_EQ(s->iteration(), 3);
 }
 
+// The `score_batches` knob: each DSM step trains on m generator batches stacked (the newest ones,
+// cycling while fewer are stored), so with the residual score network every DSM step evaluates
+// m × B target scores: warm-up 2 steps × 32, then 3 steps × 4 × 32 per iteration.
+TEST(Dft, ScoreBatchesStackGeneratorBatchesInEachDsmStep) {
+  auto t = gaussian_target(Vec2(0, 0), Mat2::Identity());
+  auto s = make_sampler(
+      "dft", t, {{"batch_size", 32}, {"warmup_steps", 2}, {"score_steps", 3}, {"score_batches", 4}},
+      1);
+  s->step();
+  s->step();
+  EXPECT_EQ(s->counters().score, (2u + 2u * 3u * 4u) * 32u);
+  EXPECT_EQ(s->counters().hessian, 2u * 32u);
+  s->set_param("score_batches", 1);
+  s->step();
+  EXPECT_EQ(s->counters().score, (2u + 2u * 3u * 4u + 3u) * 32u);
+  EXPECT_FALSE(s->status().diverged) << s->status().reason;
+}
+
+TEST(Dft, DeterministicWithStackedDsmBatchesWhitenedScoreAndEma) {
+  testing::expect_deterministic("dft", {{"batch_size", 64},
+                                        {"warmup_steps", 5},
+                                        {"hidden_width", 32},
+                                        {"score_width", 32},
+                                        {"score_batches", 3},
+                                        {"score_affine", 1},
+                                        {"ema", 0.9}});
+}
+
+// The `ema` knob: the returned samples come from θ̄ ← β_t θ̄ + (1 − β_t) θ after each update
+// (θ̄ = θ at the first, β_t = min(β, (1 + n)/(10 + n)) after n updates), recomputed here from the
+// trained weights step by step (agreement to rounding); training itself is unchanged (the same
+// weights as with ema off), and with ema off the output generator is the trained one.
+class DftProbe : public DenoisingFisherSampler {
+ public:
+  using DenoisingFisherSampler::DenoisingFisherSampler;
+  static Vec flatten(ImplicitGenerator& g) {
+    const auto spans = g.parameter_spans();
+    Vec out(nn::total_size(spans));
+    Eigen::Index off = 0;
+    for (const auto& sp : spans) {
+      out.segment(off, sp.size) = Eigen::Map<const Vec>(sp.values, sp.size);
+      off += sp.size;
+    }
+    return out;
+  }
+  Vec trained() { return flatten(generator_); }
+  Vec output() { return flatten(output_generator()); }
+};
+
+TEST(Dft, EmaAveragesTheGeneratorWeightsForTheReturnedSamplesOnly) {
+  auto t = gaussian_target(Vec2(0.5, -0.5), (Mat2() << 1.0, 0.3, 0.3, 0.6).finished());
+  const ParamValues common = {
+      {"batch_size", 32}, {"warmup_steps", 2}, {"hidden_width", 16}, {"score_width", 16}};
+  auto with = [&](double beta) {
+    auto p = std::make_unique<DftProbe>(t);
+    ParamValues v = common;
+    v["ema"] = beta;
+    p->set_params(v);
+    p->reset(3);
+    return p;
+  };
+  auto on = with(0.9), off = with(0.0);
+  Vec expect;
+  for (int n = 0; n < 30; ++n) {
+    on->step();
+    off->step();
+    const Vec theta = on->trained();
+    const double b = n == 0 ? 0.0 : std::min(0.9, (1.0 + n) / (10.0 + n));
+    expect = n == 0 ? theta : Vec(b * expect + (1.0 - b) * theta);
+    ASSERT_EQ(theta, off->trained()) << "ema changed the training at step " << n;
+    EXPECT_LT((on->output() - expect).cwiseAbs().maxCoeff(), 1e-12) << "step " << n;
+  }
+  EXPECT_GT((on->output() - on->trained()).norm(), 0.0);
+  EXPECT_EQ(off->output(), off->trained());
+  // The returned samples use θ̄: the display set differs from the trained generator's.
+  EXPECT_NE(on->display_samples(), off->display_samples());
+}
+
 TEST(Dft, NonFiniteTargetIsReportedAsDivergence) {
   testing::expect_divergence_reported("dft", {{"batch_size", 32}, {"warmup_steps", 2}});
 }
