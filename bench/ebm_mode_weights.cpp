@@ -11,7 +11,8 @@
 // (16384 training points, batch 64, persistent 1024, lr 0.01, Nijkamp's toy net). One CSV per
 // run, DIR/<kind>_seed<s>.csv: iteration, gradient evaluations, seconds, heavy-mode weight of the
 // EBM (mode_weight of the region whose true mass is the largest), of the negatives, mode_tv,
-// nll_test, nll_true, kl_true_model; and DIR/summary.csv with the last pass of every run.
+// nll_test, nll_true, kl_true_model; and DIR/summary.csv with the last (good) pass of every run: a
+// run the blow-up rule stops (trainer.h) keeps its last good pass, and its status says why.
 //
 // The extra kind `exact_tilted` (not a method of the app) is the reference for the EBM's own
 // optimizer noise: negatives drawn exactly from the current tilted model restricted to the box
@@ -159,11 +160,15 @@ int main(int argc, char** argv) {
       std::ofstream csv(out_dir + "/" + kind + "_seed" + std::to_string(seed) + ".csv");
       csv << "iteration,gradient_evals,seconds,heavy_weight,neg_heavy_weight,mode_tv,nll_test,"
              "nll_true,kl_true_model\n";
-      std::vector<std::pair<std::string, double>> m;
+      std::vector<std::pair<std::string, double>> m, pass;
       double seconds = 0;
       const auto record = [&] {
-        m.clear();
-        trainer->custom_metrics(m);
+        pass.clear();
+        trainer->custom_metrics(pass);
+        // A pass that finds the EBM blown up (the blow-up rule, trainer.h) records nothing: the
+        // summary keeps the last good pass and the status says why and at which iteration.
+        if (pass.empty()) return;
+        m.swap(pass);
         csv << trainer->iteration() << ',' << trainer->counters().gradient_evals() << ',' << seconds
             << ',' << lookup(m, w) << ',' << lookup(m, nw) << ',' << lookup(m, "mode_tv") << ','
             << lookup(m, "nll_test") << ',' << lookup(m, "nll_true") << ','
@@ -176,7 +181,7 @@ int main(int argc, char** argv) {
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (it % every == 0 || it == iterations) record();
       }
-      if (trainer->status().diverged) record();
+      if (trainer->status().diverged) record();  // a step that diverged: its last state
       summary << kind << ',' << seed << ',' << trainer->iteration() << ','
               << trainer->counters().gradient_evals() << ',' << seconds << ',' << lookup(m, w)
               << ',' << lookup(m, nw) << ',' << lookup(m, "mode_tv") << ',' << lookup(m, "nll_test")

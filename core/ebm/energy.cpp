@@ -243,14 +243,18 @@ EbmMetrics ebm_metrics_from_energies(const std::vector<double>& grid_energy, con
   for (Eigen::Index i = 0; i < test_energy.size(); ++i)
     finite = finite && std::isfinite(test_energy(i));
   if (!finite) {
-    m.nll_test = m.kl_true_model = m.mode_tv = m.logp_median_sq_error = nan;
+    m.nll_test = m.kl_true_model = m.mode_tv = m.logp_median_sq_error = m.log_density_range = nan;
     m.nll_true = truth ? problem.nll_true : nan;
     m.mode_weight.assign(regions, nan);
     m.log_density.assign(cells, nan);
     return m;
   }
-  double sum = 0;
-  for (double e : grid_energy) sum += std::exp(-e - top);
+  double sum = 0, lowest = std::numeric_limits<double>::infinity();
+  for (double e : grid_energy) {
+    sum += std::exp(-e - top);
+    lowest = std::min(lowest, -e);
+  }
+  m.log_density_range = top - lowest;
   const double log_z = top + std::log(sum) + std::log(area);
   m.log_density.resize(cells);
   for (std::size_t c = 0; c < cells; ++c) m.log_density[c] = -grid_energy[c] - log_z;

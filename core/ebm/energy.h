@@ -102,6 +102,10 @@ struct EbmMetrics {
       mode_weight;     ///< EBM mass per region of the truth (`mode_weight_<k>`, 1-based)
   double mode_tv = 0;  ///< ½ Σ_k |mode_weight_k − true mass_k| (NaN without truth)
   double logp_median_sq_error = 0;  ///< median over cells of (log p_θ − log p_data)² (paper Tab. 1)
+  /// max_c log p_θ(x_c) − min_c log p_θ(x_c) over the grid's cells (= max − min of E_θ there;
+  /// nats, no truth needed): what the blow-up rule bounds (EbmSettings::max_log_density_range).
+  /// NaN when an energy is not finite.
+  double log_density_range = 0;
   std::vector<double> log_density;  ///< normalized log p_θ on the grid (grid layout), for
                                     ///< density_<label>.csv and the app's heat map
 };

@@ -86,6 +86,9 @@ void check_settings(const DataSettings& data, const EbmSettings& ebm, int grid_n
                               fmt(ebm.persistent));
   if (!(ebm.l2 >= 0 && std::isfinite(ebm.l2)))
     bad("ebm.l2", "expected a finite number >= 0, got " + fmt(ebm.l2));
+  if (!(ebm.max_log_density_range >= 1 && ebm.max_log_density_range <= 1e15))
+    bad("ebm.max_log_density_range",
+        "expected a number in [1, 1e15] (nats), got " + fmt(ebm.max_log_density_range));
   if (grid_n < 8 || grid_n > 1024)
     bad("grid_n", "expected an integer in [8, 1024], got " + fmt(grid_n));
 }

@@ -39,6 +39,15 @@ struct EbmSettings {
   int persistent = 1024;           ///< persistent chains (chain samplers), in [batch, 65536]
   /// λ of the energy penalty λ·mean(E(x⁺)² + E(x⁻)²) (0: none; flowmc.md §3.3e uses 1e-4).
   double l2 = 0;
+  /// The blow-up rule (docs/methods.md, "The energy blows up"): at every metric pass the range
+  /// R = max_c log p_θ(x_c) − min_c log p_θ(x_c) over the grid's cell centres (= max − min of E_θ
+  /// there, nats) is measured, and a run whose R exceeds this bound, or is not finite, stops as
+  /// diverged with R in its reason. Default 16,384 = n² for the n = 128 grid: the range of the
+  /// steepest density the grid resolves, a Gaussian bump of one cell's standard deviation per
+  /// axis sitting in a corner, ½[(n cells)² + (n cells)²] to the far corner. Legitimate models
+  /// stay far below (the 2:1 mixture's truth spans 78 nats on its grid); blown-up ones pass 1e4 and
+  /// go on to 1e13. In [1, 1e15].
+  double max_log_density_range = 16384;
   bool operator==(const EbmSettings&) const = default;
 };
 

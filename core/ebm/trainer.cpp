@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <mutex>
 #include <numeric>
@@ -98,6 +99,17 @@ class EbmLiveTarget final : public Target {
   mutable Points x1_, g1_;
   mutable Vec e1_;
 };
+
+std::string blow_up_reason(double range, const EbmProblem& problem) {
+  char value[32], bound[32];
+  std::snprintf(value, sizeof value, "%.3g", range);
+  std::snprintf(bound, sizeof bound, "%.6g", problem.ebm.max_log_density_range);
+  const std::string grid = std::to_string(problem.grid_n) + "x" + std::to_string(problem.grid_n);
+  if (!std::isfinite(range))
+    return "EBM blew up: its energy is not finite on the " + grid + " grid of the box";
+  return std::string("EBM blew up: log_density_range (max - min of log p over the ") + grid +
+         " grid of the box) is " + value + " nats, above ebm.max_log_density_range = " + bound;
+}
 
 void EnergyView::evaluate(const Points& x, Vec* log_density, Points* score,
                           EvalCounters& counters) {
@@ -207,6 +219,12 @@ bool EbmTrainer::custom_metrics(std::vector<std::pair<std::string, double>>& out
   std::lock_guard lock(live_->mutex());
   const EbmProblem& p = *problem_;
   EbmMetrics m = exact_ebm_metrics(net_, p);
+  // The blow-up rule (trainer.h): the pass that finds it records nothing and keeps the density of
+  // the last good pass; the reason carries the value.
+  if (!(m.log_density_range <= p.ebm.max_log_density_range)) {
+    mark_diverged(blow_up_reason(m.log_density_range, p));
+    return true;
+  }
   out.emplace_back("nll_test", m.nll_test);
   out.emplace_back("nll_true", m.nll_true);
   out.emplace_back("kl_true_model", m.kl_true_model);
@@ -214,6 +232,7 @@ bool EbmTrainer::custom_metrics(std::vector<std::pair<std::string, double>>& out
     out.emplace_back("mode_weight_" + std::to_string(k + 1), m.mode_weight[k]);
   out.emplace_back("mode_tv", m.mode_tv);
   out.emplace_back("logp_median_sq_error", m.logp_median_sq_error);
+  out.emplace_back("log_density_range", m.log_density_range);
   log_density_ = std::move(m.log_density);
 
   // The negatives against the current EBM: mode weights by the truth's regions, their total

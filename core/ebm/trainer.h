@@ -84,7 +84,10 @@ class EbmTrainer final : public Sampler {
   std::vector<std::pair<std::string, double>> statistics() const override;
   void fill_overlay(SamplerOverlay& out) const override;
   /// The exact EBM metrics and the negatives' metrics, replacing the sampling metrics (see
-  /// Sampler::custom_metrics).
+  /// Sampler::custom_metrics). The blow-up rule: when the model's log_density_range on the grid
+  /// (EbmMetrics) exceeds problem().ebm.max_log_density_range or is not finite, the run is marked
+  /// diverged with blow_up_reason(), nothing is put in `out` and log_density_grid() keeps the
+  /// last good pass's density (docs/methods.md, "The energy blows up").
   bool custom_metrics(std::vector<std::pair<std::string, double>>& out) override;
   /// The normalized log density of E_θ on the problem's grid (grid layout), as of the last
   /// custom_metrics() call; empty before.
@@ -115,6 +118,11 @@ class EbmTrainer final : public Sampler {
   ParamValues applied_params_;  // knob values the negative sampler has
   double loss_ = 0;
 };
+
+/// The reason of a run stopped by the blow-up rule: "EBM blew up: log_density_range (max - min of
+/// log p over the 128x128 grid of the box) is 2.4e+04 nats, above ebm.max_log_density_range =
+/// 16384" (or "… its energy is not finite …" for a non-finite range).
+std::string blow_up_reason(double range, const EbmProblem& problem);
 
 /// The negative-sampler kinds of the ebm task, in UI order.
 std::vector<std::string> ebm_kinds();

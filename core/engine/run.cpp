@@ -161,6 +161,9 @@ void Run::metric_pass(const MetricContext& ctx, tbb::task_arena& arena) {
         // No samples is not a failure here: the metrics are the model's, and a negative sampler
         // may have none before its first draw (short-run chains from noise).
         custom = true;
+        // The method found itself diverged (an EBM that blew up): nothing of this pass is
+        // recorded, the curves and the density stay those of the last good pass.
+        if (sampler_->status().diverged) return;
         sampler_->evaluation_samples(settings.ksd_samples, evaluation_samples_);
         escaped =
             escape_reason(evaluation_samples_, sampler_->target().view_box(), "evaluation sample");

@@ -492,7 +492,8 @@ DataSettings read_data(const Reader& r, const json& j, const std::string& p) {
 EbmSettings read_ebm(const Reader& r, const json& j, const std::string& p) {
   r.object(j, p);
   r.keys(j, p,
-         {"hidden", "leaky_slope", "optimizer", "learning_rate", "batch", "persistent", "l2"});
+         {"hidden", "leaky_slope", "optimizer", "learning_rate", "batch", "persistent", "l2",
+          "max_log_density_range"});
   EbmSettings e;
   if (auto it = j.find("hidden"); it != j.end()) {
     const std::string hp = p + "/hidden";
@@ -532,6 +533,15 @@ EbmSettings read_ebm(const Reader& r, const json& j, const std::string& p) {
     if (!(e.l2 >= 0 && e.l2 <= kMaxEbmL2))
       r.fail(p + "/l2", number_text(e.l2) + " is out of range; expected a number in [0, " +
                             number_text(kMaxEbmL2) + "]");
+  }
+  if (auto it = j.find("max_log_density_range"); it != j.end()) {
+    e.max_log_density_range = r.number(*it, p + "/max_log_density_range");
+    if (!(e.max_log_density_range >= kMinEbmLogDensityRange &&
+          e.max_log_density_range <= kMaxEbmLogDensityRange))
+      r.fail(p + "/max_log_density_range", number_text(e.max_log_density_range) +
+                                               " is out of range; expected a number in [" +
+                                               number_text(kMinEbmLogDensityRange) + ", " +
+                                               number_text(kMaxEbmLogDensityRange) + "] (nats)");
   }
   return e;
 }
@@ -577,6 +587,11 @@ void validate_ebm_blocks(const Reader& r, const Scenario& s) {
                std::to_string(e.batch) + ", " + std::to_string(kMaxEbmPersistent) + "]");
   if (!(e.l2 >= 0 && e.l2 <= kMaxEbmL2))
     r.fail("/ebm/l2", "expected a number in [0, " + number_text(kMaxEbmL2) + "]");
+  if (!(e.max_log_density_range >= kMinEbmLogDensityRange &&
+        e.max_log_density_range <= kMaxEbmLogDensityRange))
+    r.fail("/ebm/max_log_density_range", "expected a number in [" +
+                                             number_text(kMinEbmLogDensityRange) + ", " +
+                                             number_text(kMaxEbmLogDensityRange) + "] (nats)");
 }
 
 /// The target an ebm scenario with data.csv and no "target" gets: uniform on data.box.
@@ -961,6 +976,7 @@ std::string to_json_text(const Scenario& s) {
     ebm["batch"] = s.ebm.batch;
     ebm["persistent"] = s.ebm.persistent;
     ebm["l2"] = s.ebm.l2;
+    ebm["max_log_density_range"] = s.ebm.max_log_density_range;
     out["ebm"] = ebm;
   }
   nlohmann::ordered_json methods = nlohmann::ordered_json::array();

@@ -59,6 +59,8 @@ inline constexpr int kMaxEbmWidth = 1024;        ///< width of each hidden layer
 inline constexpr int kMaxEbmBatch = 4096;        ///< ebm.batch in [1, 4096]
 inline constexpr int kMaxEbmPersistent = 65536;  ///< ebm.persistent in [batch, 65536]
 inline constexpr double kMaxEbmL2 = 1;           ///< ebm.l2 in [0, 1]
+/// ebm.max_log_density_range in [1, 1e15] nats (the blow-up rule, core/ebm/problem.h)
+inline constexpr double kMinEbmLogDensityRange = 1, kMaxEbmLogDensityRange = 1e15;
 inline constexpr int kMinDataSamples = 16, kMaxDataSamples = 1000000;
 
 /// One method of a scenario (one Run in the engine).

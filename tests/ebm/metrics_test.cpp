@@ -138,6 +138,25 @@ TEST(EbmMetrics, NonFiniteEnergiesGiveNaNNotAnException) {
   EXPECT_TRUE(std::isnan(r.mode_tv));
 }
 
+TEST(EbmMetrics, LogDensityRangeIsMaxMinusMinOfTheGridEnergies) {
+  // The blow-up rule's quantity: max_c log p_θ − min_c log p_θ = max E − min E over the cells,
+  // whatever constant the energies carry (it cancels), and NaN when an energy is not finite.
+  const auto problem =
+      make_ebm_problem(gaussian(Vec2::Zero(), 1.0), {256, 64}, test_ebm::small_ebm(), 1, 32);
+  std::vector<double> e(32 * 32);
+  for (std::size_t c = 0; c < e.size(); ++c) e[c] = 1000.0 + 0.25 * double(c % 97);
+  e[5] = 1000.0 - 7.5;  // the lowest energy: log p's maximum
+  const Vec test = Vec::Constant(problem->test.rows(), 1000.0);
+  EbmMetrics r = ebm_metrics_from_energies(e, test, *problem);
+  EXPECT_NEAR(r.log_density_range, 0.25 * 96 + 7.5, 1e-9);
+  double top = -1e300, bottom = 1e300;
+  for (double v : r.log_density) top = std::max(top, v), bottom = std::min(bottom, v);
+  EXPECT_NEAR(r.log_density_range, top - bottom, 1e-9);
+  e[9] = std::numeric_limits<double>::infinity();
+  r = ebm_metrics_from_energies(e, test, *problem);
+  EXPECT_TRUE(std::isnan(r.log_density_range));
+}
+
 TEST(EbmMetrics, WithoutTruthOnlyNllTestIsDefined) {
   EbmProblem p;
   p.box = {-2, 2, -2, 2};

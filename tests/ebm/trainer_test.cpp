@@ -91,5 +91,56 @@ TEST(EbmTrainer, EveryRunOfAScenarioStartsFromTheSameEnergy) {
   EXPECT_FALSE(pa == Vec(static_cast<EbmTrainer&>(*c).energy_net().mlp().parameters()));
 }
 
+TEST(EbmTrainer, BlowUpRuleStopsAModelWhoseLogDensitySpansMoreThanTheBound) {
+  // A trained model, then its output layer's weights scaled by k: E_θ = k·(W a) + b, so the
+  // model's log-density range on the grid becomes k times what it was (the bias cancels). Past
+  // ebm.max_log_density_range (default 16,384 nats) the metric pass stops the run with the range
+  // in its reason, records nothing and keeps the last good density; the same network under a
+  // larger bound is not stopped and reports the scaled range. The factor is the only tolerance
+  // source: energies are evaluated in single precision (~1e-6 relative, energy.h), so 1e-4.
+  const auto p = two_mode_problem();
+  auto t = make_ebm_trainer("ula_ebm", p, {}, 3);
+  for (int i = 0; i < 5; ++i) t->step();
+  std::vector<std::pair<std::string, double>> m;
+  ASSERT_TRUE(t->custom_metrics(m));
+  ASSERT_FALSE(t->status().diverged) << t->status().reason;
+  const double r0 = metric(m, "log_density_range");
+  ASSERT_TRUE(r0 > 0 && r0 < 100) << r0;  // a fresh model is nearly flat
+  auto& trainer = static_cast<EbmTrainer&>(*t);
+  const std::vector<double> good = trainer.log_density_grid();
+  const double k = 2 * p->ebm.max_log_density_range / r0;
+  nn::Mlp& mlp = trainer.energy_net().mlp();
+  mlp.weight(mlp.num_layers() - 1) *= k;
+  m.clear();
+  ASSERT_TRUE(t->custom_metrics(m));
+  ASSERT_TRUE(t->status().diverged);
+  EXPECT_EQ(t->status().iteration, 5);
+  EXPECT_TRUE(m.empty()) << "the blown-up pass records nothing";
+  EXPECT_EQ(trainer.log_density_grid(), good) << "the last good density is kept";
+  const std::string& reason = t->status().reason;
+  EXPECT_EQ(reason.rfind("EBM blew up: log_density_range", 0), 0u) << reason;
+  EXPECT_NE(reason.find("above ebm.max_log_density_range = 16384"), std::string::npos) << reason;
+  const auto is = reason.find(" is "), nats = reason.find(" nats");
+  ASSERT_TRUE(is != std::string::npos && nats != std::string::npos) << reason;
+  // (printed with 3 significant digits: 0.5 % at most)
+  EXPECT_NEAR(std::stod(reason.substr(is + 4, nats - is - 4)), k * r0, 5e-3 * k * r0) << reason;
+
+  // The bound is the setting: the same training and the same scaled network under 1e6 go on.
+  EbmSettings loose = test_ebm::small_ebm();
+  loose.max_log_density_range = 1e6;
+  const auto q = two_mode_problem(loose);
+  auto u = make_ebm_trainer("ula_ebm", q, {}, 3);
+  for (int i = 0; i < 5; ++i) u->step();
+  auto& trainer_u = static_cast<EbmTrainer&>(*u);
+  nn::Mlp& mlp_u = trainer_u.energy_net().mlp();
+  mlp_u.weight(mlp_u.num_layers() - 1) *= k;
+  m.clear();
+  ASSERT_TRUE(u->custom_metrics(m));
+  EXPECT_FALSE(u->status().diverged) << u->status().reason;
+  EXPECT_NEAR(metric(m, "log_density_range"), k * r0, 1e-4 * k * r0);
+  u->step();  // and it trains on
+  EXPECT_EQ(u->iteration(), 6);
+}
+
 }  // namespace
 }  // namespace ss

@@ -8,7 +8,8 @@
 #   an earlier run in the folder is removed;
 # - data from a CSV file next to the scenario (a relative path): exit 0, the data box is the grid;
 # - bad data (a NaN row, a point outside data.box, an empty file, all points identical, a missing
-#   file) exits 2 naming the scenario, the field (/data or /data/csv) and what is wrong.
+#   file) exits 2 naming the scenario, the field (/data or /data/csv) and what is wrong;
+# - the blow-up rule at its smallest bound stops every run as diverged with its reason (exit 0).
 # Usage: run_ebm.sh RUNNER SOURCE_DIR WORK_DIR
 set -u
 runner=$1 work=$3
@@ -76,6 +77,22 @@ else
       check; cmp -s "$a/$f" "$b/$f" || fail "$f differs between reruns"
     done
   fi
+fi
+
+# The blow-up rule (ebm.max_log_density_range): under the smallest bound, 1 nat, the fresh model's
+# own range (a few nats) trips it at the first metric pass (iteration 0): exit 0 (a diverged run is
+# reported, not an error), status diverged at iteration 0 with the rule's reason in summary.json.
+sed 's/"ebm": {/"ebm": {"max_log_density_range": 1, /' "$work/target.json" > "$work/blowup.json"
+check
+if ! "$runner" "$work/blowup.json" --out "$work/blowup" --threads 1 2>"$work/blowup.log"; then
+  fail "blow-up rule: exit $? ($(tail -n 3 "$work/blowup.log"))"
+else
+  for key in '"status": "diverged"' '"diverged_at_iteration": 0' \
+             '"reason": "EBM blew up: log_density_range (max - min of log p over the 128x128 grid of the box) is ' \
+             'above ebm.max_log_density_range = 1"'; do
+    check; grep -qF "$key" "$work/blowup/summary.json" || fail "blow-up rule: summary.json lacks $key"
+  done
+  check; grep -qF '"status": "ok"' "$work/blowup/summary.json" && fail "blow-up rule: a run is ok"
 fi
 
 # Data from a CSV file beside the scenario (relative path), no target: the box is the grid.
