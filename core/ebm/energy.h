@@ -46,8 +46,12 @@ class EnergyNet {
   /// "loss" statistic mean E(x⁺) − mean E(x⁻) (the contrastive divergence; negative of the
   /// log-likelihood gradient's scalar), and stores mean energies for statistics().
   double train_step(const Points& positives, const Points& negatives);
-  /// Changes the learning rate (live knob).
+  /// Changes the learning rate (live setting; Adam's moments are kept).
   void set_learning_rate(double lr);
+  /// Changes λ of the energy penalty (live setting).
+  void set_l2(double l2) { l2_ = l2; }
+  double learning_rate() const { return learning_rate_; }
+  double l2() const { return l2_; }
   /// Tilt (flowMC-EBM, flowmc.md §3.1): with it on, the model energy is
   ///   E_θ(x) = net_θ(u) + ½‖u‖²,   u = (x − c) ⊘ s   (box normalization),
   /// i.e. p_θ ∝ exp(−net_θ(u))·ρ(x) with ρ the density of x when u ~ N(0, I₂) (the flow's base

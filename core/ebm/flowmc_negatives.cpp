@@ -88,7 +88,7 @@ const ParamTable& FlowMcNegatives::table() {
 void FlowMcNegatives::reset(const EbmProblem& problem, const ParamValues& params,
                             std::uint64_t seed) {
   params_ = resolve_params(table(), params);
-  box_ = problem.box;
+  box_ = field_box_ = problem.box;
   rng_.seed(derive_seed(seed, 0xEF10));
   train_rng_.seed(derive_seed(seed, 0xEF11));
   Rng init_rng(derive_seed(seed, 0xEF12));
@@ -128,6 +128,24 @@ void FlowMcNegatives::set_params(const ParamValues& params) {
   for (const auto& d : table())
     if (!d.needs_reset) params_[d.name] = next.at(d.name);
   if (trainer_) trainer_->optimizer().set_learning_rate(param("flow_learning_rate"));
+}
+
+void FlowMcNegatives::set_problem(const EbmProblem& problem) {
+  field_box_ = problem.box;
+  field_stale_ = true;
+  const Eigen::Index m = pool_.rows(), p = problem.ebm.persistent;
+  if (p == m) return;
+  Points next(p, 2);
+  const Eigen::Index kept = std::min(m, p);
+  next.topRows(kept) = pool_.topRows(kept);
+  if (p > kept) {
+    Points fresh(p - kept, 2);
+    Vec lq(p - kept);
+    flow_.sample(p - kept, rng_, fresh, lq);
+    next.bottomRows(p - kept) = fresh;
+  }
+  pool_.swap(next);
+  cursor_ %= p;
 }
 
 void FlowMcNegatives::evaluate(EnergyView& ebm, const Points& x, Vec& logp, Points& score,
@@ -271,12 +289,12 @@ std::vector<std::pair<std::string, double>> FlowMcNegatives::statistics() const 
 
 void FlowMcNegatives::fill_overlay(SamplerOverlay& out) const {
   if (field_stale_) {
-    flow_log_density_field(flow_, box_, kFieldN, field_);
+    flow_log_density_field(flow_, field_box_, kFieldN, field_);
     field_stale_ = false;
   }
   out.field = field_;
   out.field_n = kFieldN;
-  out.field_box = box_;
+  out.field_box = field_box_;
 }
 
 }  // namespace ss

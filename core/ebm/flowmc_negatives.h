@@ -79,6 +79,12 @@ class FlowMcNegatives final : public NegativeSampler {
   bool tilted() const override { return true; }
   /// Live knobs: all but the flow's shape and clip (needs_reset) apply at the next draw.
   void set_params(const ParamValues& params) override;
+  /// A live problem change: the pool is resized to ebm.persistent — the first chains kept, new
+  /// ones drawn from the CURRENT flow q_α (reset starts them from the initial flow, which is ρ;
+  /// the current flow is the sampler's best guess of the model) —, the cyclic cursor wraps, and
+  /// the overlay's field follows the new box. The flow's whitening (the tilt's ρ) keeps the box of
+  /// reset, as the energy network's normalization does; the chains are not restricted to a box.
+  void set_problem(const EbmProblem& problem) override;
 
   flows::RealNvp& flow() { return flow_; }
   /// Rates of the last draw.
@@ -92,7 +98,8 @@ class FlowMcNegatives final : public NegativeSampler {
   void global_imh(EnergyView& ebm, EvalCounters& counters);
 
   ParamValues params_;
-  Box box_;
+  Box box_;        // the box of reset: the flow's whitening
+  Box field_box_;  // the problem's current box: the overlay's field
   Rng rng_;
   Points pool_;  // P × 2 persistent chains
   Eigen::Index cursor_ = 0;

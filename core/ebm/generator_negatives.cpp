@@ -139,6 +139,16 @@ void GeneratorNegatives::reset(const EbmProblem& problem, const ParamValues& par
   failure_.clear();
 }
 
+void GeneratorNegatives::set_params(const ParamValues& params) {
+  if (!inner_) return;
+  const ParamValues all = resolve_params(table(kind_), params);
+  generator_steps_ = int(all.at("generator_steps"));
+  ParamValues inner = inner_->params();
+  for (const ParamDef& d : inner_->param_table())
+    if (!d.needs_reset && all.count(d.name)) inner[d.name] = all.at(d.name);
+  inner_->set_params(inner);
+}
+
 void GeneratorNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounters& counters) {
   if (batch < 1) throw std::invalid_argument("generator negatives: batch must be >= 1");
   target_->bind([&ebm, &counters](const Points& x, Vec* logp, Points* score) {

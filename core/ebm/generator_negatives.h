@@ -88,6 +88,10 @@ class GeneratorNegatives final : public NegativeSampler {
   std::vector<std::pair<std::string, double>> statistics() const override;
   void fill_overlay(SamplerOverlay& out) const override;
   std::string failure() const override { return failure_; }
+  /// Live knobs: generator_steps, and the inner sampler's knobs without needs_reset (learning
+  /// rates, …), from the next draw; the needs_reset ones (sizes, hessian_step) keep the values of
+  /// reset.
+  void set_params(const ParamValues& params) override;
 
   NeuralSamplerBase& inner() { return *inner_; }
 

@@ -77,6 +77,27 @@ void LangevinNegatives::reset(const EbmProblem& problem, const ParamValues& para
   failure_.clear();
 }
 
+void LangevinNegatives::set_problem(const EbmProblem& problem) {
+  box_ = problem.box;
+  const Eigen::Index m = chains_.rows(), p = problem.ebm.persistent;
+  Points next(p, 2);
+  const Eigen::Index kept = std::min(m, p);
+  next.topRows(kept) = chains_.topRows(kept);
+  for (Eigen::Index i = 0; i < kept; ++i) {
+    next(i, 0) = std::clamp(next(i, 0), box_.xmin, box_.xmax);
+    next(i, 1) = std::clamp(next(i, 1), box_.ymin, box_.ymax);
+  }
+  for (Eigen::Index i = kept; i < p; ++i) {
+    next(i, 0) = rng_.uniform(box_.xmin, box_.xmax);
+    next(i, 1) = rng_.uniform(box_.ymin, box_.ymax);
+  }
+  chains_.swap(next);
+  if (p != m) {  // same size: the chain-index order goes on as if nothing happened
+    indices_.resize(p);
+    std::iota(indices_.begin(), indices_.end(), 0);
+  }
+}
+
 void LangevinNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounters& counters) {
   const bool noise = params_.at("init") >= 0.5;
   const int steps = static_cast<int>(params_.at("steps"));

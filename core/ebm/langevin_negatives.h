@@ -71,6 +71,11 @@ class LangevinNegatives final : public NegativeSampler {
   std::string failure() const override { return failure_; }
   /// Live knobs (steps, step_size, init) are read at each draw from these values.
   void set_params(const ParamValues& params) override { params_ = params; }
+  /// A live problem change: the chains are clamped into the new box (per coordinate) and the pool
+  /// resized to ebm.persistent — the first chains kept, new ones uniform in the box from the
+  /// sampler's Rng (as reset starts them), chain by chain (x then y); the random chain-index
+  /// order is kept when the size is.
+  void set_problem(const EbmProblem& problem) override;
 
  private:
   Variant variant_;

@@ -16,6 +16,7 @@
 #include <limits>
 #include <mutex>
 #include <numeric>
+#include <stdexcept>
 
 #include "core/metrics/ksd.h"
 
@@ -26,12 +27,21 @@ class EbmLiveTarget final : public Target {
   EbmLiveTarget(EnergyNet* net, const Box& box) : net_(net), box_(box) {}
   std::string kind() const override { return "ebm"; }
   std::string display_name() const override { return "Energy-based model"; }
-  Box view_box() const override { return box_; }
+  Box view_box() const override {
+    std::lock_guard lock(box_mutex_);
+    return box_;
+  }
   TargetSpec spec() const override {
     TargetSpec s;
     s.kind = "ebm";
-    s.box = box_;
+    s.box = view_box();
     return s;
+  }
+  /// The problem's box changed (EbmTrainer::set_problem). Its own mutex: view_box() is also
+  /// called inside a step, with mutex() held.
+  void set_box(const Box& box) {
+    std::lock_guard lock(box_mutex_);
+    box_ = box;
   }
   double log_density_at(double x, double y) const override {
     std::lock_guard lock(mutex_);
@@ -80,7 +90,7 @@ class EbmLiveTarget final : public Target {
     if (hessian) {
       // E_θ is piecewise linear in x (LeakyReLU network) plus, with the tilt, ½‖u‖²: its Hessian
       // is diag(1/s_x², 1/s_y²)·[tilt] everywhere except on the kinks (a set of measure zero).
-      const Box& b = box_;
+      const Box b = view_box();
       const double sx = 0.5 * b.width(), sy = 0.5 * b.height();
       const bool tilt = net_->tilt();
       for (Eigen::Index i = 0; i < n; ++i) {
@@ -95,7 +105,7 @@ class EbmLiveTarget final : public Target {
  private:
   EnergyNet* net_;
   Box box_;
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_, box_mutex_;
   mutable Points x1_, g1_;
   mutable Vec e1_;
 };
@@ -161,6 +171,28 @@ void EbmTrainer::reset(std::uint64_t seed) {
   log_density_.clear();
   loss_ = 0;
   positives_.resize(p.ebm.batch, 2);
+}
+
+void EbmTrainer::set_problem(std::shared_ptr<const EbmProblem> problem) {
+  if (!problem) throw std::invalid_argument("EbmTrainer::set_problem: no problem");
+  const EbmSettings& now = problem_->ebm;
+  const EbmSettings& next = problem->ebm;
+  if (next.hidden != now.hidden || next.leaky_slope != now.leaky_slope ||
+      next.optimizer != now.optimizer)
+    throw std::invalid_argument(
+        "EbmTrainer::set_problem: the network (hidden, leaky_slope, optimizer) changed; that "
+        "needs a reset");
+  std::lock_guard lock(live_->mutex());
+  if (problem->train.rows() != Eigen::Index(order_.size())) {
+    order_.resize(problem->train.rows());
+    std::iota(order_.begin(), order_.end(), 0);
+    cursor_ = order_.size();  // the next step starts a new epoch
+  }
+  net_.set_learning_rate(next.learning_rate);
+  net_.set_l2(next.l2);
+  problem_ = std::move(problem);
+  live_->set_box(problem_->box);
+  negatives_->set_problem(*problem_);
 }
 
 void EbmTrainer::step() {

@@ -69,6 +69,10 @@ class NegativeSampler {
   /// Live knob changes (knobs without needs_reset): the trainer calls this before a draw whenever
   /// its knob values changed since reset or the last call. Default: ignored.
   virtual void set_params(const ParamValues& params) {}
+  /// The problem changed in place (EbmTrainer::set_problem: data redrawn, or live EBM settings):
+  /// adopt its box and `ebm.persistent`, keeping the state (each sampler's header says how).
+  /// Default: nothing to adopt.
+  virtual void set_problem(const EbmProblem& problem) {}
 };
 
 class EbmTrainer final : public Sampler {
@@ -93,6 +97,17 @@ class EbmTrainer final : public Sampler {
   /// custom_metrics() call; empty before.
   const std::vector<double>& log_density_grid() const { return log_density_; }
   const EbmProblem& problem() const { return *problem_; }
+  /// Continues training on `problem` instead of the current one (issue 16: a live EBM setting, or
+  /// data redrawn from a changed target). Kept: θ and the optimizer's moments, the negative
+  /// sampler's state, the iteration count, counters and status. Taken from `problem` from the next
+  /// step on: the data (training and test points, truth) — the epoch's permutation goes on when
+  /// the training set has as many rows, else a new epoch starts —, the box (metrics grid, the live
+  /// target's view box, the negatives' box via NegativeSampler::set_problem), learning_rate and l2
+  /// (applied to the optimizer in place), batch, persistent (the negative sampler resizes its
+  /// pool) and max_log_density_range. E_θ's input normalization and tilt stay those of reset
+  /// (θ is a function of those coordinates). Throws std::invalid_argument when the network
+  /// differs (hidden, leaky_slope, optimizer: that needs a reset). Not thread-safe against step().
+  void set_problem(std::shared_ptr<const EbmProblem> problem);
   /// The trainer's target is always the live EBM (a Target adapter over E_θ, view box = the
   /// problem's box): a change of the session's target does not reach it, so this ignores it.
   void set_target(std::shared_ptr<const Target>) override {}

@@ -91,8 +91,12 @@ struct SetLabel {
 /// finished, it runs again (as by Start). A superseded change's restart carries over to the one
 /// that replaces it.
 ///
-/// In an ebm scenario the new target's data are drawn (a new EbmProblem) and every run restarts
-/// on them whatever `restart` says (continuing to train on new data is not supported).
+/// In an ebm scenario the new target's data are drawn (a new EbmProblem, same seed rule, the truth
+/// recomputed) and every run CONTINUES on them whatever `restart` says (issue 16: drag a data
+/// mode and training goes on): θ, optimizer moments, chains, iteration counts and curves are
+/// kept (EbmTrainer::set_problem); a message in the snapshot says at which iterations the data
+/// changed. A run that is not an EbmTrainer (still waiting for its problem) is reset. Reset
+/// restarts from scratch.
 struct ChangeTarget {
   TargetSpec target;
   bool restart = false;
@@ -107,6 +111,16 @@ struct SetBudget {
 struct SetMetrics {
   MetricSettings metrics;
 };
+/// Replace the ebm block of an ebm scenario (validated like a scenario file's; an error in a
+/// sampling scenario). What can change in place does, for every run between two steps, and
+/// training goes on (θ, chains, iteration counts and curves kept; EbmTrainer::set_problem):
+/// learning_rate and l2 (each run's optimizer, Adam's moments kept), batch (from the next step),
+/// persistent (pools resized: the first chains kept, new ones started the sampler's documented
+/// way), max_log_density_range. A change of the network (hidden, leaky_slope, optimizer)
+/// re-initializes E_θ and restarts every run.
+struct SetEbmSettings {
+  EbmSettings ebm;
+};
 /// Replace the whole scenario (e.g. opening a gallery file): new target, runs, seed, budget and
 /// metrics; pauses. The scenario is validated first (an invalid one is an error, nothing changes).
 struct LoadScenario {
@@ -116,9 +130,9 @@ struct LoadScenario {
 }  // namespace cmd
 
 /// Any command.
-using Command =
-    std::variant<cmd::Start, cmd::Pause, cmd::Step, cmd::Reset, cmd::Reseed, cmd::SetParam,
-                 cmd::AddRun, cmd::RemoveRun, cmd::SetRunEnabled, cmd::SetLabel, cmd::ChangeTarget,
-                 cmd::SetBudget, cmd::SetMetrics, cmd::LoadScenario, cmd::HoldRun, cmd::StepRun>;
+using Command = std::variant<cmd::Start, cmd::Pause, cmd::Step, cmd::Reset, cmd::Reseed,
+                             cmd::SetParam, cmd::AddRun, cmd::RemoveRun, cmd::SetRunEnabled,
+                             cmd::SetLabel, cmd::ChangeTarget, cmd::SetBudget, cmd::SetMetrics,
+                             cmd::LoadScenario, cmd::HoldRun, cmd::StepRun, cmd::SetEbmSettings>;
 
 }  // namespace ss

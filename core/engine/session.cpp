@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/common/error_text.h"
+#include "core/ebm/trainer.h"
 #include "core/engine/run.h"
 #include "core/metrics/iid_baseline.h"
 
@@ -306,6 +307,26 @@ struct Session::Worker {
     timing.cpu_reference_seconds += thread_cpu_seconds() - c0;
     dirty = true;
   }
+  /// Every ebm run continues training on the current problem (EbmTrainer::set_problem: new
+  /// data or live settings; θ, chains and curves kept); a run that cannot (no trainer yet, or a
+  /// new network) restarts, and a session that was running or finished then runs again.
+  void continue_on_problem() {
+    const bool resume = running || all_done();
+    bool restarted = false;
+    for (auto& r : runs) {
+      auto* trainer = dynamic_cast<EbmTrainer*>(&r->sampler());
+      try {
+        if (!trainer) throw std::invalid_argument("not a trainer");
+        arena.execute([&] { trainer->set_problem(bundle.problem); });
+        r->state_target = bundle.target;
+      } catch (const std::invalid_argument&) {
+        restart(*r);
+        restarted = true;
+      }
+    }
+    if (restarted && resume) running = true, finished_announced = false;
+    dirty = true;
+  }
   void restart(Run& run) {
     const std::uint64_t seed = run_seed(scenario.seed, run.config().label);
     run.restart(make(run.config(), seed), seed);
@@ -411,15 +432,20 @@ struct Session::Worker {
       scenario.target = bundle.spec;
       scenario_dirty = true;
       if (scenario.task == Task::ebm) {
-        // New data: every run trains again from the start on the new problem (made with the
-        // seed the scenario had when the change was posted; a reseed since then redraws it).
-        if (bundle.seed != reference_seed()) rebuild_problem();
-        const bool resume = running || all_done();
-        for (auto& r : runs) restart(*r);
-        if (resume) running = true, finished_announced = false;
+        // New data: every run continues training on the new problem (made with the seed and
+        // EBM settings of when the change was posted: redrawn if either changed since).
+        if (bundle.seed != reference_seed() || !bundle.problem ||
+            bundle.problem->ebm != scenario.ebm)
+          rebuild_problem();
+        std::string at;
+        for (const auto& r : runs)
+          at += (at.empty() ? "" : ", ") + r->config().label + " at " +
+                std::to_string(r->iteration());
+        if (bundle.problem) continue_on_problem();
         restart_on_target = false;
-        message(SessionMessage::Level::info, "target changed to " + bundle.target->display_name() +
-                                                 "; the EBM runs restart on data drawn from it");
+        message(SessionMessage::Level::info,
+                "target changed to " + bundle.target->display_name() +
+                    ": data redrawn from it; the EBM runs continue on them (" + at + ")");
         dirty = true;
         launch_queued();
         return;
@@ -618,6 +644,32 @@ struct Session::Worker {
     scenario.metrics = c.metrics;
     scenario_dirty = true;
     if (baseline) recompute_baseline();
+  }
+  void apply_one(cmd::SetEbmSettings& c) {
+    if (scenario.task != Task::ebm) return error("EBM settings: only in an ebm scenario");
+    Scenario candidate = scenario;
+    sync_methods_into(candidate);
+    candidate.ebm = c.ebm;
+    if (!valid(candidate, "EBM settings")) return;
+    const bool same_network = c.ebm.hidden == scenario.ebm.hidden &&
+                              c.ebm.leaky_slope == scenario.ebm.leaky_slope &&
+                              c.ebm.optimizer == scenario.ebm.optimizer;
+    scenario.ebm = c.ebm;
+    scenario_dirty = true;
+    if (!bundle.problem) return;  // the problem is built later, with these settings
+    if (!same_network) {
+      rebuild_problem();
+      try {
+        for (auto& r : runs) restart(*r);
+      } catch (const std::exception& e) {
+        error(std::string("EBM settings: restart failed: ") + e.what());
+      }
+      return message(SessionMessage::Level::info, "EBM network changed: every run restarts");
+    }
+    auto problem = std::make_shared<EbmProblem>(*bundle.problem);
+    problem->ebm = c.ebm;
+    bundle.problem = std::move(problem);
+    continue_on_problem();
   }
   void apply_one(cmd::LoadScenario& c) {
     if (!valid(c.scenario, c.scenario.name.empty() ? "scenario" : c.scenario.name)) return;

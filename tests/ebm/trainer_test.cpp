@@ -1,5 +1,6 @@
 // EbmTrainer: the registry, a training run's counters, statistics and metrics names, determinism
-// across reruns and thread counts, and a diverging EBM stopping with a reason.
+// across reruns and thread counts, a diverging EBM stopping with a reason, the blow-up rule, and
+// set_problem (issue 16: live settings and redrawn data continue the training).
 #include "core/ebm/trainer.h"
 
 #include <gtest/gtest.h>
@@ -140,6 +141,99 @@ TEST(EbmTrainer, BlowUpRuleStopsAModelWhoseLogDensitySpansMoreThanTheBound) {
   EXPECT_NEAR(metric(m, "log_density_range"), k * r0, 1e-4 * k * r0);
   u->step();  // and it trains on
   EXPECT_EQ(u->iteration(), 6);
+}
+
+TEST(EbmTrainer, SetProblemContinuesWithTheNewSettingsInPlace) {
+  // Issue 16: a live EBM setting goes through set_problem. Three trainers of one problem and
+  // seed step 5 times; A gets a problem copy with learning rate 0.002 and l2 0.1, B the same
+  // values straight on its optimizer (the in-place reference: θ and Adam's moments kept). Their
+  // next steps are bitwise equal, and differ from a trainer C that kept 0.01 — so the rate
+  // changed and nothing else did. Then batch 16 and persistent 300: the next step draws 16
+  // negatives (ULA: 16 × 10 scores), the pool has 300 chains, the first 256 unchanged.
+  const auto p = two_mode_problem();
+  auto a = make_ebm_trainer("ula_ebm", p, {}, 4), b = make_ebm_trainer("ula_ebm", p, {}, 4),
+       c = make_ebm_trainer("ula_ebm", p, {}, 4);
+  for (int i = 0; i < 5; ++i) a->step(), b->step(), c->step();
+  auto& ta = static_cast<EbmTrainer&>(*a);
+  auto& tb = static_cast<EbmTrainer&>(*b);
+  auto& tc = static_cast<EbmTrainer&>(*c);
+  ASSERT_TRUE(ta.energy_net().mlp().parameters() == tc.energy_net().mlp().parameters());
+  auto q = std::make_shared<EbmProblem>(*p);
+  q->ebm.learning_rate = 0.002;
+  q->ebm.l2 = 0.1;
+  ta.set_problem(q);
+  EXPECT_EQ(ta.energy_net().learning_rate(), 0.002);
+  EXPECT_EQ(ta.energy_net().l2(), 0.1);
+  EXPECT_EQ(a->iteration(), 5);
+  EXPECT_TRUE(ta.energy_net().mlp().parameters() == tc.energy_net().mlp().parameters())
+      << "θ is kept";
+  tb.energy_net().set_learning_rate(0.002);
+  tb.energy_net().set_l2(0.1);
+  a->step(), b->step(), c->step();
+  EXPECT_TRUE(ta.energy_net().mlp().parameters() == tb.energy_net().mlp().parameters());
+  EXPECT_FALSE(ta.energy_net().mlp().parameters() == tc.energy_net().mlp().parameters());
+  EXPECT_EQ(a->iteration(), 6);
+
+  const Points before = a->display_samples();
+  ASSERT_EQ(before.rows(), 256);
+  auto r = std::make_shared<EbmProblem>(*q);
+  r->ebm.batch = 16;
+  r->ebm.persistent = 300;
+  ta.set_problem(r);
+  const Points& after = a->display_samples();
+  ASSERT_EQ(after.rows(), 300);
+  EXPECT_TRUE(after.topRows(256) == before) << "existing chains kept";
+  for (Eigen::Index i = 256; i < 300; ++i)
+    EXPECT_TRUE(p->box.contains(after(i, 0), after(i, 1))) << "new chain " << i;
+  const std::uint64_t scores = a->counters().score;
+  a->step();
+  EXPECT_EQ(a->counters().score - scores, 16u * 10u);
+  EXPECT_FALSE(a->status().diverged) << a->status().reason;
+
+  // A new network cannot continue: refused, nothing changed.
+  auto bad = std::make_shared<EbmProblem>(*r);
+  bad->ebm.hidden = {8};
+  EXPECT_THROW(ta.set_problem(bad), std::invalid_argument);
+  EXPECT_EQ(&ta.problem(), r.get());
+}
+
+TEST(EbmTrainer, SetProblemWithRedrawnDataKeepsThetaAndChainsAndMovesTheBox) {
+  // A dragged data mode: new data from a moved mixture (another box). θ, the iteration count and
+  // the chains inside the new box are kept; chains outside it are clamped into it; the metrics
+  // and the live target's view box follow the new problem; flowMC and SteinGAN continue too.
+  const auto p = two_mode_problem();
+  const auto t2 = test_ebm::gmm({{1.0 / 3, Vec2(-1.0, -1.5), 0.05 * Mat2::Identity()},
+                                 {2.0 / 3, Vec2(2.5, 1.5), 0.1 * Mat2::Identity()}});
+  const auto q = make_ebm_problem(t2, {4096, 1024}, test_ebm::small_ebm(), 21, 64);
+  ASSERT_FALSE(q->box == p->box);
+  for (const std::string kind : {"ula_ebm", "mala_ebm", "flowmc_ebm", "steingan"}) {
+    SCOPED_TRACE(kind);
+    auto t = make_ebm_trainer(kind, p, {}, 8);
+    for (int i = 0; i < 3; ++i) t->step();
+    auto& tr = static_cast<EbmTrainer&>(*t);
+    const Vec theta = tr.energy_net().mlp().parameters();
+    const Points chains = t->display_samples();
+    tr.set_problem(q);
+    EXPECT_EQ(t->iteration(), 3);
+    EXPECT_TRUE(tr.energy_net().mlp().parameters() == theta);
+    EXPECT_TRUE(t->target().view_box() == q->box);
+    if (kind == "ula_ebm" || kind == "mala_ebm") {
+      const Points& now = t->display_samples();
+      ASSERT_EQ(now.rows(), chains.rows());
+      for (Eigen::Index i = 0; i < now.rows(); ++i) {
+        ASSERT_TRUE(q->box.contains(now(i, 0), now(i, 1))) << i;
+        if (q->box.contains(chains(i, 0), chains(i, 1)))
+          EXPECT_TRUE(now.row(i) == chains.row(i)) << i;
+      }
+    }
+    for (int i = 0; i < 3; ++i) t->step();
+    EXPECT_EQ(t->iteration(), 6);
+    ASSERT_FALSE(t->status().diverged) << t->status().reason;
+    std::vector<std::pair<std::string, double>> m;
+    ASSERT_TRUE(t->custom_metrics(m));
+    EXPECT_NEAR(metric(m, "nll_true"), q->nll_true, 1e-12) << "metrics on the new data";
+    EXPECT_TRUE(std::isfinite(metric(m, "nll_test")));
+  }
 }
 
 }  // namespace

@@ -342,3 +342,98 @@ TEST(EbmSessionReal, ADivergingRunStopsWithAReasonWhileTheOtherGoesOn) {
 
 }  // namespace
 }  // namespace ss
+
+namespace ss {
+namespace {
+
+// Live settings and data redraws (issue 16): the runs continue instead of restarting. Tiny real
+// trainers (real_scenario), fast enough for the ThreadSanitizer pass.
+size_t curve_points(const RunSnapshot& r, const std::string& name) {
+  return r.curves.count(name) ? r.curves.at(name)->size() : 0;
+}
+
+TEST(EbmSessionLive, ALearningRateChangeKeepsTheRunsAndTheirCurves) {
+  Scenario sc = real_scenario();
+  Session s(sc, ebm_options(MethodCatalog::registry()));
+  auto snap = run_to_end(s);  // 20 iterations, passes at 0, 10, 20
+  const auto problem = snap->problem;
+  ASSERT_TRUE(problem);
+  EbmSettings e = sc.ebm;
+  e.learning_rate = 0.002;
+  e.batch = 8;
+  e.persistent = 24;
+  s.post(cmd::SetEbmSettings{e});
+  snap = s.sync();
+  EXPECT_EQ(snap->scenario->ebm, e);
+  ASSERT_TRUE(snap->problem);
+  EXPECT_EQ(snap->problem->ebm, e);
+  EXPECT_TRUE(snap->problem->train == problem->train) << "same data";
+  for (const auto& r : snap->runs) {
+    SCOPED_TRACE(r.label);
+    EXPECT_EQ(r.iteration, 20) << "not restarted";
+    EXPECT_EQ(r.state, RunState::finished);
+    EXPECT_EQ(curve_points(r, "nll_test"), 3u);
+  }
+  // Training goes on from iteration 20 with the new batch: the curves grow to 0…30.
+  s.post(cmd::SetBudget{{BudgetKind::iterations, 30}});
+  snap = run_to_end(s);
+  for (const auto& r : snap->runs) {
+    SCOPED_TRACE(r.label);
+    EXPECT_EQ(r.iteration, 30);
+    EXPECT_EQ(curve_points(r, "nll_test"), 4u);
+    EXPECT_EQ(r.curves.at("nll_test")->front().iteration, 0);
+    ASSERT_TRUE(r.evaluation_samples);
+  }
+  // ULA's scores: 20 iterations × 16 negatives × 2 steps, then 10 × 8 × 2.
+  EXPECT_EQ(snap->runs[0].counters.score, 20u * 16u * 2u + 10u * 8u * 2u);
+  // A bad value is refused and changes nothing; a sampling session refuses the command.
+  EbmSettings bad = e;
+  bad.persistent = 4;  // below batch
+  s.post(cmd::SetEbmSettings{bad});
+  snap = s.sync();
+  EXPECT_EQ(snap->scenario->ebm, e);
+  ASSERT_FALSE(snap->messages.empty());
+  EXPECT_NE(snap->messages.back().text.find("/ebm/persistent"), std::string::npos)
+      << snap->messages.back().text;
+}
+
+TEST(EbmSessionLive, ATargetChangeRedrawsTheDataAndTheRunsContinue) {
+  Scenario sc = real_scenario();
+  Session s(sc, ebm_options(MethodCatalog::registry()));
+  auto snap = run_to_end(s);
+  const auto old_problem = snap->problem;
+  ASSERT_TRUE(old_problem);
+  TargetSpec moved;  // the 2:1 mixture with its light mode dragged
+  moved.kind = "gmm";
+  moved.components = snap->target->components();
+  ASSERT_EQ(moved.components.size(), 2u);
+  moved.components[0].mean += Vec2(0.5, 0.0);
+  s.post(cmd::ChangeTarget{moved, true});
+  snap = testing::sync_until(
+      s, [&](const Snapshot& x) { return x.problem && x.problem != old_problem; });
+  EXPECT_FALSE(snap->problem->train == old_problem->train) << "data redrawn";
+  EXPECT_EQ(&snap->problem->truth->target(), snap->target.get()) << "truth recomputed";
+  EXPECT_EQ(snap->problem->seed, old_problem->seed) << "same seed rule";
+  for (const auto& r : snap->runs) {
+    SCOPED_TRACE(r.label);
+    EXPECT_EQ(r.iteration, 20) << "not restarted";
+    EXPECT_EQ(curve_points(r, "nll_test"), 3u);
+    EXPECT_EQ(r.state_target, snap->target);
+  }
+  bool noted = false;
+  for (const auto& m : snap->messages)
+    noted = noted || m.text.find("the EBM runs continue on them (ULA at 20, MALA at 20)") !=
+                         std::string::npos;
+  EXPECT_TRUE(noted) << "the status says where the data changed";
+  s.post(cmd::SetBudget{{BudgetKind::iterations, 30}});
+  snap = run_to_end(s);
+  for (const auto& r : snap->runs) {
+    SCOPED_TRACE(r.label);
+    EXPECT_EQ(r.iteration, 30);
+    EXPECT_EQ(curve_points(r, "nll_test"), 4u);
+    EXPECT_TRUE(r.model_box == snap->problem->box) << "metrics on the new problem";
+  }
+}
+
+}  // namespace
+}  // namespace ss
