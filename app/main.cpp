@@ -285,6 +285,7 @@ int main(int argc, char** argv) {
   // Whole-process CPU per frame over the frames FrameStats keeps (after the first second).
   double process_cpu_start = -1, process_wall_start = 0;
   int process_frames = 0;
+  ss::ui::ThreadGroupCpu threads_start;  // per thread group, from the same moment
   const bool scripted = !script_file.empty();
   // Idle drawing: after input, a few more frames so ImGui settles (hover states, popups opening);
   // and one frame every kIdleHeartbeat seconds so timed things (message expiry) catch up.
@@ -356,6 +357,7 @@ int main(int argc, char** argv) {
     if (process_cpu_start < 0 && std::chrono::duration<double>(t0 - start).count() >= 1.0) {
       process_cpu_start = process_cpu_ms();
       process_wall_start = std::chrono::duration<double>(t0 - start).count();
+      if (perf) threads_start = ss::ui::thread_group_cpu_ms();
     }
     if (process_cpu_start >= 0 && !idle_phase) ++process_frames;
     next_frame = t0 + std::chrono::microseconds(16667);
@@ -537,6 +539,13 @@ int main(int argc, char** argv) {
                           process_wall_start - idle_seconds;
       std::printf("process_cpu ms_per_frame=%.2f cores=%.2f frames=%d\n", cpu / process_frames,
                   wall > 0 ? cpu / (1e3 * wall) : 0.0, process_frames);
+      // The same CPU split by thread (idle phases included here): what drawing costs (the UI
+      // thread and the software rasterizer's threads) apart from the engine's sampling.
+      const ss::ui::ThreadGroupCpu now = ss::ui::thread_group_cpu_ms();
+      std::printf("thread_cpu ms_per_frame ui=%.2f llvmpipe=%.2f other=%.2f\n",
+                  (now.ui - threads_start.ui) / process_frames,
+                  (now.rasterizer - threads_start.rasterizer) / process_frames,
+                  (now.other - threads_start.other) / process_frames);
     }
     std::printf("draw_vertices p50=%.0f p95=%.0f max=%.0f triangles p50=%.0f p95=%.0f\n",
                 vertex_stats.quantile(0.5), vertex_stats.quantile(0.95), vertex_stats.max(),

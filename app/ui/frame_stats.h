@@ -25,4 +25,15 @@ class FrameStats {
   std::vector<double> ms_;
 };
 
+/// CPU time (milliseconds) the process's threads have used so far, in three groups: the main
+/// thread (the UI), Mesa llvmpipe's rasterizer threads (named "llvmpipe-N"), and every other
+/// thread (the engine worker and its TBB threads, the recorder's encoder). Read from
+/// /proc/self/task/*/stat (utime + stime, in clock ticks of 10 ms): differences over a few
+/// seconds are meaningful, single frames are not. Threads that ended are no longer counted; all
+/// zeros when /proc cannot be read.
+struct ThreadGroupCpu {
+  double ui = 0, rasterizer = 0, other = 0;
+};
+ThreadGroupCpu thread_group_cpu_ms();
+
 }  // namespace ss::ui
