@@ -8,6 +8,8 @@
 // (plus a few frames for ImGui to settle), when the engine published a new snapshot, while a text
 // field is active, or every 2 s; measured at about 1 % of a core (docs/performance.md). It sleeps
 // while the window is iconified. Shutdown stops the engine's worker before the window goes away.
+// On a software OpenGL renderer under X11 the back buffer is kept between frames and only the
+// windows that changed are drawn and copied to the screen (app/gfx/partial_renderer.h).
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -18,11 +20,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <memory>
 
 #include "app/gfx/density_renderer.h"
+#include "app/gfx/partial_renderer.h"
+#include "app/gfx/present.h"
 #include "app/gfx/recorder.h"
 #include "app/gfx/retained_renderer.h"
 #include "app/gfx/screenshot.h"
@@ -74,6 +79,8 @@ int g_window_events = 0;
 void count_event(GLFWwindow*) {
   ++g_window_events;
 }
+// The window system lost the window's pixels (an expose): the next frame is presented in full.
+bool g_present_all = false;
 void install_event_counters(GLFWwindow* w) {
   glfwSetCursorPosCallback(w, [](GLFWwindow* x, double, double) { count_event(x); });
   glfwSetMouseButtonCallback(w, [](GLFWwindow* x, int, int, int) { count_event(x); });
@@ -84,7 +91,10 @@ void install_event_counters(GLFWwindow* w) {
   glfwSetWindowFocusCallback(w, [](GLFWwindow* x, int) { count_event(x); });
   glfwSetWindowSizeCallback(w, [](GLFWwindow* x, int, int) { count_event(x); });
   glfwSetFramebufferSizeCallback(w, [](GLFWwindow* x, int, int) { count_event(x); });
-  glfwSetWindowRefreshCallback(w, [](GLFWwindow* x) { count_event(x); });
+  glfwSetWindowRefreshCallback(w, [](GLFWwindow* x) {
+    g_present_all = true;
+    count_event(x);
+  });
   glfwSetWindowIconifyCallback(w, [](GLFWwindow* x, int) { count_event(x); });
   glfwSetDropCallback(w, [](GLFWwindow* x, int, const char**) { count_event(x); });
 }
@@ -169,7 +179,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"samplescope: compare samplers on 2-D densities, live"};
   std::string scenario_file, screenshot_file, script_file;
   int frames = 0, width = 1600, height = 1000;
-  bool perf = false, play = false, direct_render = false;
+  bool perf = false, play = false, direct_render = false, check_partial = false, no_partial = false;
   cli.add_option("--scenario", scenario_file, "Scenario JSON file to open");
   cli.add_option("--screenshot", screenshot_file,
                  "Render --frames frames, save the window as PNG, exit");
@@ -180,6 +190,12 @@ int main(int argc, char** argv) {
   cli.add_flag("--play", play, "Start every run at once");
   cli.add_flag("--direct-render", direct_render,
                "Rasterize every window every frame (no kept window images; for comparisons)");
+  cli.add_flag("--no-partial-redraw", no_partial,
+               "Swap buffers and draw every window every frame, keeping window images (the way "
+               "frames are drawn on a GPU; for comparisons)");
+  cli.add_flag("--check-partial", check_partial,
+               "Draw every partially drawn frame again in full and count differing pixels "
+               "(printed with --perf; for tests)");
   cli.add_option("--width", width, "Window width in screen coordinates")
       ->check(CLI::Range(320, 8192));
   cli.add_option("--height", height, "Window height in screen coordinates")
@@ -247,12 +263,23 @@ int main(int argc, char** argv) {
     app.renderer = renderer.get();
   else
     ss::ui::report_error(app, "no heat map: " + renderer->error());
-  // The controls and the metrics change a few times a second: their pixels are kept between
-  // frames and rasterized again only when their geometry changes (app/gfx/retained_renderer.h).
+  // On a software rasterizer under X11 the back buffer is kept between frames and only the
+  // fixed windows that changed are drawn again (app/gfx/partial_renderer.h, present.h).
+  // Elsewhere the controls and the metrics, which change a few times a second, keep their pixels
+  // in images that are rasterized again only when their geometry changes
+  // (app/gfx/retained_renderer.h). --direct-render draws everything every frame.
+  ss::gfx::Presenter presenter(window, !direct_render && !no_partial);
+  std::unique_ptr<ss::gfx::PartialRenderer> partial;
   std::unique_ptr<ss::gfx::RetainedRenderer> retained;
-  if (!direct_render)
+  if (presenter.keeps_back_buffer())
+    partial = std::make_unique<ss::gfx::PartialRenderer>(
+        std::vector<std::string>{"Canvases", "Controls", "Metrics", "Status"},
+        ss::ui::window_clear_color(), &ss::gfx::DensityRenderer::describe_callback);
+  else if (!direct_render)
     retained = std::make_unique<ss::gfx::RetainedRenderer>(
         std::vector<std::string>{"Controls", "Metrics", "Status"}, ss::ui::window_clear_color());
+  // --check-partial: frames compared with a full render, and the most pixels that differed.
+  long checked_frames = 0, differing_pixels_max = 0, differing_frames = 0;
 
   std::vector<std::string> errors;
   std::string path_used;
@@ -278,6 +305,9 @@ int main(int argc, char** argv) {
   double record_until = -1, record_cpu0 = 0;
   ss::ui::FrameStats record_readback_ms;
   ss::ui::FrameStats stats, cpu_stats, vertex_stats, index_stats;
+  // The frames that changed pixels (with partial redraw, the others only run the UI).
+  ss::ui::FrameStats drawn_stats;
+  bool drew = true;
   const auto start = Clock::now();
   auto next_frame = start;
   int frame = 0, exit_code = 0;
@@ -326,7 +356,10 @@ int main(int argc, char** argv) {
     const bool busy = continuous_always || ss::ui::wants_continuous_redraw(app);
     if (busy) {
       const double wait = std::chrono::duration<double>(next_frame - Clock::now()).count();
-      if (wait > 0 && !reproducible)
+      // --perf keeps the interactive 60 Hz cap (frames are not skipped): a frame that has
+      // nothing new to draw costs well under a millisecond, and an uncapped loop would spin
+      // through thousands a second, taking the CPU the samplers and the rasterizer need.
+      if (wait > 0 && (!reproducible || perf))
         glfwWaitEventsTimeout(wait);
       else
         glfwPollEvents();
@@ -362,6 +395,7 @@ int main(int argc, char** argv) {
     if (process_cpu_start >= 0 && !idle_phase) ++process_frames;
     next_frame = t0 + std::chrono::microseconds(16667);
 
+    bool rescaled = false;
     const float want_scale = ss::ui::clamp_ui_scale(app.display.ui_scale);
     if (want_scale != applied_scale) {
       // New UI scale: style sizes and fonts rebuilt at the new size, then the font texture.
@@ -376,6 +410,7 @@ int main(int argc, char** argv) {
       ImGui_ImplOpenGL3_CreateFontsTexture();
       font_texture = nullptr;
       app.dpi_scale = dpi * applied_scale;
+      rescaled = true;  // a new font texture: draw everything
     }
     ImGui_ImplOpenGL3_NewFrame();
     if (io.Fonts->TexID != font_texture) {  // created by the backend's first NewFrame
@@ -394,12 +429,39 @@ int main(int argc, char** argv) {
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
     glViewport(0, 0, fb_w, fb_h);
     const ImVec4 clear = ss::ui::window_clear_color();
-    glClearColor(clear.x, clear.y, clear.z, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    if (retained)
-      retained->render(ImGui::GetDrawData());
-    else
-      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    std::vector<ss::gfx::GlRect> changed = {ss::gfx::GlRect{0, 0, fb_w, fb_h}};
+    if (partial) {
+      ss::gfx::PartialRenderer::Result r = partial->render(ImGui::GetDrawData(), rescaled);
+      changed = std::move(r.changed);
+      if (check_partial && !r.full) {
+        // The partial frame against the same frame drawn in full over a cleared framebuffer.
+        const std::vector<unsigned char> kept =
+            ss::gfx::read_back_rgba(fb_w, fb_h, 0, 0, fb_w, fb_h);
+        glDisable(GL_SCISSOR_TEST);
+        glClearColor(clear.x, clear.y, clear.z, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        const std::vector<unsigned char> full =
+            ss::gfx::read_back_rgba(fb_w, fb_h, 0, 0, fb_w, fb_h);
+        long differ = 0;
+        for (size_t i = 0; i + 4 <= kept.size() && i + 4 <= full.size(); i += 4)
+          differ += std::memcmp(&kept[i], &full[i], 4) != 0;
+        ++checked_frames;
+        differing_frames += differ > 0;
+        differing_pixels_max = std::max(differing_pixels_max, differ);
+        changed = {ss::gfx::GlRect{0, 0, fb_w, fb_h}};
+      }
+    } else {
+      glClearColor(clear.x, clear.y, clear.z, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      if (retained)
+        retained->render(ImGui::GetDrawData());
+      else
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    }
+    if (g_present_all) changed = {ss::gfx::GlRect{0, 0, fb_w, fb_h}};
+    drew = !changed.empty();
+    g_present_all = false;
 
     const float fb_scale = io.DisplaySize.x > 0 ? fb_w / io.DisplaySize.x : 1.0f;
     // A frame that writes a PNG (glReadPixels + encoding, ~0.2 s) is an export, not an
@@ -495,13 +557,14 @@ int main(int argc, char** argv) {
       }
       app.quit_requested = true;
     }
-    glfwSwapBuffers(window);
+    presenter.present(changed);
 
     const auto t1 = Clock::now();
     app.frame_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
     if (!exported && !idle_phase) {
       const double since_start = std::chrono::duration<double>(t0 - start).count();
       stats.add(app.frame_ms, since_start);
+      if (drew) drawn_stats.add(app.frame_ms, since_start);
       cpu_stats.add(thread_cpu_ms() - cpu0, since_start);
       vertex_stats.add(io.MetricsRenderVertices, since_start);
       index_stats.add(io.MetricsRenderIndices, since_start);
@@ -547,9 +610,29 @@ int main(int argc, char** argv) {
                   (now.rasterizer - threads_start.rasterizer) / process_frames,
                   (now.other - threads_start.other) / process_frames);
     }
+    if (app.snap && !app.snap->runs.empty()) {
+      // The samplers' progress over the run (comparable between builds run for the same time).
+      std::printf("runs_at_exit seconds=%.1f",
+                  std::chrono::duration<double>(Clock::now() - start).count());
+      for (const ss::RunSnapshot& r : app.snap->runs)
+        std::printf(" %s=%lld", r.label.c_str(), static_cast<long long>(r.iteration));
+      std::printf("  (iterations)\n");
+    }
     std::printf("draw_vertices p50=%.0f p95=%.0f max=%.0f triangles p50=%.0f p95=%.0f\n",
                 vertex_stats.quantile(0.5), vertex_stats.quantile(0.95), vertex_stats.max(),
                 index_stats.quantile(0.5) / 3, index_stats.quantile(0.95) / 3);
+    std::printf("present %s\n", presenter.description().c_str());
+    if (partial) std::printf("drawn_%s\n", drawn_stats.summary().c_str());
+    if (partial) {
+      const ss::gfx::PartialRenderer::Stats& ps = partial->stats();
+      std::printf(
+          "partial_redraw full=%ld partial=%ld windows_drawn=%ld windows_kept=%ld  (frames "
+          "drawn in full / partially; fixed windows drawn again / left as they were)\n",
+          ps.full, ps.partial, ps.windows_drawn, ps.windows_kept);
+    }
+    if (check_partial)
+      std::printf("check_partial frames=%ld differing_frames=%ld max_differing_pixels=%ld\n",
+                  checked_frames, differing_frames, differing_pixels_max);
     if (retained) {
       std::printf("kept_windows");
       for (const auto& [name, st] : retained->stats())

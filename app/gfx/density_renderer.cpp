@@ -128,7 +128,8 @@ void DensityRenderer::draw(ImDrawList* dl, int slot, ImVec2 top_left, ImVec2 bot
                            const HeatmapStyle& style) {
   const auto it = textures_.find(slot);
   if (!ok() || it == textures_.end()) return;
-  records_.push_back(Record{this, it->second.id, top_left, bottom_right, style});
+  records_.push_back(
+      Record{this, it->second.id, top_left, bottom_right, style, it->second.version});
   dl->AddCallback(&DensityRenderer::callback, &records_.back());
   dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
@@ -227,7 +228,8 @@ void DensityRenderer::draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec
     if (q1.x <= q0.x || q1.y <= q0.y) return;
   } else {
     // An opaque image is copied, not drawn: no blending, no texture sampling.
-    queue_blit(dl, c.fbo, canvas_min, canvas_max, fb_scale, float(c.height), false);
+    queue_blit(dl, c.fbo, canvas_min, canvas_max, fb_scale, float(c.height), false,
+               c.image.version);
     return;
   }
   const float cw = canvas_max.x - canvas_min.x, ch = canvas_max.y - canvas_min.y;
@@ -239,6 +241,7 @@ void DensityRenderer::draw_cached(ImDrawList* dl, int cache_key, int slot, ImVec
 void DensityRenderer::upload_image(int key, const std::uint32_t* pixels, int w, int h) {
   if (!ok() || w <= 0 || h <= 0 || !pixels) return;
   Image& im = images_[key];
+  im.version = ++image_counter_;
   if (im.width != w || im.height != h) {
     allocate_rgba_target(im.fbo, im.texture, w, h, pixels);
     im.width = w, im.height = h;
@@ -265,44 +268,95 @@ void DensityRenderer::draw_image(ImDrawList* dl, int key, ImVec2 min, ImVec2 max
   const auto it = images_.find(key);
   if (!ok() || it == images_.end()) return;
   // Uploaded top row first, so the texture's row 0 is the image's top: a flipped copy.
-  queue_blit(dl, it->second.fbo, min, max, fb_scale, float(it->second.height), true);
+  queue_blit(dl, it->second.fbo, min, max, fb_scale, float(it->second.height), true,
+             it->second.version);
 }
 
 void DensityRenderer::queue_blit(ImDrawList* dl, unsigned fbo, ImVec2 min, ImVec2 max,
-                                 float fb_scale, float image_h, bool top_row_first) {
-  blits_.push_back(Blit{fbo, min, max, fb_scale, image_h, top_row_first});
+                                 float fb_scale, float image_h, bool top_row_first,
+                                 std::uint64_t content) {
+  blits_.push_back(Blit{fbo, min, max, fb_scale, image_h, top_row_first, content});
   dl->AddCallback(&DensityRenderer::blit_callback, &blits_.back());
   dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
 
-void DensityRenderer::blit_callback(const ImDrawList*, const ImDrawCmd* cmd) {
-  const Blit* b = static_cast<const Blit*>(cmd->UserCallbackData);
+bool DensityRenderer::blit_rects(const Blit& b, const ImVec4& clip, int src[4], int dst[4]) {
   const ImDrawData* dd = ImGui::GetDrawData();
-  if (!dd) return;
+  if (!dd) return false;
   // The part of the image inside the clip rectangle, in display coordinates.
-  const ImVec4& clip = cmd->ClipRect;
-  const float x0 = std::max(b->min.x, clip.x), y0 = std::max(b->min.y, clip.y);
-  const float x1 = std::min(b->max.x, clip.z), y1 = std::min(b->max.y, clip.w);
-  if (x1 <= x0 || y1 <= y0) return;
+  const float x0 = std::max(b.min.x, clip.x), y0 = std::max(b.min.y, clip.y);
+  const float x1 = std::min(b.max.x, clip.z), y1 = std::min(b.max.y, clip.w);
+  if (x1 <= x0 || y1 <= y0) return false;
   const ImVec2 pos = dd->DisplayPos, scale = dd->FramebufferScale;
   const float fb_h = dd->DisplaySize.y * scale.y;
-  const auto px = [](float v) { return GLint(std::lround(v)); };
+  const auto px = [](float v) { return int(std::lround(v)); };
   // Source rows measured from the image's top; GL counts them from the texture's row 0.
-  const float sx0 = (x0 - b->min.x) * b->fb_scale, sx1 = (x1 - b->min.x) * b->fb_scale;
-  const float top = (y0 - b->min.y) * b->fb_scale, bottom = (y1 - b->min.y) * b->fb_scale;
-  const float ih = b->image_h;
-  const GLint sy0 = b->top_row_first ? px(bottom) : px(ih - bottom);
-  const GLint sy1 = b->top_row_first ? px(top) : px(ih - top);
+  const float sx0 = (x0 - b.min.x) * b.fb_scale, sx1 = (x1 - b.min.x) * b.fb_scale;
+  const float top = (y0 - b.min.y) * b.fb_scale, bottom = (y1 - b.min.y) * b.fb_scale;
+  const float ih = b.image_h;
+  src[0] = px(sx0), src[2] = px(sx1);
+  src[1] = b.top_row_first ? px(bottom) : px(ih - bottom);
+  src[3] = b.top_row_first ? px(top) : px(ih - top);
+  dst[0] = px((x0 - pos.x) * scale.x), dst[2] = px((x1 - pos.x) * scale.x);
+  dst[1] = px(fb_h - (y1 - pos.y) * scale.y), dst[3] = px(fb_h - (y0 - pos.y) * scale.y);
+  return true;
+}
+
+void DensityRenderer::blit_callback(const ImDrawList*, const ImDrawCmd* cmd) {
+  const Blit* b = static_cast<const Blit*>(cmd->UserCallbackData);
+  int src[4], dst[4];
+  if (!blit_rects(*b, cmd->ClipRect, src, dst)) return;
   GLint draw_fbo = 0, read_fbo = 0;
   glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &draw_fbo);
   glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_fbo);
   glBindFramebuffer(GL_READ_FRAMEBUFFER, b->fbo);
   glDisable(GL_SCISSOR_TEST);  // clipped above; the backend re-enables it after the callback
-  glBlitFramebuffer(px(sx0), sy0, px(sx1), sy1, px((x0 - pos.x) * scale.x),
-                    px(fb_h - (y1 - pos.y) * scale.y), px((x1 - pos.x) * scale.x),
-                    px(fb_h - (y0 - pos.y) * scale.y), GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  glBlitFramebuffer(src[0], src[1], src[2], src[3], dst[0], dst[1], dst[2], dst[3],
+                    GL_COLOR_BUFFER_BIT, GL_NEAREST);
   glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(read_fbo));
   glBindFramebuffer(GL_DRAW_FRAMEBUFFER, GLuint(draw_fbo));
+}
+
+namespace {
+std::uint64_t mix(std::uint64_t h, const void* data, size_t n) {
+  const unsigned char* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001B3ull;  // FNV-1a
+  return h;
+}
+}  // namespace
+
+bool DensityRenderer::describe_callback(const ImDrawCmd& cmd, std::uint64_t& content,
+                                        int opaque[4]) {
+  std::uint64_t h = 0xCBF29CE484222325ull;
+  opaque[0] = opaque[1] = opaque[2] = opaque[3] = 0;
+  if (cmd.UserCallback == &DensityRenderer::blit_callback) {
+    const Blit& b = *static_cast<const Blit*>(cmd.UserCallbackData);
+    int src[4] = {0, 0, 0, 0}, dst[4] = {0, 0, 0, 0};
+    const bool drawn = blit_rects(b, cmd.ClipRect, src, dst);
+    h = mix(h, &b.fbo, sizeof b.fbo);
+    h = mix(h, &b.content, sizeof b.content);
+    h = mix(h, src, sizeof src);
+    h = mix(h, dst, sizeof dst);
+    h = mix(h, &drawn, sizeof drawn);
+    // A blit overwrites every pixel of its destination (no blending).
+    if (drawn) std::copy(dst, dst + 4, opaque);
+  } else if (cmd.UserCallback == &DensityRenderer::callback) {
+    const Record& r = *static_cast<const Record*>(cmd.UserCallbackData);
+    const HeatmapStyle& st = r.style;
+    const float f[] = {r.a.x,           r.a.y,           r.b.x,           r.b.y,
+                       st.max_value,    st.decades,      st.alpha,        st.line_color.x,
+                       st.line_color.y, st.line_color.z, st.line_color.w, cmd.ClipRect.x,
+                       cmd.ClipRect.y,  cmd.ClipRect.z,  cmd.ClipRect.w};
+    const int i[] = {st.mode, st.colormap, st.log_scale ? 1 : 0, st.contours};
+    h = mix(h, &r.texture, sizeof r.texture);
+    h = mix(h, &r.version, sizeof r.version);
+    h = mix(h, f, sizeof f);
+    h = mix(h, i, sizeof i);
+  } else {
+    return false;
+  }
+  content = h;
+  return true;
 }
 
 void DensityRenderer::callback(const ImDrawList*, const ImDrawCmd* cmd) {

@@ -90,6 +90,13 @@ class DensityRenderer {
   /// Copies image `key` onto the screen rectangle [min, max] (its size in framebuffer pixels
   /// should be the image's) at this point of dl's draw order, clipped to dl's clip rectangle.
   void draw_image(ImDrawList* dl, int key, ImVec2 min, ImVec2 max, float fb_scale);
+  /// For renderers that keep pixels from frame to frame (gfx::PartialRenderer): when `cmd` is a
+  /// draw this class queued, sets `content` to a hash that changes whenever the pixels it draws
+  /// would (the command, the grid or image it shows and that image's contents) and `opaque` to
+  /// the framebuffer rectangle it overwrites completely (x0, y0, x1, y1 in OpenGL window
+  /// coordinates, row 0 at the bottom; empty, x1 <= x0, when it blends) and returns true; false
+  /// for any other callback. Valid between ImGui::Render() and the next begin_frame().
+  static bool describe_callback(const ImDrawCmd& cmd, std::uint64_t& content, int opaque[4]);
   /// Forgets the previous frame's queued draws (call once per frame before drawing).
   void begin_frame() {
     records_.clear();
@@ -102,6 +109,7 @@ class DensityRenderer {
     unsigned texture;
     ImVec2 a, b;
     HeatmapStyle style;
+    std::uint64_t version = 0;  ///< of the grid in `texture`
   };
   struct Cached {
     unsigned fbo = 0, color = 0;
@@ -120,13 +128,18 @@ class DensityRenderer {
     ImVec2 min, max;  // where the image goes on screen
     float fb_scale, image_h;
     bool top_row_first;
+    std::uint64_t content;  // version of the image's pixels
   };
   struct Image {
     unsigned texture = 0, fbo = 0;
     int width = 0, height = 0;
+    std::uint64_t version = 0;  // changes with every upload
   };
   void queue_blit(ImDrawList* dl, unsigned fbo, ImVec2 min, ImVec2 max, float fb_scale,
-                  float image_h, bool top_row_first);
+                  float image_h, bool top_row_first, std::uint64_t content);
+  // The source and destination rectangles (x0, y0, x1, y1; OpenGL window coordinates) of a
+  // queued blit clipped to `clip`; false when nothing is left.
+  static bool blit_rects(const Blit& b, const ImVec4& clip, int src[4], int dst[4]);
   static void callback(const ImDrawList* list, const ImDrawCmd* cmd);
   static void blit_callback(const ImDrawList* list, const ImDrawCmd* cmd);
   void render(const Record& r, const ImVec4& clip);
