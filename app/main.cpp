@@ -356,10 +356,12 @@ int main(int argc, char** argv) {
     const bool busy = continuous_always || ss::ui::wants_continuous_redraw(app);
     if (busy) {
       const double wait = std::chrono::duration<double>(next_frame - Clock::now()).count();
-      // --perf keeps the interactive 60 Hz cap (frames are not skipped): a frame that has
-      // nothing new to draw costs well under a millisecond, and an uncapped loop would spin
-      // through thousands a second, taking the CPU the samplers and the rasterizer need.
-      if (wait > 0 && (!reproducible || perf))
+      // Scripts, screenshots and --perf keep the interactive 60 Hz cap too (no frame is
+      // skipped): a frame with nothing new to draw costs well under a millisecond with partial
+      // redraw, so an uncapped loop would spin through thousands a second, taking the CPU the
+      // samplers and the rasterizer need, and a script's `wait N` (frames) would no longer be
+      // about N/60 seconds of the engine's time.
+      if (wait > 0)
         glfwWaitEventsTimeout(wait);
       else
         glfwPollEvents();

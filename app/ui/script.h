@@ -4,7 +4,7 @@
 // One action per line; words separated by spaces; `#` starts a comment. Coordinates are world
 // coordinates on a canvas; CANVAS is a method label (use quotes-free labels) or `first`.
 //
-//   wait N                      render N frames
+//   wait N                      render N frames (at most 60 a second, so at least N/60 s)
 //   idle SECONDS                let the loop run as it does for a person (no forced frames: it
 //                               draws only on input or engine changes) for SECONDS of wall time;
 //                               with --perf the process's CPU use over that time is printed
