@@ -49,6 +49,16 @@ void BM_DftIterationAtDefaults(benchmark::State& state) {
 void BM_DftIterationAtDefaultsPlainScore(benchmark::State& state) {
   run_iterations(state, "dft", "donut", {{"warmup_steps", 0}, {"residual", 0}}, false);
 }
+// The defaults of issue 14's session 6 (SiLU generator, no KL term, no weight averaging; the
+// learning-rate schedule does not change the cost): what session 7's defaults cost beside them.
+void BM_DftIterationAtSession6Defaults(benchmark::State& state) {
+  run_iterations(state, "dft", "donut",
+                 {{"warmup_steps", 0}, {"activation", 0}, {"kl_weight", 0}, {"ema", 0}}, false);
+}
+// The defaults with one DSM step per iteration instead of five: what the other four cost.
+void BM_DftIterationAtDefaultsOneScoreStep(benchmark::State& state) {
+  run_iterations(state, "dft", "donut", {{"warmup_steps", 0}, {"score_steps", 1}}, false);
+}
 void BM_AmortizedSvgdIteration(benchmark::State& state) {
   run_iterations(state, "amortized_svgd", "donut", {});
 }
@@ -56,6 +66,16 @@ void BM_AmortizedSvgdIteration(benchmark::State& state) {
 BENCHMARK(BM_DftIteration)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_DftIterationAtDefaults)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_DftIterationAtDefaultsPlainScore)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_DftIterationAtSession6Defaults)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_DftIterationAtDefaultsOneScoreStep)
     ->Arg(1)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)

@@ -108,6 +108,11 @@ const ParamTable& GeneratorNegatives::table(Kind kind) {
     set_default(t, "batch_size", 64);
     set_default(t, "learning_rate", 1e-3);
     set_default(t, "lr_decay_iterations", 0);
+    // The negatives keep the DFT defaults they were measured with (docs/results.md, issue 15):
+    // issue 14's session-7 defaults (tanh, KL term, weight averaging) were chosen on fixed targets.
+    set_default(t, "activation", 0);
+    set_default(t, "kl_weight", 0);
+    set_default(t, "ema", 0);
     t.push_back({"generator_steps", 1, 1, 1000,
                  "generator steps toward the current energy model per EBM step", true});
     ParamDef step{"hessian_step", 0.01, 1e-5, 0.5,
