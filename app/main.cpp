@@ -274,7 +274,8 @@ int main(int argc, char** argv) {
   if (presenter.keeps_back_buffer())
     partial = std::make_unique<ss::gfx::PartialRenderer>(
         std::vector<std::string>{"Canvases", "Controls", "Metrics", "Status"},
-        ss::ui::window_clear_color(), &ss::gfx::DensityRenderer::describe_callback);
+        ss::ui::window_clear_color(), &ss::gfx::DensityRenderer::describe_callback,
+        &ss::gfx::DensityRenderer::limit_callbacks_to);
   else if (!direct_render)
     retained = std::make_unique<ss::gfx::RetainedRenderer>(
         std::vector<std::string>{"Controls", "Metrics", "Status"}, ss::ui::window_clear_color());
@@ -628,9 +629,11 @@ int main(int argc, char** argv) {
     if (partial) {
       const ss::gfx::PartialRenderer::Stats& ps = partial->stats();
       std::printf(
-          "partial_redraw full=%ld partial=%ld windows_drawn=%ld windows_kept=%ld  (frames "
-          "drawn in full / partially; fixed windows drawn again / left as they were)\n",
-          ps.full, ps.partial, ps.windows_drawn, ps.windows_kept);
+          "partial_redraw full=%ld partial=%ld windows_drawn=%ld windows_kept=%ld "
+          "pixels_per_partial_frame=%.0f  (frames drawn in full / partially; fixed windows "
+          "drawn again / left as they were)\n",
+          ps.full, ps.partial, ps.windows_drawn, ps.windows_kept,
+          ps.partial > 0 ? double(ps.pixels_drawn) / double(ps.partial) : 0.0);
     }
     if (check_partial)
       std::printf("check_partial frames=%ld differing_frames=%ld max_differing_pixels=%ld\n",

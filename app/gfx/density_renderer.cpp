@@ -310,11 +310,25 @@ void DensityRenderer::blit_callback(const ImDrawList*, const ImDrawCmd* cmd) {
   glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &draw_fbo);
   glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_fbo);
   glBindFramebuffer(GL_READ_FRAMEBUFFER, b->fbo);
-  glDisable(GL_SCISSOR_TEST);  // clipped above; the backend re-enables it after the callback
+  // Clipped above; the backend sets the scissor again after the callback.
+  if (limited_) {
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(limit_[0], limit_[1], limit_[2] - limit_[0], limit_[3] - limit_[1]);
+  } else {
+    glDisable(GL_SCISSOR_TEST);
+  }
   glBlitFramebuffer(src[0], src[1], src[2], src[3], dst[0], dst[1], dst[2], dst[3],
                     GL_COLOR_BUFFER_BIT, GL_NEAREST);
   glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(read_fbo));
   glBindFramebuffer(GL_DRAW_FRAMEBUFFER, GLuint(draw_fbo));
+}
+
+bool DensityRenderer::limited_ = false;
+int DensityRenderer::limit_[4] = {0, 0, 0, 0};
+
+void DensityRenderer::limit_callbacks_to(const int* rect) {
+  limited_ = rect != nullptr;
+  if (rect) std::copy(rect, rect + 4, limit_);
 }
 
 namespace {
@@ -372,8 +386,15 @@ void DensityRenderer::render(const Record& r, const ImVec4& clip) {
   const float x0 = (clip.x - pos.x) * scale.x, y0 = (clip.y - pos.y) * scale.y;
   const float x1 = (clip.z - pos.x) * scale.x, y1 = (clip.w - pos.y) * scale.y;
   if (x1 <= x0 || y1 <= y0) return;
+  GLint sx0 = GLint(x0), sy0 = GLint(fb_h - y1);
+  GLint sx1 = sx0 + GLsizei(x1 - x0), sy1 = sy0 + GLsizei(y1 - y0);
+  if (limited_) {
+    sx0 = std::max(sx0, limit_[0]), sy0 = std::max(sy0, limit_[1]);
+    sx1 = std::min(sx1, limit_[2]), sy1 = std::min(sy1, limit_[3]);
+    if (sx1 <= sx0 || sy1 <= sy0) return;
+  }
   glEnable(GL_SCISSOR_TEST);
-  glScissor(GLint(x0), GLint(fb_h - y1), GLsizei(x1 - x0), GLsizei(y1 - y0));
+  glScissor(sx0, sy0, sx1 - sx0, sy1 - sy0);
   glEnable(GL_BLEND);
   glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
   render_quad(r, pos, size);

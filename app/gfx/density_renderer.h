@@ -97,6 +97,10 @@ class DensityRenderer {
   /// coordinates, row 0 at the bottom; empty, x1 <= x0, when it blends) and returns true; false
   /// for any other callback. Valid between ImGui::Render() and the next begin_frame().
   static bool describe_callback(const ImDrawCmd& cmd, std::uint64_t& content, int opaque[4]);
+  /// While `rect` (x0, y0, x1, y1 in OpenGL window coordinates) is set, the draws this class
+  /// queued write only inside it (the scissor test); null lifts the limit. gfx::PartialRenderer
+  /// redraws parts of a window this way, with the same blits as a full render.
+  static void limit_callbacks_to(const int* rect);
   /// Forgets the previous frame's queued draws (call once per frame before drawing).
   void begin_frame() {
     records_.clear();
@@ -144,6 +148,9 @@ class DensityRenderer {
   static void blit_callback(const ImDrawList* list, const ImDrawCmd* cmd);
   void render(const Record& r, const ImVec4& clip);
   void render_quad(const Record& r, ImVec2 display_pos, ImVec2 display_size);
+
+  static bool limited_;
+  static int limit_[4];
 
   unsigned program_ = 0, vao_ = 0, vbo_ = 0;
   std::map<int, Texture> textures_;

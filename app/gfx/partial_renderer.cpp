@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "app/gfx/retained_renderer.h"
 
@@ -70,6 +71,78 @@ bool contains(const GlRect& outer, const GlRect& inner) {
                            inner.y1 <= outer.y1);
 }
 
+// The scissor box ImGui's OpenGL3 backend sets for a clip rectangle (display position 0,
+// framebuffer scale 1), in OpenGL window coordinates: the same integer truncations.
+GlRect backend_scissor(const ImVec4& clip, int fb_h) {
+  if (clip.z <= clip.x || clip.w <= clip.y) return GlRect{};
+  const int x0 = int(clip.x), y0 = int(float(fb_h) - clip.w);
+  return GlRect{x0, y0, x0 + int(clip.z - clip.x), y0 + int(clip.w - clip.y)};
+}
+
+// The clip rectangle for which the backend sets the scissor box `r` (the inverse of
+// backend_scissor on whole pixels); an empty one makes the backend skip the command.
+ImVec4 clip_for_scissor(const GlRect& r, int fb_h) {
+  if (r.empty()) return ImVec4(0, 0, 0, 0);
+  return ImVec4(float(r.x0), float(fb_h - r.y1), float(r.x1), float(fb_h - r.y0));
+}
+
+std::uint64_t hash_bytes(std::uint64_t h, const void* data, size_t n) {
+  const unsigned char* p = static_cast<const unsigned char*>(data);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = mix(h, w);
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p + i, n - i);
+  return mix(h, tail ^ (std::uint64_t(n) << 56));
+}
+
+// Damaged tiles (row-major nx × ny over `rect`) as at most `max_rects` rectangles covering them:
+// runs along each row, runs of equal extent merged downwards, then the pair whose bounding box
+// adds the fewest pixels merged until few enough are left.
+std::vector<GlRect> damage_rects(const std::vector<char>& damaged, int nx, int ny,
+                                 const GlRect& rect, int tile, size_t max_rects) {
+  std::vector<GlRect> out;
+  for (int j = 0; j < ny; ++j)
+    for (int i = 0; i < nx;) {
+      if (!damaged[size_t(j) * size_t(nx) + size_t(i)]) {
+        ++i;
+        continue;
+      }
+      int k = i;
+      while (k < nx && damaged[size_t(j) * size_t(nx) + size_t(k)]) ++k;
+      const GlRect r{rect.x0 + i * tile, rect.y0 + j * tile, std::min(rect.x1, rect.x0 + k * tile),
+                     std::min(rect.y1, rect.y0 + (j + 1) * tile)};
+      bool merged = false;
+      for (GlRect& o : out)
+        if (o.x0 == r.x0 && o.x1 == r.x1 && o.y1 == r.y0) {
+          o.y1 = r.y1;
+          merged = true;
+          break;
+        }
+      if (!merged) out.push_back(r);
+      i = k;
+    }
+  const auto area = [](const GlRect& r) { return long(r.x1 - r.x0) * long(r.y1 - r.y0); };
+  while (out.size() > max_rects) {
+    size_t ba = 0, bb = 1;
+    long best = -1;
+    for (size_t a = 0; a < out.size(); ++a)
+      for (size_t b = a + 1; b < out.size(); ++b) {
+        const GlRect u{std::min(out[a].x0, out[b].x0), std::min(out[a].y0, out[b].y0),
+                       std::max(out[a].x1, out[b].x1), std::max(out[a].y1, out[b].y1)};
+        const long extra = area(u) - area(out[a]) - area(out[b]);
+        if (best < 0 || extra < best) best = extra, ba = a, bb = b;
+      }
+    out[ba] = GlRect{std::min(out[ba].x0, out[bb].x0), std::min(out[ba].y0, out[bb].y0),
+                     std::max(out[ba].x1, out[bb].x1), std::max(out[ba].y1, out[bb].y1)};
+    out.erase(out.begin() + std::ptrdiff_t(bb));
+  }
+  return out;
+}
+
 void clear_rect(const GlRect& r) {
   if (r.empty()) return;
   glScissor(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
@@ -119,8 +192,68 @@ std::vector<GlRect> subtract_rects(const GlRect& rect, const std::vector<GlRect>
 }
 
 PartialRenderer::PartialRenderer(std::vector<std::string> fixed_windows, ImVec4 clear_color,
-                                 Describe describe)
-    : names_(std::move(fixed_windows)), clear_(clear_color), describe_(std::move(describe)) {}
+                                 Describe describe, Limit limit)
+    : names_(std::move(fixed_windows)),
+      clear_(clear_color),
+      describe_(std::move(describe)),
+      limit_(std::move(limit)) {}
+
+std::vector<std::uint64_t> PartialRenderer::tile_hashes(const ImDrawData* dd,
+                                                        const std::vector<ImDrawList*>& lists,
+                                                        const GlRect& rect, int fb_h) const {
+  const int nx = (rect.x1 - rect.x0 + kTile - 1) / kTile;
+  const int ny = (rect.y1 - rect.y0 + kTile - 1) / kTile;
+  std::vector<std::uint64_t> tiles(size_t(nx) * size_t(ny));
+  for (size_t t = 0; t < tiles.size(); ++t) tiles[t] = mix(0x13198A2E03707344ull, t);
+  // Mixes `h` into every tile the pixel rectangle `r` touches, in draw order.
+  const auto touch = [&](GlRect r, std::uint64_t h) {
+    r = intersect(r, rect);
+    if (r.empty()) return;
+    const int i0 = (r.x0 - rect.x0) / kTile, i1 = (r.x1 - 1 - rect.x0) / kTile;
+    const int j0 = (r.y0 - rect.y0) / kTile, j1 = (r.y1 - 1 - rect.y0) / kTile;
+    for (int j = j0; j <= j1; ++j)
+      for (int i = i0; i <= i1; ++i) {
+        std::uint64_t& t = tiles[size_t(j) * size_t(nx) + size_t(i)];
+        t = mix(t, h);
+      }
+  };
+  for (const ImDrawList* list : lists)
+    for (const ImDrawCmd& c : list->CmdBuffer) {
+      if (c.UserCallback == ImDrawCallback_ResetRenderState) continue;
+      if (c.UserCallback) {
+        std::uint64_t content = 0;
+        int op[4] = {0, 0, 0, 0};
+        describe_(c, content, op);  // known: the window is cacheable
+        const GlRect o{op[0], op[1], op[2], op[3]};
+        touch(o.empty()
+                  ? to_pixels(dd, c.ClipRect.x, c.ClipRect.y, c.ClipRect.z, c.ClipRect.w, fb_h)
+                  : o,
+              content);
+        continue;
+      }
+      const GlRect scissor = backend_scissor(c.ClipRect, fb_h);
+      if (scissor.empty()) continue;
+      // What a triangle's pixels depend on besides its vertices: the texture and the scissor box.
+      const std::uint64_t texture =
+          mix(mix(std::uint64_t(reinterpret_cast<std::uintptr_t>(c.GetTexID())),
+                  std::uint64_t(std::uint32_t(scissor.x0)) | std::uint64_t(scissor.y0) << 32),
+              std::uint64_t(std::uint32_t(scissor.x1)) | std::uint64_t(scissor.y1) << 32);
+      for (unsigned e = 0; e + 3 <= c.ElemCount; e += 3) {
+        const ImDrawVert* v[3];
+        float x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+        std::uint64_t h = texture;
+        for (int k = 0; k < 3; ++k) {
+          v[k] = &list->VtxBuffer[int(c.VtxOffset + list->IdxBuffer[int(c.IdxOffset + e) + k])];
+          x0 = std::min(x0, v[k]->pos.x), x1 = std::max(x1, v[k]->pos.x);
+          y0 = std::min(y0, v[k]->pos.y), y1 = std::max(y1, v[k]->pos.y);
+          h = hash_bytes(h, v[k], sizeof(ImDrawVert));
+        }
+        if (!(x1 >= x0 && y1 >= y0)) continue;
+        touch(intersect(to_pixels(dd, x0, y0, x1, y1, fb_h), scissor), h);
+      }
+    }
+  return tiles;
+}
 
 PartialRenderer::Result PartialRenderer::render(ImDrawData* dd, bool force_full) {
   Result res;
@@ -206,18 +339,61 @@ PartialRenderer::Result PartialRenderer::render(ImDrawData* dd, bool force_full)
     res.changed.push_back(GlRect{0, 0, fb_w, fb_h});
     ++stats_.full;
   } else {
-    glEnable(GL_SCISSOR_TEST);
+    // Parts of windows are drawn with narrowed clip rectangles, which needs the backend's
+    // scissor arithmetic on whole pixels (framebuffer scale 1, display at the origin).
+    const bool by_tiles = describe_ && limit_ && dd->FramebufferScale.x == 1.0f &&
+                          dd->FramebufferScale.y == 1.0f && dd->DisplayPos.x == 0.0f &&
+                          dd->DisplayPos.y == 0.0f;
+    std::vector<ImVec4> saved;
     for (auto& [name, g] : groups) {
-      const Window& old = last_[name];
+      Window& old = last_[name];
       if (g.w.cacheable && old.cacheable && g.w.hash == old.hash) {
+        g.w.tiles = std::move(old.tiles);  // still what is on screen
         ++stats_.windows_kept;
         continue;
       }
-      // Where the window's own opaque image copies land the old pixels are overwritten anyway.
-      glEnable(GL_SCISSOR_TEST);
-      for (const GlRect& r : subtract_rects(g.w.rect, g.opaque)) clear_rect(r);
-      render_lists(dd, g.lists.data(), int(g.lists.size()));
-      res.changed.push_back(g.w.rect);
+      std::vector<GlRect> parts = {g.w.rect};
+      if (by_tiles && g.w.cacheable) {
+        g.w.tiles = tile_hashes(dd, g.lists, g.w.rect, fb_h);
+        if (old.cacheable && old.tiles.size() == g.w.tiles.size()) {
+          const int nx = (g.w.rect.x1 - g.w.rect.x0 + kTile - 1) / kTile;
+          const int ny = (g.w.rect.y1 - g.w.rect.y0 + kTile - 1) / kTile;
+          std::vector<char> damaged(g.w.tiles.size());
+          for (size_t t = 0; t < damaged.size(); ++t) damaged[t] = g.w.tiles[t] != old.tiles[t];
+          parts = damage_rects(damaged, nx, ny, g.w.rect, kTile, kMaxRects);
+        }
+      }
+      for (const GlRect& d : parts) {
+        // Where the window's own opaque image copies land the old pixels are overwritten anyway.
+        glEnable(GL_SCISSOR_TEST);
+        std::vector<GlRect> holes;
+        for (const GlRect& o : g.opaque) holes.push_back(intersect(o, d));
+        for (const GlRect& r : subtract_rects(d, holes)) clear_rect(r);
+        const bool whole = d == g.w.rect;
+        if (whole) {
+          render_lists(dd, g.lists.data(), int(g.lists.size()));
+        } else {
+          // The same commands with their scissor boxes cut to d; the callbacks keep their clip
+          // rectangles (their pixels are computed from them) and are limited to d instead.
+          saved.clear();
+          for (ImDrawList* list : g.lists)
+            for (ImDrawCmd& c : list->CmdBuffer) {
+              saved.push_back(c.ClipRect);
+              if (!c.UserCallback)
+                c.ClipRect =
+                    clip_for_scissor(intersect(backend_scissor(c.ClipRect, fb_h), d), fb_h);
+            }
+          const int box[4] = {d.x0, d.y0, d.x1, d.y1};
+          limit_(box);
+          render_lists(dd, g.lists.data(), int(g.lists.size()));
+          limit_(nullptr);
+          size_t k = 0;
+          for (ImDrawList* list : g.lists)
+            for (ImDrawCmd& c : list->CmdBuffer) c.ClipRect = saved[k++];
+        }
+        res.changed.push_back(d);
+        stats_.pixels_drawn += long(d.x1 - d.x0) * long(d.y1 - d.y0);
+      }
       ++stats_.windows_drawn;
     }
     ++stats_.partial;
@@ -228,7 +404,11 @@ PartialRenderer::Result PartialRenderer::render(ImDrawData* dd, bool force_full)
     glDisable(GL_SCISSOR_TEST);
 
   last_.clear();
-  for (auto& [name, g] : groups) last_[name] = g.w;
+  for (auto& [name, g] : groups) {
+    // Tile hashes stay valid only while they describe what is on screen.
+    if (full) g.w.tiles.clear();
+    last_[name] = std::move(g.w);
+  }
   last_floating_ = floating;
   last_valid_ = true;
   last_w_ = fb_w, last_h_ = fb_h;

@@ -12,9 +12,14 @@
 //     regions without a background of their own. For each, a hash of its draw lists (vertices,
 //     indices, commands, and for user callbacks what they draw: DensityRenderer's image copies
 //     hash the image's version) is compared with the last frame's. An unchanged window is not
-//     drawn at all; a changed one has its rectangle cleared to the window colour (except where an
-//     opaque image copy of its own will cover it) and its draw lists rendered there, exactly as a
-//     full render would, since nothing else draws in that rectangle.
+//     drawn at all. In a changed one, each 32 x 32 tile gets its own hash (the triangles that
+//     touch it, in draw order, with their texture and scissor box; the callbacks that cover it),
+//     and only the tiles that changed, merged into at most kMaxRects rectangles, are cleared to
+//     the window colour (except where an opaque image copy of its own will cover them) and drawn
+//     again: the window's commands with their scissor boxes cut to the rectangle (the backend's
+//     own integer arithmetic, so the same pixels), its callbacks limited to it by the scissor
+//     test. Without tile hashes from the last frame the whole window is drawn. Nothing else
+//     draws in a fixed window's rectangle, so this is exactly what a full render gives there.
 //   - Anything else (a popup, a tooltip, the About window, ImGui's background or foreground draw
 //     lists), a callback of unknown effect, fixed windows that moved, overlap on a pixel or
 //     appeared, and the first frame make it a full render: clear everything, draw everything. A
@@ -54,9 +59,19 @@ class PartialRenderer {
   /// returns true; false when the callback is not one it knows.
   using Describe = std::function<bool(const ImDrawCmd&, std::uint64_t& content, int opaque[4])>;
 
+  /// Limits what the known callbacks draw to a rectangle (x0, y0, x1, y1, OpenGL window
+  /// coordinates) while part of a window is drawn again; null lifts the limit.
+  using Limit = std::function<void(const int* rect)>;
+
   /// `fixed_windows`: names of the windows that may be left as they are; `clear_color`: the
   /// window colour (the framebuffer's colour where no window draws).
-  PartialRenderer(std::vector<std::string> fixed_windows, ImVec4 clear_color, Describe describe);
+  PartialRenderer(std::vector<std::string> fixed_windows, ImVec4 clear_color, Describe describe,
+                  Limit limit = nullptr);
+
+  /// Tiles (kTile × kTile framebuffer pixels) of a changed window are hashed apart, and only
+  /// the tiles that changed are drawn again (at most kMaxRects rectangles per window).
+  static constexpr int kTile = 32;
+  static constexpr int kMaxRects = 6;
 
   struct Result {
     bool full = false;            ///< everything was drawn
@@ -70,6 +85,7 @@ class PartialRenderer {
     long full = 0, partial = 0;  ///< frames drawn in full / partially
     long windows_drawn = 0;      ///< fixed windows drawn again in partial frames
     long windows_kept = 0;       ///< fixed windows left as they were in partial frames
+    long pixels_drawn = 0;       ///< framebuffer pixels drawn again in partial frames
   };
   const Stats& stats() const { return stats_; }
 
@@ -78,10 +94,15 @@ class PartialRenderer {
     GlRect rect;
     std::uint64_t hash = 0;
     bool cacheable = true;
+    std::vector<std::uint64_t> tiles;  ///< per tile, row-major from the rectangle's corner
   };
+  std::vector<std::uint64_t> tile_hashes(const ImDrawData* dd,
+                                         const std::vector<ImDrawList*>& lists, const GlRect& rect,
+                                         int fb_h) const;
   std::vector<std::string> names_;
   ImVec4 clear_;
   Describe describe_;
+  Limit limit_;
   std::map<std::string, Window> last_;  // the previous frame's fixed windows
   bool last_valid_ = false, last_floating_ = false;
   int last_w_ = 0, last_h_ = 0;
