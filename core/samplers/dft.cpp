@@ -12,8 +12,11 @@ const char* const kDftAbout =
     "gradient built from the target's Hessian and that network's input Jacobian, with no "
     "second derivatives of any network. Each iteration costs K score-network steps plus one "
     "generator step with one target score+Hessian per sample; sampling afterwards costs one "
-    "network pass per point. It fails quietly when sigma is wider than the target's narrowest "
-    "feature (samples come out too tight, a deconvolved target), when the score network lags "
+    "network pass per point. By default the generator also follows the reverse-KL gradient "
+    "(kl_weight), which has the same optimum: the Fisher gradient alone barely moves samples "
+    "along directions where the target is nearly flat, such as a narrow valley's floor. It "
+    "fails quietly when sigma is wider than the target's narrowest feature (samples come out too "
+    "tight, a deconvolved target), when the score network lags "
     "behind the generator (raise score_steps), and, like every score-based objective, it barely "
     "sees the relative weights of well-separated modes.";
 

@@ -10,7 +10,9 @@
 //   2. one generator step with the per-sample output gradient of dft_gradient.h,
 //      v = 2 H_q(x_σ)(s_q(x_σ) − t) − 2 J_S(x_σ)ᵀ(S(x_σ) − t),  t = −ε/σ
 //      (variant `partial` drops the second term), back-propagated through g_θ: one target
-//      Hessian–vector product and one input-VJP of S_φ per sample, no double backprop.
+//      Hessian–vector product and one input-VJP of S_φ per sample, no double backprop. By default
+//      (`kl_weight` 10, issue 14 session 7) v also gets the reverse-KL term κ(S − s_q), which
+//      dominates it (dft_gradient.h; docs/methods.md).
 // Before the first generator step S_φ gets `warmup_steps` DSM steps on the initial generator (done
 // inside the first step() call). σ is constant or annealed geometrically from sigma_start to
 // sigma over anneal_iterations.

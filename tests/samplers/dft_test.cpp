@@ -268,8 +268,8 @@ TEST(DftSlow, RosenbrockAtDefaultsFollowsTheValley) {
 // Session 7 (docs/results.md) changed the defaults (tanh generator, learning rate 1e-3 decaying to
 // 4 % over 3000 iterations, reverse-KL term kl_weight 10, returned samples from weights averaged
 // with ema 0.99). Donut: MET, measured by this test at commit time 2.61× / 0.094× (bench over seeds
-// 1000–1002: 0.92–2.61× / 0.12–1.14×; session-6 defaults 5.05× / 48.7×); ≈ 45 s of CPU on one
-// thread (3000 iterations at ≈ 14 ms), 117 s wall under load average 10. Rosenbrock: NOT MET, hence
+// 1000–1002: 0.92–2.61× / 0.12–1.14×; session-6 defaults 5.05× / 48.7×); 43 s of user CPU
+// (3000 iterations at ≈ 14 ms), 143 s wall under load average 10. Rosenbrock: NOT MET, hence
 // disabled (run it with --gtest_also_run_disabled_tests): this test measured energy distance 7.98×,
 // KSD-U 0.44×, mean x₁ 0.977 (only the energy distance fails); bench over seeds 1000–1002 energy
 // distance 9.9–11.5×, KSD-U −0.9–3.9×, mean x₁ 0.95–0.98 (session-6 defaults 98× / 57× / 1.10).
