@@ -348,14 +348,23 @@ bool set_ebm_setting(AppState& app, const std::string& name, double value) {
     sc.ebm.persistent = int(std::lround(value));
   else if (name == "l2")
     sc.ebm.l2 = value;
+  else if (name == "max_log_density_range")
+    sc.ebm.max_log_density_range = value;
   else {
-    report_error(app, "unknown EBM setting '" + name + "' (learning_rate, batch, persistent, l2)");
+    report_error(app, "unknown EBM setting '" + name +
+                          "' (learning_rate, batch, persistent, l2, max_log_density_range)");
     return false;
   }
   if (sc.ebm == app.snap->scenario->ebm) return true;  // nothing to change
-  if (!post_scenario(app, std::move(sc), "EBM setting " + name)) return false;
+  try {
+    validate_scenario(sc, "EBM setting " + name);
+  } catch (const std::exception& e) {
+    report_error(app, std::string("cannot change the EBM setting: ") + e.what());
+    return false;
+  }
+  // A live command: every run continues training with the new value (cmd::SetEbmSettings).
+  app.session->post(cmd::SetEbmSettings{sc.ebm});
   app.scenario_modified = true;
-  if (app.snap->running) app.session->post(cmd::Start{});
   return true;
 }
 

@@ -540,26 +540,35 @@ void draw_data_section(AppState& app, const Snapshot& s) {
   item_tooltip("Draw the data from the target again (the Target section picks it).");
 }
 
-// The ebm task's shared EBM settings; a change restarts every run with it.
+// The ebm task's shared EBM settings; a change applies live: every run continues with it.
 void draw_ebm_section(AppState& app, const Snapshot& s) {
   if (!snapshot_is_ebm(s) || !s.scenario) return;
   if (!ImGui::TreeNode("EBM training")) return;
   const EbmSettings& e = s.scenario->ebm;
   ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.45f);
   const ImGuiInputTextFlags enter = ImGuiInputTextFlags_EnterReturnsTrue;
-  double lr = e.learning_rate, l2 = e.l2;
+  double lr = e.learning_rate, l2 = e.l2, range = e.max_log_density_range;
   int batch = e.batch, persistent = e.persistent;
   if (ImGui::InputDouble("learning rate", &lr, 0, 0, "%.4g", enter))
     set_ebm_setting(app, "learning_rate", lr);
-  item_tooltip("gamma of the EBM's optimizer, in (0, 1]. Enter restarts every run with it.");
+  item_tooltip(
+      "gamma of the EBM's optimizer, in (0, 1]. Enter applies it to every run's "
+      "optimizer; training continues.");
   if (ImGui::InputInt("batch", &batch, 0, 0, enter)) set_ebm_setting(app, "batch", batch);
-  item_tooltip("Data points and negatives per training step, in [1, 4096] (restarts).");
+  item_tooltip("Data points and negatives per training step, in [1, 4096] (live).");
   if (ImGui::InputInt("persistent", &persistent, 0, 0, enter))
     set_ebm_setting(app, "persistent", persistent);
-  item_tooltip("Persistent chains of the chain samplers, in [batch, 65536] (restarts).");
+  item_tooltip(
+      "Persistent chains of the chain samplers, in [batch, 65536] (live: chains kept, "
+      "new ones started as at reset).");
   if (ImGui::InputDouble("energy penalty", &l2, 0, 0, "%.3g", enter))
     set_ebm_setting(app, "l2", l2);
-  item_tooltip("lambda of lambda * mean(E(x+)^2 + E(x-)^2), in [0, 1] (restarts).");
+  item_tooltip("lambda of lambda * mean(E(x+)^2 + E(x-)^2), in [0, 1] (live).");
+  if (ImGui::InputDouble("blow-up range", &range, 0, 0, "%.6g", enter))
+    set_ebm_setting(app, "max_log_density_range", range);
+  item_tooltip(
+      "A run whose log density spans more than this many nats over the grid (max - min, "
+      "checked at each metric pass) stops as diverged. In [1, 1e15] (live).");
   ImGui::PopItemWidth();
   ImGui::TextDisabled("%s, %zu hidden layers", e.optimizer.c_str(), e.hidden.size());
   ImGui::TreePop();

@@ -25,8 +25,8 @@
 //   colormap NAME               viridis, magma, inferno, plasma, grey
 //   show density|samples|overlays|marginals|contours|data on|off   (data: the ebm task's data)
 //   heatmap learned|data|difference   what the ebm canvases' heat map shows
-//   ebm_setting NAME VALUE      ebm task: learning_rate, batch, persistent or l2 of the shared EBM
-//                               (restarts every run with it)
+//   ebm_setting NAME VALUE      ebm task: learning_rate, batch, persistent, l2 or
+//                               max_log_density_range of the shared EBM (live: runs continue)
 //   data_csv PATH|target        ebm task: train on the points of a CSV file (box: their bounding
 //                               square + 10 %), or on data drawn from the target again
 //   axis iterations|gradient_evals|seconds

@@ -288,12 +288,43 @@ TEST(EbmLive, TaskSwitchTrainsAndSwitchesBack) {
   EXPECT_EQ(rows, r0.model_grid_n * r0.model_grid_n);
   EXPECT_NEAR(mass, 1.0, 1e-3);
 
-  // An EBM setting restarts the runs with it; a bad one is refused with the scenario's message.
+  // An EBM setting is live (issue 16): the runs keep their iterations and curves and continue;
+  // a bad one is refused with the scenario's message.
+  ASSERT_TRUE(wait_for([&] {
+    for (const RunSnapshot& r : app.snap->runs)
+      if (r.iteration < 1) return false;
+    return !app.snap->running;
+  })) << "the step did not finish";
+  std::vector<std::int64_t> iterations;
+  for (const RunSnapshot& r : app.snap->runs) iterations.push_back(r.iteration);
   EXPECT_TRUE(set_ebm_setting(app, "learning_rate", 0.002));
   ASSERT_TRUE(wait_for([&] { return app.snap->scenario->ebm.learning_rate == 0.002; }));
+  EXPECT_EQ(app.snap->problem->ebm.learning_rate, 0.002);
+  for (size_t i = 0; i < app.snap->runs.size(); ++i) {
+    EXPECT_EQ(app.snap->runs[i].iteration, iterations[i]) << app.snap->runs[i].label;
+    EXPECT_TRUE(app.snap->runs[i].model_log_density) << "curves and density kept";
+  }
   const size_t errors = app.errors_reported;
   EXPECT_FALSE(set_ebm_setting(app, "learning_rate", 0));
   EXPECT_GT(app.errors_reported, errors);
+  // Dragging a data mode (the canvas's mixture handle): the data are redrawn from the moved
+  // mixture and training continues from the same iterations.
+  const auto problem = app.snap->problem;
+  const auto comps = app.snap->target->components();
+  ASSERT_EQ(comps.size(), 2u);
+  move_mixture_component(app, 0, comps[0].mean.x() + 0.4, comps[0].mean.y(), true);
+  ASSERT_TRUE(wait_for([&] { return app.snap->problem && app.snap->problem != problem; }))
+      << "the data were not redrawn";
+  EXPECT_FALSE(app.snap->problem->train == problem->train);
+  EXPECT_NEAR(app.snap->target->components()[0].mean.x(), comps[0].mean.x() + 0.4, 1e-12);
+  for (size_t i = 0; i < app.snap->runs.size(); ++i) {
+    EXPECT_EQ(app.snap->runs[i].iteration, iterations[i]) << app.snap->runs[i].label;
+    EXPECT_FALSE(run_is_stale(app, app.snap->runs[i])) << "drawn as current, not greyed";
+  }
+  bool noted = false;
+  for (const UiMessage& m : app.messages)
+    noted = noted || m.text.find("the EBM runs continue on them") != std::string::npos;
+  EXPECT_TRUE(noted) << "the status bar says the data changed";
   // Data from a CSV file: 200 rows, every 5th held out (160 training points); a bad file is
   // reported with its line and changes nothing.
   {

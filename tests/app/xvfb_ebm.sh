@@ -1,6 +1,6 @@
 #!/bin/bash
 # The EBM laboratory under Xvfb (issue 16): runs docs/scripts/app_ebm_2to1.ss (task ebm opens the
-# 2:1 EBM scenario, trains 25 s, screenshots) with its outputs redirected here, and
+# 2:1 EBM scenario, trains every run 400 iterations, screenshots) with its outputs redirected here, and
 # checks that the script reported no error (exit status 0) and that the pictures are not blank.
 set -euo pipefail
 app=$1 probe=$2 out=$3 src=$4
