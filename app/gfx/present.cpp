@@ -1,15 +1,20 @@
 #include "app/gfx/present.h"
 
 #include <GLFW/glfw3.h>
-#define GLFW_EXPOSE_NATIVE_X11
-#define GLFW_EXPOSE_NATIVE_GLX
-#include <GLFW/glfw3native.h>
+#include <dlfcn.h>
 
 #include <cstring>
 
 namespace ss::gfx {
 
 namespace {
+
+// The X11/GLX entry points are looked up at run time, not linked: a GLFW built for Wayland has
+// no glfwGetX11Display, and the program must still start there (and swap buffers).
+template <class F>
+F lookup(const char* name) {
+  return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+}
 
 // Mesa's software rasterizers (GL_RENDERER "llvmpipe (LLVM …)", "softpipe", the classic
 // "Software Rasterizer").
@@ -37,31 +42,42 @@ Presenter::Presenter(GLFWwindow* window, bool allow_partial) : window_(window) {
     description_ = "swap (hardware renderer)";
     return;
   }
-  // GLX only: glfwGetGLXContext is null (and reports a GLFW error) on other context APIs.
+  // GLX only: the native context API on X11 (EGL or Wayland: swap).
   if (glfwGetWindowAttrib(window, GLFW_CONTEXT_CREATION_API) != GLFW_NATIVE_CONTEXT_API) {
     description_ = "swap (not a native context)";
     return;
   }
-  Display* display = glfwGetX11Display();
-  const GLXWindow drawable = display ? glfwGetGLXWindow(window) : 0;
-  if (!display || !drawable || !glfwGetGLXContext(window)) {
+  const auto get_display = lookup<void* (*)()>("glfwGetX11Display");
+  const auto get_drawable = lookup<unsigned long (*)(GLFWwindow*)>("glfwGetGLXWindow");
+  const auto get_context = lookup<void* (*)(GLFWwindow*)>("glfwGetGLXContext");
+  const auto default_screen = lookup<int (*)(void*)>("XDefaultScreen");
+  // GLFW loads libGL privately: GLX functions through its glXGetProcAddress.
+  const auto query_extensions =
+      reinterpret_cast<const char* (*)(void*, int)>(glfwGetProcAddress("glXQueryExtensionsString"));
+  if (!get_display || !get_drawable || !get_context || !default_screen || !query_extensions) {
+    description_ = "swap (no X11/GLX entry points)";
+    return;
+  }
+  void* display = get_display();
+  const unsigned long drawable = display ? get_drawable(window) : 0;
+  if (!display || !drawable || !get_context(window)) {
     description_ = "swap (no GLX window)";
     return;
   }
-  if (!has_extension(glXQueryExtensionsString(display, DefaultScreen(display)),
+  if (!has_extension(query_extensions(display, default_screen(display)),
                      "GLX_MESA_copy_sub_buffer")) {
     description_ = "swap (no GLX_MESA_copy_sub_buffer)";
     return;
   }
-  auto* fn = reinterpret_cast<void (*)(Display*, GLXDrawable, int, int, int, int)>(
-      glXGetProcAddress(reinterpret_cast<const GLubyte*>("glXCopySubBufferMESA")));
+  auto* fn = reinterpret_cast<void (*)(void*, unsigned long, int, int, int, int)>(
+      glfwGetProcAddress("glXCopySubBufferMESA"));
   if (!fn) {
     description_ = "swap (glXCopySubBufferMESA missing)";
     return;
   }
   display_ = display;
   drawable_ = drawable;
-  copy_sub_buffer_ = reinterpret_cast<void (*)(void*, unsigned long, int, int, int, int)>(fn);
+  copy_sub_buffer_ = fn;
   description_ = "copy_sub_buffer (software renderer: back buffer kept, changed windows drawn)";
 }
 

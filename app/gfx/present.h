@@ -6,7 +6,8 @@
 // extension copies without swapping; the buffers are never swapped), which is what lets
 // gfx::PartialRenderer draw only the windows that changed. It is used when the context is GLX,
 // the extension is there and the renderer is a software one (Mesa llvmpipe or softpipe: every
-// pixel costs CPU there). On a GPU, or without GLX (Wayland), frames are swapped as before.
+// pixel costs CPU there). On a GPU, or without GLX (Wayland), frames are swapped as before. The
+// X11 and GLX functions are looked up at run time (dlsym), so a Wayland-only GLFW still links.
 // Needs the window's context to be current.
 #pragma once
 
