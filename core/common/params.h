@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ss {
@@ -23,6 +24,16 @@ struct ParamDef {
   bool log_scale = false;            ///< hint for the UI slider
   bool needs_reset = false;          ///< change applies only at the next reset (e.g. sizes)
 };
+
+/// A knob in one call, for tables written as lists: name, default, [lo, hi], help, then the flags
+/// tables set most often (integer, needs_reset, log_scale); `choices` are set on the result.
+inline ParamDef param_def(std::string name, double value, double lo, double hi, std::string help,
+                          bool integer = false, bool needs_reset = false, bool log_scale = false) {
+  ParamDef d{std::move(name), value, lo, hi, std::move(help), integer};
+  d.needs_reset = needs_reset;
+  d.log_scale = log_scale;
+  return d;
+}
 
 using ParamTable = std::vector<ParamDef>;
 using ParamValues = std::map<std::string, double>;

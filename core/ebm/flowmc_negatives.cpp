@@ -22,18 +22,6 @@ const char* const kFlowMcEbmAbout =
     "the flow cannot keep up with the model (flow learning rate too low, a mode the flow never "
     "saw), and then behaves like the MALA chains alone.";
 
-namespace {
-
-ParamDef def(std::string name, double value, double lo, double hi, std::string help,
-             bool integer = false, bool needs_reset = false, bool log_scale = false) {
-  ParamDef d{std::move(name), value, lo, hi, std::move(help), integer};
-  d.needs_reset = needs_reset;
-  d.log_scale = log_scale;
-  return d;
-}
-
-}  // namespace
-
 int isir_choose(const double* log_w, int n, double u) {
   double hi = -std::numeric_limits<double>::infinity();
   for (int j = 0; j < n; ++j)
@@ -57,29 +45,32 @@ int isir_choose(const double* log_w, int n, double u) {
 const ParamTable& FlowMcNegatives::table() {
   static const ParamTable t = [] {
     ParamTable t;
-    t.push_back(def("step_size", 0.01, 1e-6, 10,
-                    "MALA Langevin step h in data units: x' = x + h∇log p + √(2h)·N(0, I) (the "
-                    "paper's 0.01)",
-                    false, false, true));
-    t.push_back(def("local_before", 4, 0, 1000, "MALA steps before the global steps", true));
-    t.push_back(def("global_steps", 2, 0, 1000, "global (flow) steps per draw", true));
-    t.push_back(def("local_after", 4, 0, 1000, "MALA steps after the global steps", true));
+    t.push_back(
+        param_def("step_size", 0.01, 1e-6, 10,
+                  "MALA Langevin step h in data units: x' = x + h∇log p + √(2h)·N(0, I) (the "
+                  "paper's 0.01)",
+                  false, false, true));
+    t.push_back(param_def("local_before", 4, 0, 1000, "MALA steps before the global steps", true));
+    t.push_back(param_def("global_steps", 2, 0, 1000, "global (flow) steps per draw", true));
+    t.push_back(param_def("local_after", 4, 0, 1000, "MALA steps after the global steps", true));
     ParamDef global{"global", 0, 0, 1,
                     "global move: i-SIR among isir_particles (the paper's) or independence "
                     "Metropolis-Hastings with one flow proposal"};
     global.choices = {"isir", "imh"};
     t.push_back(global);
-    t.push_back(def("isir_particles", 32, 2, 4096,
-                    "i-SIR particles N: the chain's state and N − 1 flow draws", true));
-    t.push_back(def("flow_learning_rate", 0.01, 1e-6, 1,
-                    "Adam learning rate of the flow's maximum-likelihood step on the negatives",
-                    false, false, true));
-    t.push_back(def("max_grad_norm", 1.0, 1e-6, 1e6, "gradient-norm clip of the flow step", false,
-                    true, true));
-    t.push_back(def("couplings", 4, 1, 32, "RealNVP coupling layers", true, true));
+    t.push_back(param_def("isir_particles", 32, 2, 4096,
+                          "i-SIR particles N: the chain's state and N − 1 flow draws", true));
     t.push_back(
-        def("hidden_width", 16, 1, 512, "units per hidden layer of each coupling net", true, true));
-    t.push_back(def("hidden_layers", 2, 0, 6, "hidden layers of each coupling net", true, true));
+        param_def("flow_learning_rate", 0.01, 1e-6, 1,
+                  "Adam learning rate of the flow's maximum-likelihood step on the negatives",
+                  false, false, true));
+    t.push_back(param_def("max_grad_norm", 1.0, 1e-6, 1e6, "gradient-norm clip of the flow step",
+                          false, true, true));
+    t.push_back(param_def("couplings", 4, 1, 32, "RealNVP coupling layers", true, true));
+    t.push_back(param_def("hidden_width", 16, 1, 512, "units per hidden layer of each coupling net",
+                          true, true));
+    t.push_back(
+        param_def("hidden_layers", 2, 0, 6, "hidden layers of each coupling net", true, true));
     return t;
   }();
   return t;

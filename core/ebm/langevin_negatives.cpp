@@ -72,7 +72,7 @@ void LangevinNegatives::reset(const EbmProblem& problem, const ParamValues& para
   }
   indices_.resize(m);
   std::iota(indices_.begin(), indices_.end(), 0);
-  x_.resize(0, 2);
+  batch_.x.resize(0, 2);
   accept_ = 1;
   failure_.clear();
 }
@@ -105,71 +105,57 @@ void LangevinNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounte
   const double sd = std::sqrt(2 * eta);
   const int m = static_cast<int>(chains_.rows());
   batch = std::max(1, noise ? batch : std::min(batch, m));
-  if (x_.rows() != batch) {
-    x_.resize(batch, 2);
-    y_.resize(batch, 2);
+  Points& x = batch_.x;
+  if (x.rows() != batch) {
+    x.resize(batch, 2);
     noise_.resize(batch, 2);
   }
   if (noise) {
     for (int i = 0; i < batch; ++i) {
-      x_(i, 0) = rng_.uniform(box_.xmin, box_.xmax);
-      x_(i, 1) = rng_.uniform(box_.ymin, box_.ymax);
+      x(i, 0) = rng_.uniform(box_.xmin, box_.xmax);
+      x(i, 1) = rng_.uniform(box_.ymin, box_.ymax);
     }
   } else {
     // Partial Fisher–Yates: indices_[0, batch) become a uniform random subset.
     for (int i = 0; i < batch; ++i) {
       const int j = i + static_cast<int>(rng_.index(std::uint64_t(m - i)));
       std::swap(indices_[i], indices_[j]);
-      x_.row(i) = chains_.row(indices_[i]);
+      x.row(i) = chains_.row(indices_[i]);
     }
   }
   if (variant_ == Variant::ula) {
     for (int s = 0; s < steps; ++s) {
-      ebm.evaluate(x_, nullptr, &score_x_, counters);
+      ebm.evaluate(x, nullptr, &batch_.grad, counters);
       rng_.fill_normal(noise_);
-      x_ += eta * score_x_ + sd * noise_;
+      x += eta * batch_.grad + sd * noise_;
       for (int i = 0; i < batch; ++i) {
-        x_(i, 0) = reflect_into(x_(i, 0), box_.xmin, box_.xmax);
-        x_(i, 1) = reflect_into(x_(i, 1), box_.ymin, box_.ymax);
+        x(i, 0) = reflect_into(x(i, 0), box_.xmin, box_.xmax);
+        x(i, 1) = reflect_into(x(i, 1), box_.ymin, box_.ymax);
       }
     }
   } else {
-    ebm.evaluate(x_, &logp_x_, &score_x_, counters);
+    // MALA on the EBM restricted to B: mala_step in η's convention, proposals outside B rejected.
+    ebm.evaluate(x, &batch_.logp, &batch_.grad, counters);
+    const LogDensityAndScore eval = [&ebm, &counters](const Points& y, Vec& logp, Points& score) {
+      ebm.evaluate(y, &logp, &score, counters);
+    };
+    const LangevinStep step = LangevinStep::from_eta(eta);
     std::int64_t accepted = 0;
-    for (int s = 0; s < steps; ++s) {
-      rng_.fill_normal(noise_);
-      y_ = x_ + eta * score_x_ + sd * noise_;
-      ebm.evaluate(y_, &logp_y_, &score_y_, counters);
-      const double inv4 = 1.0 / (4 * eta);
-      for (int i = 0; i < batch; ++i) {
-        const double u = rng_.uniform();
-        if (!box_.contains(y_(i, 0), y_(i, 1))) continue;  // density 0 outside B: rejected
-        if (!std::isfinite(logp_y_(i)) || !score_y_.row(i).allFinite()) continue;
-        const Vec2 fwd = y_.row(i) - x_.row(i) - eta * score_x_.row(i);   // y − x − η s(x)
-        const Vec2 back = x_.row(i) - y_.row(i) - eta * score_y_.row(i);  // x − y − η s(y)
-        const double log_alpha =
-            logp_y_(i) - logp_x_(i) - back.squaredNorm() * inv4 + fwd.squaredNorm() * inv4;
-        if (std::log(u) < log_alpha) {
-          x_.row(i) = y_.row(i);
-          logp_x_(i) = logp_y_(i);
-          score_x_.row(i) = score_y_.row(i);
-          ++accepted;
-        }
-      }
-    }
+    for (int s = 0; s < steps; ++s)
+      accepted += mala_step(eval, batch_, step, rng_, mala_ws_, &box_);
     accept_ = steps > 0 ? double(accepted) / (double(steps) * batch) : 1.0;
   }
-  if (!x_.allFinite()) {
+  if (!x.allFinite()) {
     failure_ = "negative chains became non-finite";
   }
   if (!noise)
-    for (int i = 0; i < batch; ++i) chains_.row(indices_[i]) = x_.row(i);
-  out = x_;
+    for (int i = 0; i < batch; ++i) chains_.row(indices_[i]) = x.row(i);
+  out = x;
 }
 
 const Points& LangevinNegatives::display_samples() const {
   const bool noise = params_.count("init") && params_.at("init") >= 0.5;
-  return noise ? x_ : chains_;
+  return noise ? batch_.x : chains_;
 }
 
 void LangevinNegatives::evaluation_samples(int n, Points& out) {

@@ -9,7 +9,8 @@
 //   ULA   x ← x + η ∇log p_θ(x) + √(2η) ξ,   ξ ~ N(0, I₂)
 //   MALA  proposal y = x + η ∇log p_θ(x) + √(2η) ξ, accepted with probability min(1, α),
 //         log α = log p_θ(y) − log p_θ(x) + log q(x|y) − log q(y|x),
-//         log q(a|b) = −‖a − b − η∇log p_θ(b)‖² / (4η); a non-finite log p_θ(y) is rejected.
+//         log q(a|b) = −‖a − b − η∇log p_θ(b)‖² / (4η); a non-finite log p_θ(y) is rejected
+//         (mala_step of core/samplers/langevin.h with LangevinStep::from_eta(η) and the box).
 // (The project's ula/mala samplers use ε with η = ε²/2; here the knob is η itself, as in the
 // paper: the 2:1 example's "Langevin step size 0.01" is η = 0.01.)
 // The model is the EBM restricted to the box B (problem.box, the normalization grid's box: every
@@ -43,6 +44,7 @@
 #include <vector>
 
 #include "core/ebm/trainer.h"
+#include "core/samplers/langevin.h"
 
 namespace ss {
 
@@ -84,8 +86,9 @@ class LangevinNegatives final : public NegativeSampler {
   Rng rng_;
   Points chains_;             // persistent × 2
   std::vector<int> indices_;  // chain indices, shuffled in place at each draw
-  Points x_, y_, score_x_, score_y_, noise_;
-  Vec logp_x_, logp_y_;
+  ChainStates batch_;         // the draw's chains: x, and the score (MALA: also log p) at x
+  Points noise_;              // ULA's normals
+  LangevinWorkspace mala_ws_;
   double accept_ = 1;
   std::string failure_;
 };

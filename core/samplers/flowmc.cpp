@@ -18,55 +18,54 @@ const char* const kFlowMcAbout =
 
 namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-
-ParamDef def(std::string name, double value, double lo, double hi, std::string help,
-             bool integer = false, bool needs_reset = false, bool log_scale = false) {
-  ParamDef d{std::move(name), value, lo, hi, std::move(help), integer};
-  d.needs_reset = needs_reset;
-  d.log_scale = log_scale;
-  return d;
-}
 }  // namespace
 
 const ParamTable& FlowMcSampler::table() {
   static const ParamTable t = [] {
     ParamTable t;
-    t.push_back(def("chains", 100, 1, 20000, "number of parallel chains m", true, true));
-    t.push_back(def("local_steps", 40, 1, 100000, "MALA steps per local block", true));
-    t.push_back(def("global_steps", 40, 0, 100000, "IMH (flow) steps per global block", true));
-    t.push_back(def("training_loops", 10, 0, 10000,
-                    "loops of local block → flow training → global block before production", true,
-                    true));
-    t.push_back(def("production_loops", 0, 0, 1e9,
-                    "production loops (local + global, frozen flow); 0 = until the budget ends",
-                    true, true));
-    t.push_back(def("epochs", 20, 1, 10000, "training epochs per training block", true));
-    t.push_back(def("learning_rate", 3e-3, 1e-6, 1.0, "Adam(W) learning rate of the flow", false,
-                    true, true));
-    t.push_back(def("batch_size", 500, 1, 1000000, "minibatch size of flow training", true));
-    t.push_back(def("max_examples", 2000, 2, 10000000,
-                    "training points drawn (with replacement) from the history window", true));
-    t.push_back(def("history_window", 100, 1, 100000,
-                    "positions per chain kept for training (the last W steps)", true, true));
-    t.push_back(def("max_grad_norm", 1.0, 1e-6, 1e6, "global gradient-norm clip of flow training",
-                    false, true, true));
-    t.push_back(def("step_size", 0.1, 1e-4, 10,
-                    "MALA ε (initial value when adapting): x' = x + (ε²/2)∇log p + ε·N(0, I)",
-                    false, false, true));
+    t.push_back(param_def("chains", 100, 1, 20000, "number of parallel chains m", true, true));
+    t.push_back(param_def("local_steps", 40, 1, 100000, "MALA steps per local block", true));
+    t.push_back(
+        param_def("global_steps", 40, 0, 100000, "IMH (flow) steps per global block", true));
+    t.push_back(param_def("training_loops", 10, 0, 10000,
+                          "loops of local block → flow training → global block before production",
+                          true, true));
+    t.push_back(param_def(
+        "production_loops", 0, 0, 1e9,
+        "production loops (local + global, frozen flow); 0 = until the budget ends", true, true));
+    t.push_back(param_def("epochs", 20, 1, 10000, "training epochs per training block", true));
+    t.push_back(param_def("learning_rate", 3e-3, 1e-6, 1.0, "Adam(W) learning rate of the flow",
+                          false, true, true));
+    t.push_back(param_def("batch_size", 500, 1, 1000000, "minibatch size of flow training", true));
+    t.push_back(param_def("max_examples", 2000, 2, 10000000,
+                          "training points drawn (with replacement) from the history window",
+                          true));
+    t.push_back(param_def("history_window", 100, 1, 100000,
+                          "positions per chain kept for training (the last W steps)", true, true));
+    t.push_back(param_def("max_grad_norm", 1.0, 1e-6, 1e6,
+                          "global gradient-norm clip of flow training", false, true, true));
+    t.push_back(param_def("step_size", 0.1, 1e-4, 10,
+                          "MALA ε (initial value when adapting): x' = x + (ε²/2)∇log p + ε·N(0, I)",
+                          false, false, true));
     ParamDef adapt{"adapt", 1, 0, 1, "tune ε toward target_accept in training local blocks"};
     adapt.choices = {"off", "on"};
     adapt.needs_reset = true;
     t.push_back(adapt);
-    t.push_back(def("target_accept", 0.574, 0.05, 0.95, "MALA acceptance aimed at while adapting"));
-    t.push_back(def("couplings", 6, 1, 32, "RealNVP coupling layers", true, true));
     t.push_back(
-        def("hidden_width", 32, 1, 512, "units per hidden layer of each coupling net", true, true));
-    t.push_back(def("hidden_layers", 2, 0, 6, "hidden layers of each coupling net", true, true));
-    t.push_back(def("box_proposal_weight", 0.05, 0, 1,
-                    "w: share of global proposals drawn uniformly over the view box (0 = pure "
-                    "flowMC)"));
-    t.push_back(def("trail_chains", 8, 0, 64, "chains whose recent path is drawn", true, true));
-    t.push_back(def("trail_length", 50, 2, 5000, "positions kept per drawn path", true, true));
+        param_def("target_accept", 0.574, 0.05, 0.95, "MALA acceptance aimed at while adapting"));
+    t.push_back(param_def("couplings", 6, 1, 32, "RealNVP coupling layers", true, true));
+    t.push_back(param_def("hidden_width", 32, 1, 512, "units per hidden layer of each coupling net",
+                          true, true));
+    t.push_back(
+        param_def("hidden_layers", 2, 0, 6, "hidden layers of each coupling net", true, true));
+    t.push_back(
+        param_def("box_proposal_weight", 0.05, 0, 1,
+                  "w: share of global proposals drawn uniformly over the view box (0 = pure "
+                  "flowMC)"));
+    t.push_back(
+        param_def("trail_chains", 8, 0, 64, "chains whose recent path is drawn", true, true));
+    t.push_back(
+        param_def("trail_length", 50, 2, 5000, "positions kept per drawn path", true, true));
     append_window_params(t);
     append_init_params(t, InitKind::box, 0.0, 0.0);
     return t;

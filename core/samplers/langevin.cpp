@@ -54,23 +54,29 @@ int mala_step(const Target& target, ChainStates& s, double eps, Rng& rng, Langev
 
 int mala_step(const LogDensityAndScore& eval, ChainStates& s, double eps, Rng& rng,
               LangevinWorkspace& ws) {
+  return mala_step(eval, s, LangevinStep::from_eps(eps), rng, ws);
+}
+
+int mala_step(const LogDensityAndScore& eval, ChainStates& s, const LangevinStep& step, Rng& rng,
+              LangevinWorkspace& ws, const Box* box) {
   const Eigen::Index m = s.x.rows();
   ensure(ws, m);
   draw_noise(rng, ws.noise);
   for (Eigen::Index i = 0; i < m; ++i) ws.uniforms[i] = rng.uniform();
-  const double h = 0.5 * eps * eps;
-  ws.proposal = s.x + h * s.grad + eps * ws.noise;
+  const double h = step.drift;
+  ws.proposal = s.x + h * s.grad + step.noise * ws.noise;
   eval(ws.proposal, ws.proposal_logp, ws.proposal_grad);
-  const double inv_2eps2 = 1.0 / (2 * eps * eps);
+  // 1/(4h): with h = ε²/2 exactly 1/(2ε²) (scaling by powers of 2 is exact).
+  const double inv_4h = 1.0 / (4 * h);
   int accepted = 0;
   for (Eigen::Index i = 0; i < m; ++i) {
     const Vec2 x = s.x.row(i).transpose(), y = ws.proposal.row(i).transpose();
     const Vec2 gx = s.grad.row(i).transpose(), gy = ws.proposal_grad.row(i).transpose();
-    const double log_q_forward = -(y - x - h * gx).squaredNorm() * inv_2eps2;
-    const double log_q_backward = -(x - y - h * gy).squaredNorm() * inv_2eps2;
+    const double log_q_forward = -(y - x - h * gx).squaredNorm() * inv_4h;
+    const double log_q_backward = -(x - y - h * gy).squaredNorm() * inv_4h;
     const double log_alpha = ws.proposal_logp[i] - s.logp[i] + log_q_backward - log_q_forward;
-    const bool ok = std::isfinite(ws.proposal_logp[i]) && gy.allFinite() &&
-                    std::log(ws.uniforms[i]) < log_alpha;
+    const bool ok = (!box || box->contains(y.x(), y.y())) && std::isfinite(ws.proposal_logp[i]) &&
+                    gy.allFinite() && std::log(ws.uniforms[i]) < log_alpha;
     ws.accepted[i] = ok;
     if (ok) {
       s.x.row(i) = ws.proposal.row(i);

@@ -27,6 +27,7 @@
 // R-hat/ESS.
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -55,6 +56,17 @@ struct LangevinWorkspace {
   std::vector<unsigned char> accepted;  ///< per chain, last MALA step
 };
 
+/// The Langevin proposal x' = x + drift·∇log p(x) + noise·ξ, noise² = 2·drift, in either
+/// convention: from_eps(ε) = {ε²/2, ε} (the samplers', flowMC's) or from_eta(η) = {η, √(2η)}
+/// (the EBM papers', core/ebm). MALA's proposal density is then
+/// log q(a|b) = −‖a − b − drift·∇log p(b)‖² / (4·drift) (= /(2ε²) = /(4η), the same numbers).
+struct LangevinStep {
+  double drift = 0;  ///< h: ε²/2 or η
+  double noise = 0;  ///< √(2h): ε or √(2η)
+  static LangevinStep from_eps(double eps) { return {0.5 * eps * eps, eps}; }
+  static LangevinStep from_eta(double eta) { return {eta, std::sqrt(2 * eta)}; }
+};
+
 /// One MALA move of every chain with step ε (formulas above). Draws 2m normals then m uniforms
 /// from rng. Updates states (x, logp, grad) of accepted chains; adds m log-density and m score
 /// evaluations to counters; returns the number of accepted moves (flags in ws.accepted).
@@ -68,6 +80,12 @@ using LogDensityAndScore = std::function<void(const Points& x, Vec& logp, Points
 /// mala_step on `eval` (same random numbers, same formulas; counts nothing).
 int mala_step(const LogDensityAndScore& eval, ChainStates& states, double eps, Rng& rng,
               LangevinWorkspace& ws);
+/// The same move with the step given as a LangevinStep, and optionally on the density restricted
+/// to `box` (non-null): a proposal outside the box has density 0 and is rejected (it is still
+/// evaluated with the batch; exact Metropolis for the truncated density). The MALA negatives of
+/// the ebm task (core/ebm/langevin_negatives.h) are this with from_eta(η) and the problem's box.
+int mala_step(const LogDensityAndScore& eval, ChainStates& states, const LangevinStep& step,
+              Rng& rng, LangevinWorkspace& ws, const Box* box = nullptr);
 
 /// One ULA move of every chain (2m normals from rng); m score evaluations.
 void ula_step(const Target& target, ChainStates& states, double eps, Rng& rng,

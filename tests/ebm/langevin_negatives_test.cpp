@@ -6,6 +6,8 @@
 // instead, which the blow-up rule stops.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -71,6 +73,117 @@ TEST(EbmBoxRestriction, LangevinNegativesNeverLeaveTheBoxOnASteepLinearEnergy) {
         EXPECT_EQ(stats[0].second, 0.0) << "init " << init_mode;
       }
     }
+}
+
+// The MALA negatives are mala_step (core/samplers/langevin.h) in the paper's η convention with the
+// box rejection (issue 19: one accept/reject loop): the draws equal, bit for bit, the MALA of
+// langevin_negatives.h written out plainly here — chain choice (partial Fisher–Yates, or
+// uniform noise in B), one joint evaluation at the start of a draw, then per step 2·batch normals,
+// the proposal y = x + η∇log p(x) + √(2η)ξ, `batch` uniforms, rejection outside B or of a
+// non-finite log p(y) or score, log α = log p(y) − log p(x) − ‖x − y − η∇log p(y)‖²/(4η)
+// + ‖y − x − η∇log p(x)‖²/(4η). The network is untrained (random E_θ, so acceptance is partial)
+// and η = 0.05 makes some proposals leave B (asserted), so every branch is exercised.
+struct PlainMala {
+  Rng rng;
+  Points chains;
+  std::vector<int> indices;
+  std::int64_t accepted = 0, proposed = 0, outside_box = 0;
+
+  PlainMala(const Box& b, int m, std::uint64_t seed) : rng(seed), chains(m, 2), indices(m) {
+    for (int i = 0; i < m; ++i) {
+      chains(i, 0) = rng.uniform(b.xmin, b.xmax);
+      chains(i, 1) = rng.uniform(b.ymin, b.ymax);
+    }
+    for (int i = 0; i < m; ++i) indices[i] = i;
+  }
+  Points draw(EnergyView& ebm, const Box& b, int batch, int steps, double eta, bool noise) {
+    EvalCounters c;
+    const int m = int(chains.rows());
+    if (!noise) batch = std::min(batch, m);
+    Points x(batch, 2), y(batch, 2), sx, sy, xi(batch, 2);
+    Vec lx, ly;
+    for (int i = 0; i < batch; ++i) {
+      if (noise) {
+        x(i, 0) = rng.uniform(b.xmin, b.xmax);
+        x(i, 1) = rng.uniform(b.ymin, b.ymax);
+      } else {
+        const int j = i + int(rng.index(std::uint64_t(m - i)));
+        std::swap(indices[i], indices[j]);
+        x.row(i) = chains.row(indices[i]);
+      }
+    }
+    ebm.evaluate(x, &lx, &sx, c);
+    const double sd = std::sqrt(2 * eta), inv4 = 1.0 / (4 * eta);
+    for (int s = 0; s < steps; ++s) {
+      rng.fill_normal(xi);
+      y = x + eta * sx + sd * xi;
+      ebm.evaluate(y, &ly, &sy, c);
+      for (int i = 0; i < batch; ++i) {
+        const double u = rng.uniform();
+        ++proposed;
+        if (!b.contains(y(i, 0), y(i, 1))) {
+          ++outside_box;
+          continue;
+        }
+        if (!std::isfinite(ly(i)) || !sy.row(i).allFinite()) continue;
+        const Vec2 fwd = y.row(i) - x.row(i) - eta * sx.row(i);
+        const Vec2 back = x.row(i) - y.row(i) - eta * sy.row(i);
+        const double log_alpha =
+            ly(i) - lx(i) - back.squaredNorm() * inv4 + fwd.squaredNorm() * inv4;
+        if (std::log(u) < log_alpha) {
+          x.row(i) = y.row(i);
+          lx(i) = ly(i);
+          sx.row(i) = sy.row(i);
+          ++accepted;
+        }
+      }
+    }
+    if (!noise)
+      for (int i = 0; i < batch; ++i) chains.row(indices[i]) = x.row(i);
+    return x;
+  }
+};
+
+TEST(MalaNegatives, AreMalaStepWithBoxRejectionBitForBit) {
+  const auto p = testing::small_2to1_problem(256, 64);
+  EnergyNet net;
+  Rng init(3);
+  net.build(p->ebm, p->box, init);
+  EnergyView view(net);
+  const double eta = 0.05;
+  const int steps = 6, batch = 64;
+  for (double init_mode : {0.0, 1.0}) {
+    SCOPED_TRACE(init_mode);
+    LangevinNegatives neg(LangevinNegatives::Variant::mala);
+    ParamValues params = default_params(LangevinNegatives::mala_table());
+    params["init"] = init_mode;
+    params["step_size"] = eta;
+    params["steps"] = steps;
+    neg.reset(*p, params, 11);
+    PlainMala plain(p->box, p->ebm.persistent, 11);
+    EvalCounters c;
+    Points x;
+    for (int d = 0; d < 8; ++d) {
+      const std::int64_t before = plain.accepted;
+      neg.draw(view, batch, x, c);
+      const Points expected = plain.draw(view, p->box, batch, steps, eta, init_mode > 0.5);
+      ASSERT_EQ(x.rows(), expected.rows());
+      for (Eigen::Index i = 0; i < x.rows(); ++i)
+        for (int k = 0; k < 2; ++k)
+          ASSERT_EQ(x(i, k), expected(i, k)) << "draw " << d << " row " << i;  // bitwise
+      const double rate = double(plain.accepted - before) / (double(steps) * batch);
+      ASSERT_EQ(neg.statistics().at(0).second, rate) << "draw " << d;
+    }
+    if (init_mode < 0.5) {
+      const Points& chains = neg.display_samples();
+      for (Eigen::Index i = 0; i < chains.rows(); ++i)
+        for (int k = 0; k < 2; ++k) ASSERT_EQ(chains(i, k), plain.chains(i, k));
+    }
+    // Every branch was taken: some proposals accepted, some rejected, some outside B.
+    EXPECT_GT(plain.accepted, 0);
+    EXPECT_LT(plain.accepted, plain.proposed);
+    EXPECT_GT(plain.outside_box, 0);
+  }
 }
 
 // ≈ 20–40 s in release (two 1000-iteration runs of the paper's network): "Slow". Metric passes
