@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -220,8 +221,10 @@ void draw_run_section(AppState& app, const Snapshot& s) {
     item_tooltip("Budget amount (Enter to apply). A finished run resumes when the budget grows.");
     if (changed) {
       b.kind = BudgetKind(kind);
-      b.amount =
-          kind == 2 ? std::clamp(amount, 0.1, 1e6) : std::clamp(std::round(amount), 1.0, 1e12);
+      // The scenario's limits (budget_amount_def); a seconds budget's exclusive 0 becomes 0.1.
+      const ParamDef& limit = budget_amount_def(b.kind);
+      b.amount = kind == 2 ? std::clamp(amount, 0.1, limit.max)
+                           : std::clamp(std::round(amount), limit.min, limit.max);
       post_change(app, cmd::SetBudget{b});
     }
     // Metric cadence.
@@ -234,11 +237,14 @@ void draw_run_section(AppState& app, const Snapshot& s) {
         "each method. Metric time is measured separately from sampler time.");
     ImGui::SetNextItemWidth(w * 1.3f);
     mc |= ImGui::InputInt("KSD samples", &n, 0, 0, ImGuiInputTextFlags_EnterReturnsTrue);
-    item_tooltip(
-        "n of the evaluation sample set for KSD (O(n^2)) and the other metrics, [10, 20000].");
+    const ParamDef& n_def = ksd_samples_def();
+    const ParamDef& every_def = metric_every_def();
+    char range[64];
+    std::snprintf(range, sizeof range, ", [%g, %g].", n_def.min, n_def.max);
+    item_tooltip(n_def.help + range);
     if (mc) {
-      m.every = std::clamp(every, 1, 1000000000);
-      m.ksd_samples = std::clamp(n, 10, 20000);
+      m.every = std::clamp(every, int(every_def.min), int(every_def.max));
+      m.ksd_samples = std::clamp(n, int(n_def.min), int(n_def.max));
       post_change(app, cmd::SetMetrics{m});
     }
   }

@@ -58,6 +58,7 @@
 #include "core/engine/snapshot.h"
 #include "core/io/results.h"
 #include "core/io/scenario.h"
+#include "core/methods/catalog.h"
 
 namespace ss {
 

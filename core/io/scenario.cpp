@@ -412,12 +412,14 @@ Budget read_budget(const Reader& r, const json& j, const std::string& p) {
   if (key == "seconds") {
     b.kind = BudgetKind::seconds;
     b.amount = r.number(value, kp);
-    if (!(b.amount > 0) || b.amount > kMaxBudgetSeconds)
-      r.fail(kp, number_text(b.amount) + " is out of range; expected a number in (0, " +
-                     number_text(kMaxBudgetSeconds) + "]");
+    const ParamDef& d = budget_amount_def(b.kind);
+    if (!(b.amount > d.min) || b.amount > d.max)
+      r.fail(kp, number_text(b.amount) + " is out of range; expected a number in (" +
+                     number_text(d.min) + ", " + number_text(d.max) + "]");
   } else {
     b.kind = key == "iterations" ? BudgetKind::iterations : BudgetKind::gradient_evals;
-    b.amount = r.whole(value, kp, 1, kMaxBudgetCount);
+    const ParamDef& d = budget_amount_def(b.kind);
+    b.amount = r.whole(value, kp, d.min, d.max);
   }
   return b;
 }
@@ -426,11 +428,11 @@ MetricSettings read_metrics(const Reader& r, const json& j, const std::string& p
   r.object(j, p);
   r.keys(j, p, {"ksd_samples", "every", "iid_draws", "energy_distance", "mode_coverage"});
   MetricSettings m;
-  if (auto it = j.find("ksd_samples"); it != j.end())
-    m.ksd_samples = int(r.whole(*it, p + "/ksd_samples", 10, 20000));
-  if (auto it = j.find("every"); it != j.end()) m.every = int(r.whole(*it, p + "/every", 1, 1e9));
-  if (auto it = j.find("iid_draws"); it != j.end())
-    m.iid_draws = int(r.whole(*it, p + "/iid_draws", 1, 100));
+  for (auto [def, value] :
+       {std::pair{&ksd_samples_def(), &m.ksd_samples}, std::pair{&metric_every_def(), &m.every},
+        std::pair{&iid_draws_def(), &m.iid_draws}})
+    if (auto it = j.find(def->name); it != j.end())
+      *value = int(r.whole(*it, p + "/" + def->name, def->min, def->max));
   if (auto it = j.find("energy_distance"); it != j.end())
     m.energy_distance = r.boolean(*it, p + "/energy_distance");
   if (auto it = j.find("mode_coverage"); it != j.end())
@@ -647,50 +649,6 @@ bool Scenario::operator==(const Scenario& o) const {
          budget == o.budget && metrics == o.metrics;
 }
 
-std::string task_name(Task task) {
-  return task == Task::ebm ? "ebm" : "sample";
-}
-
-std::vector<std::string> MethodCatalog::kinds_for(Task task) const {
-  if (task == Task::ebm) return ebm_kinds ? ebm_kinds() : std::vector<std::string>{};
-  return kinds ? kinds() : std::vector<std::string>{};
-}
-
-const ParamTable& MethodCatalog::param_table_for(Task task, const std::string& kind) const {
-  if (task == Task::ebm) {
-    if (!ebm_param_table) throw ParamError("kind", "no ebm method kind '" + kind + "'");
-    return ebm_param_table(kind);
-  }
-  return param_table(kind);
-}
-
-MethodCatalog MethodCatalog::registry() {
-  MethodCatalog c;
-  c.kinds = [] { return sampler_kinds(); };
-  c.param_table = [](const std::string& kind) -> const ParamTable& {
-    return sampler_param_table(kind);
-  };
-  c.make = [](const std::string& kind, std::shared_ptr<const Target> target,
-              const ParamValues& params,
-              std::uint64_t seed) { return make_sampler(kind, std::move(target), params, seed); };
-  c.memory = [](const std::string& kind, const ParamValues& resolved) {
-    return sampler_memory_estimate(kind, resolved);
-  };
-  c.ebm_kinds = [] { return ss::ebm_kinds(); };
-  c.ebm_param_table = [](const std::string& kind) -> const ParamTable& {
-    return ss::ebm_param_table(kind);
-  };
-  c.make_ebm = [](const std::string& kind, std::shared_ptr<const EbmProblem> problem,
-                  const ParamValues& params, std::uint64_t seed) {
-    return make_ebm_trainer(kind, std::move(problem), params, seed);
-  };
-  c.make_problem = [](std::shared_ptr<const Target> target, const DataSettings& data,
-                      const EbmSettings& ebm, std::uint64_t seed) {
-    return make_ebm_problem(std::move(target), data, ebm, seed);
-  };
-  return c;
-}
-
 void validate_scenario(const Scenario& s, const std::string& source, const MethodCatalog& catalog) {
   const Reader r(source);
   if (s.schema != kScenarioSchema)
@@ -767,19 +725,58 @@ void validate_scenario(const Scenario& s, const std::string& source, const Metho
   }
   const bool count = s.budget.kind != BudgetKind::seconds;
   const std::string bp = "/budget/" + budget_key(s.budget.kind);
-  if (count && (!(s.budget.amount >= 1) || s.budget.amount > kMaxBudgetCount ||
+  const ParamDef& amount = budget_amount_def(s.budget.kind);
+  if (count && (!(s.budget.amount >= amount.min) || s.budget.amount > amount.max ||
                 s.budget.amount != std::floor(s.budget.amount)))
-    r.fail(bp, number_text(s.budget.amount) + " is out of range; expected a whole number in [1, " +
-                   number_text(kMaxBudgetCount) + "]");
-  if (!count && (!(s.budget.amount > 0) || s.budget.amount > kMaxBudgetSeconds))
-    r.fail(bp, number_text(s.budget.amount) + " is out of range; expected a number in (0, " +
-                   number_text(kMaxBudgetSeconds) + "]");
-  if (s.metrics.ksd_samples < 10 || s.metrics.ksd_samples > 20000)
-    r.fail("/metrics/ksd_samples", "expected a whole number in [10, 20000]");
-  if (s.metrics.every < 1 || s.metrics.every > 1000000000)
-    r.fail("/metrics/every", "expected a whole number in [1, 1e9]");
-  if (s.metrics.iid_draws < 1 || s.metrics.iid_draws > 100)
-    r.fail("/metrics/iid_draws", "expected a whole number in [1, 100]");
+    r.fail(bp, number_text(s.budget.amount) + " is out of range; expected a whole number in [" +
+                   number_text(amount.min) + ", " + number_text(amount.max) + "]");
+  if (!count && (!(s.budget.amount > amount.min) || s.budget.amount > amount.max))
+    r.fail(bp, number_text(s.budget.amount) + " is out of range; expected a number in (" +
+                   number_text(amount.min) + ", " + number_text(amount.max) + "]");
+  for (auto [def, value] : {std::pair{&ksd_samples_def(), s.metrics.ksd_samples},
+                            std::pair{&metric_every_def(), s.metrics.every},
+                            std::pair{&iid_draws_def(), s.metrics.iid_draws}})
+    if (value < def->min || value > def->max)
+      r.fail("/metrics/" + def->name, "expected a whole number in [" + number_text(def->min) +
+                                          ", " + number_text(def->max) + "]");
+}
+
+const ParamDef& ksd_samples_def() {
+  static const ParamDef d =
+      param_def("ksd_samples", 1000, 10, 20000,
+                "n of the evaluation sample set for KSD (O(n^2)) and the other metrics", true);
+  return d;
+}
+
+const ParamDef& metric_every_def() {
+  static const ParamDef d = param_def(
+      "every", 50, 1, 1e9, "a metric pass every this many iterations of each method", true);
+  return d;
+}
+
+const ParamDef& iid_draws_def() {
+  static const ParamDef d =
+      param_def("iid_draws", 5, 1, 100, "draws averaged for the i.i.d. KSD baseline", true);
+  return d;
+}
+
+const ParamDef& budget_amount_def(BudgetKind kind) {
+  static const ParamDef iterations =
+      param_def("iterations", 2000, 1, kMaxBudgetCount, "iterations of each method", true);
+  static const ParamDef gradient_evals =
+      param_def("gradient_evals", 2000, 1, kMaxBudgetCount,
+                "target gradient evaluations of each method", true);
+  static const ParamDef seconds =
+      param_def("seconds", 60, 0, kMaxBudgetSeconds, "sampler wall time of each method, seconds");
+  switch (kind) {
+    case BudgetKind::gradient_evals:
+      return gradient_evals;
+    case BudgetKind::seconds:
+      return seconds;
+    case BudgetKind::iterations:
+      break;
+  }
+  return iterations;
 }
 
 Scenario parse_scenario(const std::string& text, const std::string& source,

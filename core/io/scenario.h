@@ -32,6 +32,7 @@
 
 #include "core/common/params.h"
 #include "core/ebm/problem.h"
+#include "core/methods/catalog.h"
 #include "core/samplers/sampler.h"
 #include "core/targets/target.h"
 
@@ -44,14 +45,6 @@ inline constexpr int kScenarioSchema = 1;
 /// mixture components, 64 KiB strings) is far below it; parsing costs about 14× the text in
 /// memory, so the cap keeps a wrong file from costing gigabytes.
 inline constexpr std::size_t kMaxScenarioBytes = std::size_t(4) << 20;
-
-/// What the methods of a scenario do.
-enum class Task {
-  sample,  ///< each method samples the target (the default)
-  ebm,     ///< each method is the negative sampler of an EBM trained on data (issue 15)
-};
-/// "sample" or "ebm", as written in files.
-std::string task_name(Task task);
 
 /// Limits of the "ebm" and "data" blocks (docs/scenarios.md).
 inline constexpr int kMaxEbmLayers = 8;          ///< hidden layers of E_θ, at least 1
@@ -108,6 +101,18 @@ struct MetricSettings {
   bool operator==(const MetricSettings&) const = default;
 };
 
+/// The limits of the metric settings and of the budget amount as parameter definitions (name as
+/// in files, default, inclusive [min, max], whole numbers, help): validation checks against them
+/// and the app's Controls clamp to them and print their ranges, so each limit is written once.
+/// ksd_samples [10, 20000] (default 1000), every [1, 1e9] (50), iid_draws [1, 100] (5).
+const ParamDef& ksd_samples_def();
+const ParamDef& metric_every_def();
+const ParamDef& iid_draws_def();
+/// iterations and gradient_evals: whole numbers in [1, kMaxBudgetCount]; seconds: a number in
+/// (0, kMaxBudgetSeconds] — its min 0 is exclusive (a budget of 0 s is refused); the Controls'
+/// smallest seconds budget is 0.1.
+const ParamDef& budget_amount_def(BudgetKind kind);
+
 struct Scenario {
   int schema = kScenarioSchema;
   std::string name;         ///< a title, shown in the UI and written to summary.json
@@ -135,48 +140,6 @@ struct ScenarioError : std::runtime_error {
   std::string pointer;  ///< JSON pointer of the offending field
   std::string message;  ///< what was wrong and what was expected
   ScenarioError(std::string file, std::string pointer, std::string message);
-};
-
-/// The methods a scenario may name: their kinds, knob tables and constructors, per task. The
-/// default is the sampler registry (make_sampler, sampler_param_table, sampler_kinds in
-/// core/samplers/sampler.h) and the ebm registry (ebm_kinds, ebm_param_table, make_ebm_trainer,
-/// make_ebm_problem in core/ebm/); tests pass their own catalog to run toy samplers through the
-/// same validation and engine. A catalog without the ebm functions refuses ebm scenarios.
-struct MethodCatalog {
-  std::function<std::vector<std::string>()> kinds;
-  /// Throws ParamError (field "kind") for an unknown kind.
-  std::function<const ParamTable&(const std::string& kind)> param_table;
-  /// A sampler of `kind` on `target` with knob overrides `params`, reset with `seed`.
-  std::function<std::unique_ptr<Sampler>(const std::string& kind, std::shared_ptr<const Target>,
-                                         const ParamValues& params, std::uint64_t seed)>
-      make;
-  /// The memory a sampler of these resolved knobs would allocate (sampler_memory_estimate);
-  /// optional (a catalog without it skips the memory check).
-  std::function<MemoryEstimate(const std::string& kind, const ParamValues& resolved)> memory;
-
-  // The ebm task (issue 15).
-  std::function<std::vector<std::string>()> ebm_kinds;
-  /// Throws ParamError (field "kind") for an unknown kind.
-  std::function<const ParamTable&(const std::string& kind)> ebm_param_table;
-  /// A trainer of `kind` on `problem` with knob overrides `params`, reset with `seed`.
-  std::function<std::unique_ptr<Sampler>(const std::string& kind,
-                                         std::shared_ptr<const EbmProblem> problem,
-                                         const ParamValues& params, std::uint64_t seed)>
-      make_ebm;
-  /// The shared problem of an ebm scenario (make_ebm_problem); throws std::runtime_error with a
-  /// message a person can act on for bad data.
-  std::function<std::shared_ptr<const EbmProblem>(std::shared_ptr<const Target> target,
-                                                  const DataSettings& data, const EbmSettings& ebm,
-                                                  std::uint64_t seed)>
-      make_problem;
-
-  /// The kinds a scenario of `task` may name (empty: this catalog has none).
-  std::vector<std::string> kinds_for(Task task) const;
-  /// The knob table of `kind` in a scenario of `task` (ParamError, field "kind", when unknown).
-  const ParamTable& param_table_for(Task task, const std::string& kind) const;
-
-  /// The catalog of the sampler and ebm registries.
-  static MethodCatalog registry();
 };
 
 /// A seed written as text (command line, script): decimal digits only, a whole number in

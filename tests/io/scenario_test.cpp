@@ -179,6 +179,58 @@ TEST(Scenario, ValidateInMemory) {
   EXPECT_THROW(validate_scenario(s, "ui", walker_catalog()), ScenarioError);
 }
 
+// The metric settings' and budget's limits are parameter definitions (issue 19): their defaults
+// are MetricSettings{}'s, and validation (in memory and from text) accepts each limit and refuses
+// one step beyond it at the field's pointer, the message quoting the definition's range.
+TEST(Scenario, MetricAndBudgetLimitsAreParameterDefinitions) {
+  const MetricSettings defaults;
+  EXPECT_EQ(ksd_samples_def().default_value, defaults.ksd_samples);
+  EXPECT_EQ(metric_every_def().default_value, defaults.every);
+  EXPECT_EQ(iid_draws_def().default_value, defaults.iid_draws);
+  EXPECT_EQ(budget_amount_def(BudgetKind::iterations).max, kMaxBudgetCount);
+  EXPECT_EQ(budget_amount_def(BudgetKind::gradient_evals).max, kMaxBudgetCount);
+  EXPECT_EQ(budget_amount_def(BudgetKind::seconds).max, kMaxBudgetSeconds);
+  struct Field {
+    const ParamDef* def;
+    int MetricSettings::*member;
+  };
+  for (const Field f : {Field{&ksd_samples_def(), &MetricSettings::ksd_samples},
+                        Field{&metric_every_def(), &MetricSettings::every},
+                        Field{&iid_draws_def(), &MetricSettings::iid_draws}}) {
+    SCOPED_TRACE(f.def->name);
+    for (double edge : {f.def->min, f.def->max}) {
+      Scenario s = testing::walker_scenario(1, 10);
+      s.metrics.*f.member = int(edge);
+      EXPECT_NO_THROW(validate_scenario(s, "ui", walker_catalog()));
+      EXPECT_EQ(parse_scenario(to_json_text(s), "t.json", walker_catalog()), s);
+      s.metrics.*f.member = int(edge == f.def->min ? edge - 1 : edge + 1);
+      for (int from_text = 0; from_text < 2; ++from_text) {
+        try {
+          if (from_text)
+            (void)parse_scenario(to_json_text(s), "t.json", walker_catalog());
+          else
+            validate_scenario(s, "ui", walker_catalog());
+          ADD_FAILURE() << "accepted " << s.metrics.*f.member;
+        } catch (const ScenarioError& e) {
+          EXPECT_EQ(e.pointer, "/metrics/" + f.def->name);
+          const std::string range =
+              format_double(f.def->min) + ", " + format_double(f.def->max) + "]";
+          EXPECT_NE(e.message.find(range), std::string::npos) << e.message;
+        }
+      }
+    }
+  }
+  Scenario s = testing::walker_scenario(1, 10);
+  s.budget = {BudgetKind::iterations, kMaxBudgetCount};
+  EXPECT_NO_THROW(validate_scenario(s, "ui", walker_catalog()));
+  s.budget.amount = 2 * kMaxBudgetCount;
+  EXPECT_THROW(validate_scenario(s, "ui", walker_catalog()), ScenarioError);
+  s.budget = {BudgetKind::seconds, kMaxBudgetSeconds};
+  EXPECT_NO_THROW(validate_scenario(s, "ui", walker_catalog()));
+  s.budget.amount = 0;  // the seconds budget's min is exclusive
+  EXPECT_THROW(validate_scenario(s, "ui", walker_catalog()), ScenarioError);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The ebm task (issue 15): "task", "data" and "ebm" blocks, kinds per task, data.csv paths.
 
