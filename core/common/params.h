@@ -2,10 +2,12 @@
 // widgets from them and the scenario loader validates against them, so a knob is declared once.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,7 +38,17 @@ inline ParamDef param_def(std::string name, double value, double lo, double hi, 
 }
 
 using ParamTable = std::vector<ParamDef>;
-using ParamValues = std::map<std::string, double>;
+/// Knob values by name. The comparator is transparent, so a lookup by a string literal or
+/// std::string_view (param_value) builds no std::string: reading a knob in a sampler's step() never
+/// allocates, whatever the length of its name.
+using ParamValues = std::map<std::string, double, std::less<>>;
+
+/// The value of knob `name` in `values`; throws std::out_of_range naming it when absent.
+inline double param_value(const ParamValues& values, std::string_view name) {
+  const auto it = values.find(name);
+  if (it == values.end()) throw std::out_of_range("no knob '" + std::string(name) + "'");
+  return it->second;
+}
 
 /// Error raised for a bad parameter: `field` is the parameter name (callers prefix a path).
 struct ParamError : std::runtime_error {

@@ -92,7 +92,7 @@ class FlowMcNegatives final : public NegativeSampler {
   double accept_global() const;
 
  private:
-  double param(const char* name) const { return params_.at(name); }
+  double param(std::string_view name) const { return param_value(params_, name); }
   void evaluate(EnergyView& ebm, const Points& x, Vec& logp, Points& score, EvalCounters& counters);
   void global_isir(EnergyView& ebm, EvalCounters& counters);
   void global_imh(EnergyView& ebm, EvalCounters& counters);

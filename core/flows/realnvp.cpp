@@ -359,12 +359,21 @@ RealNvpTrainer::RealNvpTrainer(RealNvp& flow, const FlowTrainOptions& options)
 }
 
 FlowTrainReport RealNvpTrainer::train(ConstRowsRef data, Rng& rng) {
+  FlowTrainReport report;
+  train(data, rng, report);
+  return report;
+}
+
+void RealNvpTrainer::train(ConstRowsRef data, Rng& rng, FlowTrainReport& report) {
   if (data.cols() != 2) throw std::invalid_argument("train: data must have 2 columns");
   const Index n = data.rows();
   if (n < 1) throw std::invalid_argument("train: data must have at least one row");
   if (!data.allFinite()) throw std::invalid_argument("train: data must be finite");
   if (options_.fit_whitening && n >= 2) flow_->fit_whitening(data);
-  FlowTrainReport report;
+  report.epoch_loss.clear();
+  report.best_epoch = -1;
+  report.last_grad_norm = 0;
+  report.skipped_steps = 0;
   const Index batch = std::min<Index>(options_.batch_size, n);
   const Index num_batches = std::max<Index>(1, n / batch);
   batch_.resize(batch, 2);
@@ -407,7 +416,6 @@ FlowTrainReport RealNvpTrainer::train(ConstRowsRef data, Rng& rng) {
   } else if (!report.epoch_loss.empty()) {
     report.best_epoch = static_cast<int>(report.epoch_loss.size()) - 1;
   }
-  return report;
 }
 
 }  // namespace ss::flows

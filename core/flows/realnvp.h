@@ -167,6 +167,9 @@ class RealNvpTrainer {
   RealNvpTrainer(RealNvp& flow, const FlowTrainOptions& options);
   /// Runs options.epochs epochs on the rows of data (N × 2, N ≥ 1, finite rows only).
   FlowTrainReport train(ConstRowsRef data, Rng& rng);
+  /// The same into `report` (cleared first; its epoch_loss keeps its capacity, so a caller that
+  /// trains epoch by epoch with one report allocates nothing after the first call).
+  void train(ConstRowsRef data, Rng& rng, FlowTrainReport& report);
   nn::Adam& optimizer() { return adam_; }
   const FlowTrainOptions& options() const { return options_; }
 

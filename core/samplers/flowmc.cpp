@@ -116,6 +116,8 @@ void FlowMcSampler::reset(std::uint64_t seed) {
   safe_resize(proposal_log_q_, m);
   safe_resize(proposal_logp_, m);
   safe_resize(log_q_, m);
+  stale_rows_.clear();
+  stale_rows_.reserve(std::size_t(m));
   refresh_log_q();
 
   trails_.configure(int(param("trail_chains")), int(param("trail_length")));
@@ -161,17 +163,22 @@ void FlowMcSampler::mixture_log_q(const Points& x, Vec& log_q_flow, Vec& out) co
 }
 
 void FlowMcSampler::refresh_log_q() {
-  Vec lq(states_.x.rows());
-  flow_.log_prob(states_.x, lq);
-  mixture_log_q(states_.x, lq, log_q_);
+  // proposal_log_q_flow_ (m rows) is free between global steps: the flow's log q of the states.
+  flow_.log_prob(states_.x, proposal_log_q_flow_);
+  mixture_log_q(states_.x, proposal_log_q_flow_, log_q_);
 }
 
 void FlowMcSampler::refresh_stale_scores() {
-  std::vector<Eigen::Index> rows;
+  std::vector<Eigen::Index>& rows = stale_rows_;  // reserved for m chains at reset
+  rows.clear();
   for (Eigen::Index i = 0; i < Eigen::Index(stale_.size()); ++i)
     if (stale_[i]) rows.push_back(i);
   if (rows.empty()) return;
-  Points pts(rows.size(), 2), grad;
+  // One batch of the moved chains: its size varies, so these two arrays are sized here (the
+  // only allocations of a step, once per local block).
+  Points& pts = stale_x_;
+  Points& grad = stale_grad_;
+  pts.resize(Eigen::Index(rows.size()), 2);
   for (size_t k = 0; k < rows.size(); ++k) pts.row(k) = states_.x.row(rows[k]);
   target_->evaluate(pts, nullptr, &grad, nullptr);
   counters_.score += rows.size();
@@ -250,7 +257,8 @@ void FlowMcSampler::train_iteration() {
     flow_.fit_whitening(train_data_);
     best_loss_ = std::numeric_limits<double>::infinity();
   }
-  const flows::FlowTrainReport report = trainer_->train(train_data_, train_rng_);
+  flows::FlowTrainReport& report = train_report_;  // reused: no allocation per epoch
+  trainer_->train(train_data_, train_rng_, report);
   last_loss_ = report.epoch_loss.empty() ? std::numeric_limits<double>::quiet_NaN()
                                          : report.epoch_loss.back();
   if (std::isfinite(last_loss_) && last_loss_ < best_loss_) {
@@ -348,20 +356,28 @@ std::vector<std::pair<std::string, double>> FlowMcSampler::statistics() const {
 }
 
 void flow_log_density_field(flows::RealNvp& flow, const Box& b, int n, std::vector<float>& out) {
-  Points grid(Eigen::Index(n) * n, 2);
+  FlowFieldWorkspace ws;
+  flow_log_density_field(flow, b, n, out, ws);
+}
+
+void flow_log_density_field(flows::RealNvp& flow, const Box& b, int n, std::vector<float>& out,
+                            FlowFieldWorkspace& ws) {
+  const Eigen::Index cells = Eigen::Index(n) * n;
+  if (ws.grid.rows() != cells) ws.grid.resize(cells, 2);
+  if (ws.log_q.size() != cells) ws.log_q.resize(cells);
+  Points& grid = ws.grid;
   for (int iy = 0; iy < n; ++iy)
     for (int ix = 0; ix < n; ++ix) {
       grid(iy * n + ix, 0) = b.xmin + (ix + 0.5) * b.width() / n;
       grid(iy * n + ix, 1) = b.ymin + (iy + 0.5) * b.height() / n;
     }
-  Vec lq(grid.rows());
-  flow.log_prob(grid, lq);
-  out.resize(lq.size());
-  for (Eigen::Index i = 0; i < lq.size(); ++i) out[i] = float(lq[i]);
+  flow.log_prob(grid, ws.log_q);
+  out.resize(std::size_t(cells));
+  for (Eigen::Index i = 0; i < cells; ++i) out[std::size_t(i)] = float(ws.log_q[i]);
 }
 
 void FlowMcSampler::compute_field() {
-  flow_log_density_field(flow_, target_->view_box(), kFieldN, field_);
+  flow_log_density_field(flow_, target_->view_box(), kFieldN, field_, field_ws_);
 }
 
 void FlowMcSampler::fill_overlay(SamplerOverlay& out) const {

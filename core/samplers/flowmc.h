@@ -56,6 +56,14 @@ extern const char* const kFlowMcAbout;
 /// (row-major, iy * n + ix), as floats for the canvas overlay (SamplerOverlay::field). Used by
 /// flowMC and flowMC-EBM (core/ebm/flowmc_negatives.h).
 void flow_log_density_field(flows::RealNvp& flow, const Box& box, int n, std::vector<float>& out);
+/// Buffers of flow_log_density_field (the grid's cell centres and their log q), kept by a caller
+/// that refreshes the field repeatedly: with the same n nothing is allocated after the first call.
+struct FlowFieldWorkspace {
+  Points grid;
+  Vec log_q;
+};
+void flow_log_density_field(flows::RealNvp& flow, const Box& box, int n, std::vector<float>& out,
+                            FlowFieldWorkspace& ws);
 
 class FlowMcSampler final : public Sampler {
  public:
@@ -133,6 +141,12 @@ class FlowMcSampler final : public Sampler {
   std::int64_t adapt_t_ = 0;
 
   std::vector<float> field_;
+  FlowFieldWorkspace field_ws_;
+
+  // Step buffers kept across steps (no allocation in step(), see refresh_stale_scores).
+  flows::FlowTrainReport train_report_;
+  std::vector<Eigen::Index> stale_rows_;
+  Points stale_x_, stale_grad_;
 };
 
 }  // namespace ss

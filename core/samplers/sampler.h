@@ -93,7 +93,7 @@ class Sampler {
 
   /// Current knob values (defaults merged with overrides).
   const ParamValues& params() const { return params_; }
-  double param(const std::string& name) const { return params_.at(name); }
+  double param(std::string_view name) const { return param_value(params_, name); }
   /// Validates and sets a knob. Knobs marked needs_reset take effect at the next reset();
   /// the others at the next step(). Throws ParamError.
   void set_param(const std::string& name, double value);
