@@ -117,9 +117,7 @@ class Run {
   /// views are whatever refresh_view made last, empty before the first refresh).
   void fill_snapshot(RunSnapshot& out, RunState state, const Budget& budget);
 
-  // Scheduling state, owned by the session's scheduler.
-  double virtual_time = 0;                 ///< wall seconds or gradient evals consumed (fairness)
-  bool was_candidate = false;              ///< was eligible at the previous scheduling decision
+  // What commands asked of this run, set by the worker (fairness is the Scheduler's, scheduler.h).
   std::optional<std::int64_t> step_until;  ///< pending cmd::Step: advance up to this iteration
   bool held = false;                       ///< cmd::HoldRun: only step_until advances it
   std::string last_error;                  ///< shown in RunSnapshot::last_error

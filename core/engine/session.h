@@ -55,23 +55,13 @@
 #include <vector>
 
 #include "core/engine/commands.h"
+#include "core/engine/scheduler.h"
 #include "core/engine/snapshot.h"
 #include "core/io/results.h"
 #include "core/io/scenario.h"
 #include "core/methods/catalog.h"
 
 namespace ss {
-
-/// How the worker shares its time between runs.
-enum class Scheduling {
-  /// The run with the least sampler wall time goes next (a newly activated run starts level with
-  /// the others), so methods progress fairly in wall time. The GUI default.
-  wall_time,
-  /// The run with the fewest gradient evaluations goes next (ties: run order).
-  gradient_evals,
-  /// One step of each run in run order, over and over. Timing-independent; the runner uses it.
-  round_robin,
-};
 
 struct SessionOptions {
   /// Threads for inner loops (TBB arena); 0 = max(1, hardware cores − 1). Always 1 in a
@@ -155,7 +145,7 @@ class Session {
   std::vector<PublishCost> publish_costs() const;
 
  private:
-  struct Worker;  // the worker's private state (engine.cpp)
+  struct Worker;  // the worker thread's state and its parts (worker.h)
   void worker_main();
 
   SessionOptions options_;
