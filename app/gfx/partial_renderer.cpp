@@ -19,24 +19,6 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
   return h ^ (h >> 29);
 }
 
-// Renders `lists` with the backend as one ImDrawData over the display area of `dd` (the same
-// projection and clip rectangles as a full render, so the same pixels).
-void render_lists(const ImDrawData* dd, ImDrawList* const* lists, int count) {
-  if (count <= 0) return;
-  ImDrawData part;
-  part.Valid = true;
-  part.CmdLists = const_cast<ImDrawList**>(lists);
-  part.CmdListsCount = count;
-  for (int i = 0; i < count; ++i) {
-    part.TotalVtxCount += lists[i]->VtxBuffer.Size;
-    part.TotalIdxCount += lists[i]->IdxBuffer.Size;
-  }
-  part.DisplayPos = dd->DisplayPos;
-  part.DisplaySize = dd->DisplaySize;
-  part.FramebufferScale = dd->FramebufferScale;
-  ImGui_ImplOpenGL3_RenderDrawData(&part);
-}
-
 // A display-coordinate rectangle on whole framebuffer pixels (GL window coordinates), grown to
 // the pixels it touches.
 GlRect to_pixels(const ImDrawData* dd, float x0, float y0, float x1, float y1, int fb_h) {
@@ -371,7 +353,7 @@ PartialRenderer::Result PartialRenderer::render(ImDrawData* dd, bool force_full)
         for (const GlRect& r : subtract_rects(d, holes)) clear_rect(r);
         const bool whole = d == g.w.rect;
         if (whole) {
-          render_lists(dd, g.lists.data(), int(g.lists.size()));
+          render_lists(dd, g.lists.data(), int(g.lists.size()), dd->DisplayPos, dd->DisplaySize);
         } else {
           // The same commands with their scissor boxes cut to d; the callbacks keep their clip
           // rectangles (their pixels are computed from them) and are limited to d instead.
@@ -385,7 +367,7 @@ PartialRenderer::Result PartialRenderer::render(ImDrawData* dd, bool force_full)
             }
           const int box[4] = {d.x0, d.y0, d.x1, d.y1};
           limit_(box);
-          render_lists(dd, g.lists.data(), int(g.lists.size()));
+          render_lists(dd, g.lists.data(), int(g.lists.size()), dd->DisplayPos, dd->DisplaySize);
           limit_(nullptr);
           size_t k = 0;
           for (ImDrawList* list : g.lists)

@@ -38,7 +38,8 @@ bool has_callbacks(const ImDrawList& list) {
   return false;
 }
 
-// Renders `lists` with the backend, as one ImDrawData over the display area of `dd`.
+}  // namespace
+
 void render_lists(const ImDrawData* dd, ImDrawList* const* lists, int count, ImVec2 pos,
                   ImVec2 size) {
   if (count <= 0) return;
@@ -55,8 +56,6 @@ void render_lists(const ImDrawData* dd, ImDrawList* const* lists, int count, ImV
   part.FramebufferScale = dd->FramebufferScale;
   ImGui_ImplOpenGL3_RenderDrawData(&part);
 }
-
-}  // namespace
 
 std::uint64_t RetainedRenderer::hash_draw_list(const ImDrawList& list) {
   std::uint64_t h = 0x243F6A8885A308D3ull;

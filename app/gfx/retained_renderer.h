@@ -28,6 +28,13 @@
 
 namespace ss::gfx {
 
+/// Renders `lists` (draw lists of `dd`) with the ImGui OpenGL3 backend as one ImDrawData with
+/// display position `pos` and size `size` and `dd`'s framebuffer scale. With `dd`'s own display
+/// area the projection and clip rectangles are those of a full render, so the pixels are the same.
+/// Shared by the retained (kept windows) and partial (changed tiles) renderers.
+void render_lists(const ImDrawData* dd, ImDrawList* const* lists, int count, ImVec2 pos,
+                  ImVec2 size);
+
 class RetainedRenderer {
  public:
   /// `cached_windows`: names of the windows that may be kept; `clear_color`: the colour the

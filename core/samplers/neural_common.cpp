@@ -237,6 +237,22 @@ void box_affine(const Box& box, Vec2& center, Vec2& scale) {
   scale = {std::max(1e-9, 0.5 * box.width()), std::max(1e-9, 0.5 * box.height())};
 }
 
+// The target's grid-reference mean and the Cholesky factor of its covariance (for the
+// `output_affine` / `score_affine` whitening); false when the reference cannot be computed or
+// its covariance is not positive definite (the caller keeps the box).
+bool reference_affine(const std::shared_ptr<const Target>& target, Vec2& mean, Mat2& lower) {
+  try {
+    const auto ref = GridReference::compute(target, 256);
+    const Eigen::LLT<Mat2> llt(ref->covariance());
+    if (llt.info() != Eigen::Success) return false;
+    mean = ref->mean();
+    lower = llt.matrixL();
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -464,16 +480,10 @@ void NeuralSamplerBase::reset_generator(std::uint64_t seed) {
                    static_cast<int>(param("hidden_layers")), neural_activation(param("activation")),
                    target().view_box(), param("init_spread"), init_rng_,
                    static_cast<GeneratorSkip>(static_cast<int>(param("skip"))));
-  if (param("output_affine") > 0) {
-    // The target's grid-reference mean and covariance (Cholesky factor); the box when the
-    // reference cannot be computed or its covariance is not positive definite.
-    try {
-      const auto ref = GridReference::compute(target_ptr(), 256);
-      const Eigen::LLT<Mat2> llt(ref->covariance());
-      if (llt.info() == Eigen::Success) generator_.set_output_affine(ref->mean(), llt.matrixL());
-    } catch (const std::exception&) {
-    }
-  }
+  Vec2 mean;
+  Mat2 lower;
+  if (param("output_affine") > 0 && reference_affine(target_ptr(), mean, lower))
+    generator_.set_output_affine(mean, lower);
   nn::AdamOptions o;
   o.learning_rate = param("learning_rate");
   generator_adam_ = nn::Adam(generator_.num_parameters(), o);
@@ -634,16 +644,10 @@ const Points& NeuralSamplerBase::display_samples() const {
 void ScoreNetSamplerBase::reset_score_net() {
   score_net_.build(static_cast<int>(param("score_width")), static_cast<int>(param("score_layers")),
                    neural_activation(param("score_activation")), target().view_box(), init_rng_);
-  if (param("score_affine") > 0) {
-    // Whitened inputs: the target's grid-reference mean and covariance (Cholesky factor); the
-    // box when the reference cannot be computed or its covariance is not positive definite.
-    try {
-      const auto ref = GridReference::compute(target_ptr(), 256);
-      const Eigen::LLT<Mat2> llt(ref->covariance());
-      if (llt.info() == Eigen::Success) score_net_.set_input_affine(ref->mean(), llt.matrixL());
-    } catch (const std::exception&) {
-    }
-  }
+  Vec2 mean;
+  Mat2 lower;
+  if (param("score_affine") > 0 && reference_affine(target_ptr(), mean, lower))
+    score_net_.set_input_affine(mean, lower);  // whitened inputs
   nn::AdamOptions o;
   o.learning_rate = param("score_learning_rate");
   score_adam_ = nn::Adam(score_net_.net().num_parameters(), o);
