@@ -237,6 +237,15 @@ void box_affine(const Box& box, Vec2& center, Vec2& scale) {
   scale = {std::max(1e-9, 0.5 * box.width()), std::max(1e-9, 0.5 * box.height())};
 }
 
+// An affine map x = c + L u must have a finite centre and a finite lower-triangular L with a
+// positive diagonal (invertible); `who` names the caller in the message.
+void check_affine(const Vec2& center, const Mat2& lower, const char* who) {
+  if (!center.allFinite() || !lower.allFinite() || lower(0, 1) != 0.0 || !(lower(0, 0) > 0) ||
+      !(lower(1, 1) > 0))
+    throw std::invalid_argument(std::string(who) +
+                                ": L must be finite, lower triangular, with a positive diagonal");
+}
+
 // The target's grid-reference mean and the Cholesky factor of its covariance (for the
 // `output_affine` / `score_affine` whitening); false when the reference cannot be computed or
 // its covariance is not positive definite (the caller keeps the box).
@@ -304,11 +313,7 @@ void ImplicitGenerator::build(int latent_dim, int width, int layers, nn::Activat
 }
 
 void ImplicitGenerator::set_output_affine(const Vec2& center, const Mat2& lower) {
-  if (!center.allFinite() || !lower.allFinite() || lower(0, 1) != 0.0 || !(lower(0, 0) > 0) ||
-      !(lower(1, 1) > 0))
-    throw std::invalid_argument(
-        "ImplicitGenerator::set_output_affine: L must be finite, lower triangular, with a "
-        "positive diagonal");
+  check_affine(center, lower, "ImplicitGenerator::set_output_affine");
   center_ = center;
   affine_ = lower;
 }
@@ -385,11 +390,7 @@ void NoisedScoreNetwork::build(int width, int layers, nn::Activation activation,
 }
 
 void NoisedScoreNetwork::set_input_affine(const Vec2& center, const Mat2& lower) {
-  if (!center.allFinite() || !lower.allFinite() || lower(0, 1) != 0.0 || !(lower(0, 0) > 0) ||
-      !(lower(1, 1) > 0))
-    throw std::invalid_argument(
-        "NoisedScoreNetwork::set_input_affine: L must be finite, lower triangular, with a "
-        "positive diagonal");
+  check_affine(center, lower, "NoisedScoreNetwork::set_input_affine");
   center_ = center;
   // L⁻¹ of [[a, 0], [b, d]] = [[1/a, 0], [−b/(a d), 1/d]].
   const double a = lower(0, 0), b = lower(1, 0), d = lower(1, 1);
