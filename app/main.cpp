@@ -37,19 +37,12 @@
 #include "app/ui/frame_stats.h"
 #include "app/ui/script.h"
 #include "app/ui/settings.h"
+#include "core/engine/clock.h"
 #include "core/io/files.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// CPU time of the calling (UI) thread in milliseconds: with --perf it tells the UI's own cost
-// apart from waiting for a shared, busy CPU.
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
 
 // CPU time of the whole process (every thread: UI, engine worker, the GL driver's rasterizer
 // threads) in milliseconds.
@@ -389,7 +382,9 @@ int main(int argc, char** argv) {
     last_draw = Clock::now();
     if (idle_phase) ++idle_frames;
     const auto t0 = Clock::now();
-    const double cpu0 = thread_cpu_ms();
+    // The frame's wall time and the UI thread's CPU time (core/engine/clock.h): with --perf the
+    // CPU time tells the UI's own cost apart from waiting for a shared, busy CPU.
+    const ss::ScopedWallCpuTimer frame_timer(nullptr, nullptr);
     if (process_cpu_start < 0 && std::chrono::duration<double>(t0 - start).count() >= 1.0) {
       process_cpu_start = process_cpu_ms();
       process_wall_start = std::chrono::duration<double>(t0 - start).count();
@@ -562,13 +557,12 @@ int main(int argc, char** argv) {
     }
     presenter.present(changed);
 
-    const auto t1 = Clock::now();
-    app.frame_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    app.frame_ms = 1e3 * frame_timer.wall_elapsed();
     if (!exported && !idle_phase) {
       const double since_start = std::chrono::duration<double>(t0 - start).count();
       stats.add(app.frame_ms, since_start);
       if (drew) drawn_stats.add(app.frame_ms, since_start);
-      cpu_stats.add(thread_cpu_ms() - cpu0, since_start);
+      cpu_stats.add(1e3 * frame_timer.cpu_elapsed(), since_start);
       vertex_stats.add(io.MetricsRenderVertices, since_start);
       index_stats.add(io.MetricsRenderIndices, since_start);
     }

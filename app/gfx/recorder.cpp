@@ -8,19 +8,14 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <sstream>
+
+#include "core/engine/clock.h"
 
 namespace ss::gfx {
 
 namespace {
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
 
 std::string lower_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
@@ -134,7 +129,7 @@ double Recorder::encoder_cpu_seconds() const {
 }
 
 void Recorder::run() {
-  const double c0 = thread_cpu_seconds();
+  const ScopedWallCpuTimer encoder_clock(nullptr, nullptr);  // this thread's CPU time
   for (;;) {
     Frame f;
     {
@@ -147,11 +142,11 @@ void Recorder::run() {
     room_cv_.notify_one();
     encode(f, 0);
     std::lock_guard lock(mutex_);
-    encoder_cpu_ = thread_cpu_seconds() - c0;
+    encoder_cpu_ = encoder_clock.cpu_elapsed();
   }
   close_output();
   std::lock_guard lock(mutex_);
-  encoder_cpu_ = thread_cpu_seconds() - c0;
+  encoder_cpu_ = encoder_clock.cpu_elapsed();
 }
 
 unsigned char Recorder::nearest(unsigned char r, unsigned char g, unsigned char b) {
