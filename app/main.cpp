@@ -482,7 +482,7 @@ int main(int argc, char** argv) {
         ss::ui::report_error(app, err);
     }
     app.png_requests.clear();
-    if (scripted) app.clipped_text = ss::ui::find_clipped_text();
+    if (scripted) app.clipped_text = ss::ui::find_clipped_text(app);
     // Recording: start / stop requests, then one read-back per kept frame (encoded elsewhere).
     // A scripted run (tests, documentation) records on a frame clock instead: every frame drawn
     // is one GIF frame of 1/25 s (identical ones included), and the UI waits for the encoder

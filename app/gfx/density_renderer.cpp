@@ -256,6 +256,21 @@ void DensityRenderer::upload_image(int key, const std::uint32_t* pixels, int w, 
   glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
 }
 
+void DensityRenderer::drop_grid(int slot) {
+  const auto it = textures_.find(slot);
+  if (it == textures_.end()) return;
+  if (it->second.id) glDeleteTextures(1, &it->second.id);
+  textures_.erase(it);
+}
+
+void DensityRenderer::drop_cached(int cache_key) {
+  const auto it = cached_.find(cache_key);
+  if (it == cached_.end()) return;
+  if (it->second.fbo) glDeleteFramebuffers(1, &it->second.fbo);
+  if (it->second.color) glDeleteTextures(1, &it->second.color);
+  cached_.erase(it);
+}
+
 void DensityRenderer::drop_image(int key) {
   const auto it = images_.find(key);
   if (it == images_.end()) return;

@@ -53,6 +53,8 @@ class DensityRenderer {
   void upload(int slot, std::uint64_t version, const float* values, int nx, int ny);
   /// True when `slot` holds a grid.
   bool has(int slot) const { return textures_.count(slot) > 0; }
+  /// Frees the grid in `slot` (no-op when absent).
+  void drop_grid(int slot);
 
   /// Queues the grid in `slot` stretched over the screen rectangle [top_left, bottom_right]
   /// (the grid's box on screen), clipped to dl's current clip rectangle.
@@ -82,6 +84,8 @@ class DensityRenderer {
   const CachedImage* render_cached(int cache_key, int slot, ImVec2 canvas_min, ImVec2 canvas_max,
                                    ImVec2 top_left, ImVec2 bottom_right, const HeatmapStyle& style,
                                    float fb_scale, bool want_pixels);
+  /// Frees the cached image of `cache_key` (no-op when absent).
+  void drop_cached(int cache_key);
 
   /// Uploads an opaque w × h RGBA8 image (IM_COL32 layout, top row first) as image `key`.
   void upload_image(int key, const std::uint32_t* pixels, int w, int h);

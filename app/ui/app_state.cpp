@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "app/ui/canvas_panel.h"
 #include "core/ebm/trainer.h"
 #include "core/io/files.h"
 #include "core/io/results.h"
@@ -43,6 +44,9 @@ void begin_frame(AppState& app) {
   app.plots.follow(
       app.snap, now, kPlotRefreshSeconds,
       !(s.running && !s.finished) || !app.plots.snap || !same_runs(*app.plots.snap, s));
+  // What the panels keep of runs that were removed (run ids are never reused in a session).
+  for (const RunId id : forget_removed_runs(app.panels, s))
+    if (app.renderer) drop_run_canvas_resources(*app.renderer, id);
   for (const SessionMessage& m : s.messages) {
     if (m.sequence <= app.last_engine_message) continue;
     app.last_engine_message = m.sequence;

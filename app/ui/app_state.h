@@ -4,7 +4,8 @@
 // commands, so the UI never blocks on the worker and never writes engine memory.
 //
 // [SECTION] Options        — canvas and metrics display options (saved in settings.json)
-// [SECTION] AppState       — session, snapshot, shared canvas view, messages, export requests
+// [SECTION] AppState       — session, snapshot, shared canvas view, messages, export requests,
+//                            and the panels' own state (PanelState, app/ui/panel_state.h)
 // [SECTION] Actions        — open / save / load scenarios, CSV exports, messages, frame drawing
 #pragma once
 
@@ -19,6 +20,7 @@
 
 #include "app/plot/canvas_view.h"
 #include "app/plot/plot.h"
+#include "app/ui/panel_state.h"
 #include "core/engine/session.h"
 
 namespace ss::gfx {
@@ -165,6 +167,9 @@ struct AppState {
   /// The scenario's reference failed and the default scenario was loaded instead (once).
   bool fell_back = false;
   bool headless = false;  ///< no GL: no heat map, no PNG export
+  /// What the panels keep between frames (text boxes, caches, animations): all UI state that is
+  /// not above is there, none in function statics.
+  PanelState panels;
 };
 
 // [SECTION] Actions -----------------------------------------------------------------------------
@@ -227,8 +232,8 @@ void draw_app(AppState& app, ImVec2 size);
 /// ImGui::Render()): items reaching past their window's clip rectangle (windows scroll only
 /// vertically), and glyphs of draw-list text outside their clip rectangle. Each entry names the
 /// window and where; empty when every text is whole. Used by the `assert_no_clipped_text` script
-/// action.
-std::vector<std::string> find_clipped_text();
+/// action. Keeps the font atlas's glyph mask in app.panels.glyph_mask.
+std::vector<std::string> find_clipped_text(AppState& app);
 
 /// Colour the main loop clears the frame to before rendering: the window background of the style
 /// (the fixed regions draw no background of their own).

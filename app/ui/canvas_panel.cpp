@@ -31,53 +31,13 @@ constexpr ImU32 kDataColor = IM_COL32(255, 255, 255, 60);  // the ebm task's dat
 constexpr int kMaxDataPoints = 2000;   // data points drawn per canvas (an even stride)
 constexpr int kDivergingColormap = 5;  // shaders/density.frag: blue - white - red
 
-// The true score at a run's arrow origins, scaled together with the learned field: computed once
-// per (target, overlay) pair, not every frame.
-struct ScoreArrows {
-  // Held (not just compared by address) so that a freed object's address cannot come back as a
-  // false cache hit.
-  std::shared_ptr<const Target> target;
-  std::shared_ptr<const SamplerOverlay> overlay;
-  std::vector<Vec2> truth;
-  double vmax = 1e-12;  // largest finite arrow length of either field
-};
-
-// Upload bookkeeping: a version per grid so textures are re-uploaded only when the data changes.
-// The grids' owners are held, so an address is never reused while it is in here.
-struct UploadCache {
-  std::shared_ptr<const GridReference> reference;
-  std::uint64_t reference_version = 0;
-  float reference_max = 1;
-  std::map<RunId, std::pair<std::shared_ptr<const SamplerOverlay>, std::uint64_t>> overlays;
-  std::map<RunId, float> overlay_max;
-  std::uint64_t counter = 0;
-  std::vector<float> buffer;
-  std::vector<ImVec2> centers;  // screen positions of one canvas's points (reused every frame)
-  std::vector<ImVec2> line;     // one trail on screen (reused)
-  std::map<RunId, ScoreArrows> arrows;
-  std::vector<plot::Segment> segments;  // iso-line pieces of one level (reused)
-  // The ebm task: each run's learned density as uploaded (grid, view, truth), and the data
-  // subset drawn on the canvases.
-  struct Model {
-    std::shared_ptr<const std::vector<float>> grid;
-    std::shared_ptr<const EbmProblem> problem;
-    int view = -1;
-    std::uint64_t version = 0;
-    float max = 1;
-    bool ok = false;
-  };
-  std::map<RunId, Model> models;
-  std::shared_ptr<const EbmProblem> data_problem;
-  std::shared_ptr<const Points> data_points;
-};
-
-UploadCache& cache() {
-  static UploadCache c;
-  return c;
+// The canvas panel's state (app/ui/panel_state.h): uploads and reused buffers.
+CanvasUploads& cache(AppState& app) {
+  return app.panels.canvas.uploads;
 }
 
 void upload_reference(AppState& app, const std::shared_ptr<const GridReference>& ref_ptr) {
-  UploadCache& c = cache();
+  CanvasUploads& c = cache(app);
   if (!app.renderer || c.reference == ref_ptr) return;
   const GridReference& ref = *ref_ptr;
   const auto& m = ref.cell_masses();
@@ -96,7 +56,7 @@ bool upload_overlay_field(AppState& app, RunId id,
   if (!app.renderer || ov.field.empty() || ov.field_n <= 0 ||
       int(ov.field.size()) != ov.field_n * ov.field_n)
     return false;
-  UploadCache& c = cache();
+  CanvasUploads& c = cache(app);
   auto& entry = c.overlays[id];
   if (entry.first != ov_ptr) {
     entry = {ov_ptr, ++c.counter};
@@ -150,8 +110,8 @@ bool upload_model(AppState& app, const RunSnapshot& run) {
   const EbmHeatMap view = EbmHeatMap(std::clamp(app.display.ebm_heat_map, 0, 2));
   if (view == EbmHeatMap::data) return false;
   const std::shared_ptr<const EbmProblem>& problem = app.snap->problem;
-  UploadCache& c = cache();
-  UploadCache::Model& m = c.models[run.id];
+  CanvasUploads& c = cache(app);
+  UploadedModel& m = c.models[run.id];
   if (m.grid == run.model_log_density && m.view == int(view) &&
       (view != EbmHeatMap::difference || m.problem == problem))
     return m.ok;
@@ -173,24 +133,24 @@ bool upload_model(AppState& app, const RunSnapshot& run) {
 }
 
 // Style of an ebm canvas's heat map, from the canvases' style.
-gfx::HeatmapStyle model_style(const AppState& app, RunId id, gfx::HeatmapStyle hs) {
+gfx::HeatmapStyle model_style(AppState& app, RunId id, gfx::HeatmapStyle hs) {
   if (EbmHeatMap(app.display.ebm_heat_map) == EbmHeatMap::difference) {
     hs.colormap = kDivergingColormap;
     hs.log_scale = false;
     hs.max_value = 1;
     hs.contours = 0;
   } else {
-    hs.max_value = cache().models[id].max;
+    hs.max_value = cache(app).models[id].max;
   }
   return hs;
 }
 
 // The data drawn faint on the ebm canvases: at most kMaxDataPoints training points, an even
 // stride (cached per problem).
-std::shared_ptr<const Points> data_points(const AppState& app) {
+std::shared_ptr<const Points> data_points(AppState& app) {
   const std::shared_ptr<const EbmProblem>& problem = app.snap->problem;
   if (!problem || !app.display.show_data) return nullptr;
-  UploadCache& c = cache();
+  CanvasUploads& c = cache(app);
   if (c.data_problem != problem) {
     const Points& train = problem->train;
     const Eigen::Index stride = std::max<Eigen::Index>(1, train.rows() / kMaxDataPoints);
@@ -203,10 +163,10 @@ std::shared_ptr<const Points> data_points(const AppState& app) {
 }
 
 // The flow-density contours of run `id`, drawn in the colour of canvas k.
-gfx::HeatmapStyle field_style(RunId id, ImU32 color) {
+gfx::HeatmapStyle field_style(AppState& app, RunId id, ImU32 color) {
   gfx::HeatmapStyle fs;
   fs.mode = 1;
-  fs.max_value = cache().overlay_max[id];
+  fs.max_value = cache(app).overlay_max[id];
   fs.decades = 3;
   fs.contours = 6;
   const ImVec4 rc = ImGui::ColorConvertU32ToFloat4(color);
@@ -229,9 +189,10 @@ void screen_points(const Points& p, const plot::CanvasTransform& t, float margin
 }
 
 // The cached true-score arrows of run `id` (recomputed when the target or the overlay changes).
-const ScoreArrows& score_arrows(RunId id, const std::shared_ptr<const Target>& target_ptr,
+const ScoreArrows& score_arrows(AppState& app, RunId id,
+                                const std::shared_ptr<const Target>& target_ptr,
                                 const std::shared_ptr<const SamplerOverlay>& overlay_ptr) {
-  ScoreArrows& sa = cache().arrows[id];
+  ScoreArrows& sa = cache(app).arrows[id];
   if (sa.target == target_ptr && sa.overlay == overlay_ptr) return sa;
   sa.target = target_ptr;
   sa.overlay = overlay_ptr;
@@ -373,14 +334,13 @@ void post_mixture(AppState& app, bool force) {
 // each of the overlay's score arrows: the learned score (run colour) against the true score
 // (white) on one length scale, the longest arrow of either field 8 % of the view.
 template <class Draw>
-void for_each_score_arrow(const AppState& app, RunId id,
-                          const std::shared_ptr<const Target>& target,
+void for_each_score_arrow(AppState& app, RunId id, const std::shared_ptr<const Target>& target,
                           const std::shared_ptr<const SamplerOverlay>& overlay,
                           const plot::CanvasTransform& t, const Draw& draw) {
   const SamplerOverlay& ov = *overlay;
   if (ov.arrow_origins.rows() == 0 || ov.arrow_origins.rows() != ov.arrow_vectors.rows()) return;
   const double len = 0.04 * app.view.half_extent * 2;
-  const ScoreArrows& sa = score_arrows(id, target, overlay);
+  const ScoreArrows& sa = score_arrows(app, id, target, overlay);
   for (Eigen::Index i = 0; i < ov.arrow_origins.rows(); ++i) {
     const double x = ov.arrow_origins(i, 0), y = ov.arrow_origins(i, 1);
     const Vec2 tv = sa.truth[size_t(i)] / sa.vmax * len * 2;
@@ -420,7 +380,7 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
   if (app.display.show_overlays && run->overlay) {
     const SamplerOverlay& ov = *run->overlay;
     if (upload_overlay_field(app, run->id, run->overlay)) {
-      const gfx::HeatmapStyle fs = field_style(run->id, method_color(run->kind));
+      const gfx::HeatmapStyle fs = field_style(app, run->id, method_color(run->kind));
       app.renderer->draw_cached(dl, kOverlaySlotBase + run->id, kOverlaySlotBase + run->id, a, b,
                                 t.to_screen(ov.field_box.xmin, ov.field_box.ymax),
                                 t.to_screen(ov.field_box.xmax, ov.field_box.ymin), fs,
@@ -428,7 +388,7 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
     }
     // Trails as plain 1-pixel lines: one quad per segment.
     const NoAntiAliasing plain(dl);
-    std::vector<ImVec2>& line = cache().line;
+    std::vector<ImVec2>& line = cache(app).line;
     for (const Points& trail : ov.trails) {
       line.clear();
       for (Eigen::Index i = 0; i < trail.rows(); ++i)
@@ -441,7 +401,7 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
   if (const auto data = data_points(app)) {
     // A quarter of the data (≤ 500 points): this path draws into ImGui's 16-bit-indexed draw
     // list, which five canvases of 1024 chains and 2000 data points each would overflow.
-    std::vector<ImVec2>& centers = cache().centers;
+    std::vector<ImVec2>& centers = cache(app).centers;
     const float diameter = std::max(1.5f, 0.6f * (app.display.point_size + 1.0f)) * app.dpi_scale;
     screen_points(*data, t, diameter, centers);
     for (size_t i = 0; 4 * i < centers.size(); ++i) centers[i] = centers[4 * i];
@@ -451,7 +411,7 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
   if (app.display.show_samples && run->display_samples) {
     // One sprite quad per point (app/plot/markers.h); points outside the canvas are culled.
     const float diameter = (app.display.point_size + 1.0f) * app.dpi_scale;
-    std::vector<ImVec2>& centers = cache().centers;
+    std::vector<ImVec2>& centers = cache(app).centers;
     screen_points(*run->display_samples, t, diameter, centers);
     plot::draw_markers(
         dl, centers, diameter,
@@ -473,7 +433,7 @@ void draw_layer_gpu(AppState& app, int k, const RunSnapshot* run, const plot::Ca
 // without the software layer. Grid values sit at cell centres, row 0 at the box's bottom.
 template <class ToPixels>
 void draw_field_contours(const SamplerOverlay& ov, ImU32 color, const plot::CanvasTransform& t,
-                         const ToPixels& px, plot::Raster& r) {
+                         const ToPixels& px, plot::Raster& r, std::vector<plot::Segment>& segs) {
   const int n = ov.field_n;
   if (n < 2 || ov.field.size() != size_t(n) * size_t(n)) return;
   float mx = -INFINITY;
@@ -486,7 +446,6 @@ void draw_field_contours(const SamplerOverlay& ov, ImU32 color, const plot::Canv
   const float width = 1.25f * ImGui::GetIO().DisplayFramebufferScale.x;
   const Box& box = ov.field_box;
   const double cw = box.width() / n, ch = box.height() / n;
-  std::vector<plot::Segment>& segs = cache().segments;
   for (int i = 1; i < kLines; ++i) {
     const float level = float(mx - (1.0 - double(i) / kLines) * kDecades * std::log(10.0));
     segs.clear();
@@ -498,32 +457,6 @@ void draw_field_contours(const SamplerOverlay& ov, ImU32 color, const plot::Canv
   }
 }
 
-// What a canvas's software layer was last built from: when nothing here changed the uploaded
-// image is shown again as it is. The shared pointers are held, so a freed object's address
-// cannot come back as a false match.
-struct LayerInputs {
-  int width = 0, height = 0;
-  double scale = 0, center_x = 0, center_y = 0;
-  std::uint64_t base_version = 0;
-  std::shared_ptr<const Points> samples;
-  std::shared_ptr<const SamplerOverlay> overlay;
-  std::shared_ptr<const Target> target;  // samples / overlay null when hidden
-  std::shared_ptr<const Points> data;    // the ebm task's data (null: none or hidden)
-  float diameter = 0, dpi = 0;
-  ImU32 color = 0;
-  bool operator==(const LayerInputs&) const = default;
-};
-
-struct CanvasLayer {
-  LayerInputs inputs;
-  plot::Raster raster;
-};
-
-std::map<RunId, CanvasLayer>& layers() {
-  static std::map<RunId, CanvasLayer> m;
-  return m;
-}
-
 // The canvas's busy layer composited on the CPU (app/plot/raster.h) and copied to the screen as
 // one image: the heat map read back from its cached render, the flow-density contours, trails,
 // markers and score arrows. Rebuilt only when its inputs change.
@@ -532,7 +465,7 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
   const Snapshot& s = *app.snap;
   const float fbs = ImGui::GetIO().DisplayFramebufferScale.x;
   const ImVec2 a = t.min, b = t.max;
-  LayerInputs in;
+  CanvasLayerInputs in;
   in.width = std::max(1, int(std::lround((b.x - a.x) * fbs)));
   in.height = std::max(1, int(std::lround((b.y - a.y) * fbs)));
   in.scale = t.scale, in.center_x = t.center_x, in.center_y = t.center_y;
@@ -557,7 +490,7 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
   in.dpi = app.dpi_scale;
   in.color = run_is_stale(app, run) ? IM_COL32(160, 160, 160, 110) : method_color(run.kind, 0.95f);
 
-  CanvasLayer& layer = layers()[run.id];
+  CanvasLayer& layer = app.panels.canvas.layers[run.id];
   if (!(layer.inputs == in)) {
     plot::Raster& r = layer.raster;
     r.resize(in.width, in.height);
@@ -568,7 +501,7 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
     // Raster pixels: (screen − canvas corner) · framebuffer scale.
     const auto px = [&](ImVec2 p) { return ImVec2((p.x - a.x) * fbs, (p.y - a.y) * fbs); };
     if (in.overlay) {
-      draw_field_contours(*in.overlay, method_color(run.kind), t, px, r);
+      draw_field_contours(*in.overlay, method_color(run.kind), t, px, r, cache(app).segments);
       const float width = std::max(1.0f, std::round(app.dpi_scale)) * fbs;
       for (const Points& trail : in.overlay->trails)
         for (Eigen::Index i = 1; i < trail.rows(); ++i)
@@ -576,14 +509,14 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
                       px(t.to_screen(trail(i, 0), trail(i, 1))), kTrailColor, width);
     }
     if (in.data) {
-      std::vector<ImVec2>& centers = cache().centers;
+      std::vector<ImVec2>& centers = cache(app).centers;
       const float d = std::max(1.5f, 0.6f * (app.display.point_size + 1.0f)) * app.dpi_scale;
       screen_points(*in.data, t, d, centers);
       for (ImVec2& c : centers) c = px(c);
       r.draw_markers(centers, d * fbs, kDataColor);
     }
     if (in.samples) {
-      std::vector<ImVec2>& centers = cache().centers;
+      std::vector<ImVec2>& centers = cache(app).centers;
       screen_points(*in.samples, t, in.diameter, centers);
       for (ImVec2& c : centers) c = px(c);
       r.draw_markers(centers, in.diameter * fbs, in.color);
@@ -606,15 +539,10 @@ void draw_layer_raster(AppState& app, int k, const RunSnapshot& run, const plot:
 }
 
 // Mode regions of the reference (when there are several): the boundaries between regions as
-// thin lines, from the region grid sampled every few cells (cached per reference), and each
-// region's number beside its centre, matching the mode-coverage bars.
-struct RegionLines {
-  std::shared_ptr<const GridReference> reference;
-  std::vector<std::array<double, 4>> segments;  // world coordinates
-};
-
-const RegionLines& region_lines(const std::shared_ptr<const GridReference>& ref) {
-  static RegionLines cached;
+// thin lines, from the region grid sampled every few cells (kept per reference in `cached`), and
+// each region's number beside its centre, matching the mode-coverage bars.
+const ModeRegionLines& region_lines(ModeRegionLines& cached,
+                                    const std::shared_ptr<const GridReference>& ref) {
   if (cached.reference == ref) return cached;
   cached.reference = ref;
   cached.segments.clear();
@@ -645,7 +573,8 @@ void draw_mode_regions(AppState& app, ImDrawList* dl, const plot::CanvasTransfor
   if (ref.regions().size() < 2) return;
   {
     const NoAntiAliasing plain(dl);
-    for (const auto& sg : region_lines(app.snap->reference).segments)
+    for (const auto& sg :
+         region_lines(app.panels.canvas.region_lines, app.snap->reference).segments)
       dl->AddLine(t.to_screen(sg[0], sg[1]), t.to_screen(sg[2], sg[3]), IM_COL32(255, 255, 255, 60),
                   1.0f);
   }
@@ -799,6 +728,14 @@ void move_mixture_component(AppState& app, int index, double x, double y, bool f
   post_mixture(app, force);
 }
 
+void drop_run_canvas_resources(gfx::DensityRenderer& renderer, RunId id) {
+  renderer.drop_image(kLayerImageBase + id);
+  renderer.drop_grid(kOverlaySlotBase + id);
+  renderer.drop_cached(kOverlaySlotBase + id);
+  renderer.drop_grid(kModelSlotBase + id);
+  renderer.drop_cached(kModelSlotBase + id);
+}
+
 void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
   if (!app.snap) return;
   const Snapshot& s = *app.snap;
@@ -825,18 +762,6 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
   if (cw < 20 || ch < 20) return;
   if (s.reference && app.view_auto_fit) app.view.fit(s.reference->box(), double(cw) / ch);
   if (s.reference) upload_reference(app, s.reference);
-  // Forget the canvas layers of runs that were removed.
-  for (auto it = layers().begin(); it != layers().end();) {
-    const bool alive = std::any_of(s.runs.begin(), s.runs.end(),
-                                   [&](const RunSnapshot& r) { return r.id == it->first; });
-    if (alive) {
-      ++it;
-      continue;
-    }
-    if (app.renderer) app.renderer->drop_image(kLayerImageBase + it->first);
-    cache().models.erase(it->first);
-    it = layers().erase(it);
-  }
 
   const std::optional<TargetSpec> mixture = editable_mixture(app);
   const ImGuiIO& io = ImGui::GetIO();
@@ -844,7 +769,7 @@ void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max) {
   gfx::HeatmapStyle hs;
   hs.colormap = app.display.colormap;
   hs.log_scale = app.display.log_density;
-  hs.max_value = cache().reference_max;
+  hs.max_value = cache(app).reference_max;
   hs.contours = app.display.contours;
   hs.background = ImGui::ColorConvertU32ToFloat4(kCanvasBackground);
 

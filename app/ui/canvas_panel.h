@@ -17,6 +17,11 @@ namespace ss::ui {
 /// Draws the canvas grid into the region [min, max] of the current window.
 void draw_canvas_panel(AppState& app, ImVec2 min, ImVec2 max);
 
+/// Frees the GL resources the canvases keep for run `id` (its composited layer, its flow-density
+/// and learned-density grids and their cached renders); begin_frame() calls it for every run that
+/// left the snapshot (forget_removed_runs()).
+void drop_run_canvas_resources(gfx::DensityRenderer& renderer, RunId id);
+
 /// The nats of log p_θ − log p_data that the difference colours span each way (beyond: clamped).
 inline constexpr double kEbmDifferenceNats = 4.0;
 

@@ -62,7 +62,8 @@ void draw_target_section(AppState& app, const Snapshot& s) {
       std::string name;
       double value = 0;
       ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.6f);
-      if (param_table_widgets(table, s.scenario->target.params, name, value))
+      if (param_table_widgets(app.panels.param_edits, table, s.scenario->target.params, name,
+                              value))
         set_target_param(app, name, value);
       ImGui::PopItemWidth();
     } catch (const std::exception& e) {
@@ -124,7 +125,8 @@ void draw_methods_section(AppState& app, const Snapshot& s) {
         std::string name;
         double value = 0;
         ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
-        if (param_table_widgets(table, r.params, name, value)) post_param(app, r.id, name, value);
+        if (param_table_widgets(app.panels.param_edits, table, r.params, name, value))
+          post_param(app, r.id, name, value);
         ImGui::PopItemWidth();
         for (const auto& [metric, v] : r.latest)  // DFT: the noise level derived from the target
           if (metric == "sigma_auto")
@@ -212,8 +214,7 @@ void draw_run_section(AppState& app, const Snapshot& s) {
         "What the budget counts, per method: iterations, target gradient evaluations, or "
         "sampler wall time in seconds (metric time excluded).");
     ImGui::SameLine();
-    static double edit_amount = -1;
-    double amount = ImGui::IsItemActive() || edit_amount < 0 ? b.amount : edit_amount;
+    double amount = b.amount;
     ImGui::SetNextItemWidth(-FLT_MIN);
     if (ImGui::InputDouble("##ba", &amount, 0, 0, kind == 2 ? "%.1f" : "%.0f",
                            ImGuiInputTextFlags_EnterReturnsTrue))
@@ -269,14 +270,15 @@ void draw_scenario_section(AppState& app, const Snapshot& s) {
     }
     ImGui::PopTextWrapPos();
   }
-  static char path[1024] = "";
-  static bool init = false;
-  if (!init) {
-    std::snprintf(path, sizeof path, "%s", app.scenario_path.c_str());
-    init = true;
+  ControlsPanelState& cs = app.panels.controls;
+  char* path = cs.scenario_path;
+  const size_t path_size = sizeof cs.scenario_path;
+  if (!cs.scenario_path_filled) {
+    std::snprintf(path, path_size, "%s", app.scenario_path.c_str());
+    cs.scenario_path_filled = true;
   }
   ImGui::SetNextItemWidth(-FLT_MIN);
-  ImGui::InputTextWithHint("##path", "scenario file path", path, sizeof path);
+  ImGui::InputTextWithHint("##path", "scenario file path", path, path_size);
   item_tooltip("Path of the scenario file for Open and Save.");
   const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
   if (ImGui::Button("Open", ImVec2(w, 0))) open_scenario_file(app, path);
@@ -287,7 +289,7 @@ void draw_scenario_section(AppState& app, const Snapshot& s) {
       save_scenario_file(app, path);
     else
       save_scenario_default(app);
-    std::snprintf(path, sizeof path, "%s", app.scenario_path.c_str());
+    std::snprintf(path, path_size, "%s", app.scenario_path.c_str());
   }
   item_tooltip(
       "Save the scenario as it is now (target, methods, parameters, seed, budget) (Ctrl+S).");
@@ -303,17 +305,16 @@ void draw_scenario_section(AppState& app, const Snapshot& s) {
   }
   item_tooltip("Open a scenario from JSON text on the clipboard.");
   if (ImGui::TreeNodeEx("Gallery", ImGuiTreeNodeFlags_DefaultOpen)) {
-    static std::vector<std::filesystem::path> files;
-    static double listed = -10;
-    if (ImGui::GetTime() - listed > 5)
-      files = gallery_files(app.gallery_dir), listed = ImGui::GetTime();
+    std::vector<std::filesystem::path>& files = cs.gallery;
+    if (ImGui::GetTime() - cs.gallery_listed > 5)
+      files = gallery_files(app.gallery_dir), cs.gallery_listed = ImGui::GetTime();
     for (const auto& f : files) {
       // Long file names are shortened to the panel's width (the tooltip has the full path).
       const std::string name =
           plot::fit_text(f.stem().string(), ImGui::GetContentRegionAvail().x) + "##" + f.string();
       if (ImGui::Selectable(name.c_str(), f.string() == app.scenario_path)) {
         if (open_scenario_file(app, f.string()))
-          std::snprintf(path, sizeof path, "%s", f.string().c_str());
+          std::snprintf(path, path_size, "%s", f.string().c_str());
       }
       item_tooltip("Open " + f.string());
     }
@@ -377,10 +378,11 @@ void draw_view_section(AppState& app) {
 
 void draw_export_section(AppState& app) {
   section_header("Export");
-  static char dir[1024] = "";
-  if (!*dir) std::snprintf(dir, sizeof dir, "%s", app.export_dir.c_str());
+  char* dir = app.panels.controls.export_dir;
+  const size_t dir_size = sizeof app.panels.controls.export_dir;
+  if (!*dir) std::snprintf(dir, dir_size, "%s", app.export_dir.c_str());
   ImGui::SetNextItemWidth(-FLT_MIN);
-  if (ImGui::InputTextWithHint("##dir", "export folder", dir, sizeof dir)) app.export_dir = dir;
+  if (ImGui::InputTextWithHint("##dir", "export folder", dir, dir_size)) app.export_dir = dir;
   item_tooltip("Folder the exports are written to.");
   const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
   if (ImGui::Button("PNG window", ImVec2(w, 0))) {
@@ -530,9 +532,10 @@ void draw_data_section(AppState& app, const Snapshot& s) {
                         d.csv.empty() ? "drawn from the target" : "from the file");
   if (!d.csv.empty()) ImGui::TextDisabled("file: %s", d.csv.c_str());
   ImGui::PopTextWrapPos();
-  static char path[1024] = "";
+  char* path = app.panels.controls.data_csv;
   ImGui::SetNextItemWidth(-FLT_MIN);
-  ImGui::InputTextWithHint("##data_csv", "data CSV path (x,y rows)", path, sizeof path);
+  ImGui::InputTextWithHint("##data_csv", "data CSV path (x,y rows)", path,
+                           sizeof app.panels.controls.data_csv);
   item_tooltip(
       "A CSV file of points, one 'x,y' row each (a header line 'x,y' is allowed). Every 5th row "
       "is held out as the test set; the EBM is normalized on the points' bounding square.");

@@ -263,15 +263,10 @@ bool draw_formula_panel(FormulaPanelState& s, TargetSpec* out) {
   return used;
 }
 
-FormulaPanelState& app_formula_panel_state() {
-  static FormulaPanelState state;
-  return state;
-}
-
 void draw_formula_panel(AppState& app) {
-  FormulaPanelState& s = app_formula_panel_state();
+  FormulaPanelState& s = app.panels.formula.editor;
   // Follow the session's formula when the target changes to one from elsewhere (scenario file).
-  static std::string followed;
+  std::string& followed = app.panels.formula.followed;
   if (app.snap && app.snap->scenario && app.snap->scenario->target.kind == "formula") {
     const TargetSpec& t = app.snap->scenario->target;
     const std::string key = t.log_density + "|" + std::to_string(t.box.xmin) + "," +

@@ -47,10 +47,8 @@ void refresh_formula_check(FormulaPanelState& state);
 bool draw_formula_panel(FormulaPanelState& state, TargetSpec* out);
 
 /// The panel wired to the app: pre-filled with the session's formula when the current target is
-/// one, and "Use" posts ChangeTarget to the session. Its state lives in app_formula_panel_state().
+/// one, and "Use" posts ChangeTarget to the session. Its state lives in app.panels.formula
+/// (app/ui/panel_state.h).
 void draw_formula_panel(AppState& app);
-
-/// The panel state used by draw_formula_panel(AppState&) (one per process).
-FormulaPanelState& app_formula_panel_state();
 
 }  // namespace ss::ui

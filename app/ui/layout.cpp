@@ -121,7 +121,7 @@ void draw_app(AppState& app, ImVec2 size) {
   if (app.show_about) draw_about_panel(&app.show_about);
 }
 
-std::vector<std::string> find_clipped_text() {
+std::vector<std::string> find_clipped_text(AppState& app) {
   std::vector<std::string> out;
   ImGuiContext& g = *ImGui::GetCurrentContext();
   // 1. Items: every item ImGui laid out grows its window's CursorMaxPos by its rectangle. A
@@ -152,11 +152,11 @@ std::vector<std::string> find_clipped_text() {
   ImDrawData* dd = ImGui::GetDrawData();
   ImFontAtlas* atlas = g.IO.Fonts;
   if (!dd || !atlas || atlas->TexWidth <= 0) return out;
-  static std::vector<unsigned char> mask;
-  static ImFontAtlas* mask_atlas = nullptr;
-  static int mask_w = 0, mask_h = 0;
-  if (mask_atlas != atlas || mask_w != atlas->TexWidth || mask_h != atlas->TexHeight) {
-    mask_atlas = atlas, mask_w = atlas->TexWidth, mask_h = atlas->TexHeight;
+  GlyphMask& gm = app.panels.glyph_mask;
+  std::vector<unsigned char>& mask = gm.texels;
+  const int mask_w = atlas->TexWidth, mask_h = atlas->TexHeight;
+  if (gm.atlas != atlas || gm.width != mask_w || gm.height != mask_h) {
+    gm.atlas = atlas, gm.width = mask_w, gm.height = mask_h;
     mask.assign(size_t(mask_w) * size_t(mask_h), 0);
     for (ImFont* f : atlas->Fonts)
       for (const ImFontGlyph& gl : f->Glyphs) {

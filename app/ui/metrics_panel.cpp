@@ -217,10 +217,10 @@ std::vector<double> sample_angular_density(const Points& p) {
 }
 
 void draw_angular_panel(AppState& app, const Snapshot& s, ImVec2 size) {
-  static std::shared_ptr<const GridReference> cached_ref;
-  static std::vector<double> truth;
-  if (cached_ref != s.reference)
-    cached_ref = s.reference, truth = true_angular_density(*s.reference);
+  AngularTruth& at = app.panels.metrics.angular;
+  if (at.reference != s.reference)
+    at.reference = s.reference, at.density = true_angular_density(*s.reference);
+  const std::vector<double>& truth = at.density;
   std::vector<double> xs(kAngleBins);
   for (int k = 0; k < kAngleBins; ++k) xs[size_t(k)] = -180.0 + (k + 0.5) * 360.0 / kAngleBins;
   std::deque<std::vector<double>> ys;

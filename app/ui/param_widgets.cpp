@@ -5,17 +5,9 @@
 #include <map>
 
 #include "app/plot/plot.h"
+#include "app/ui/panel_state.h"
 
 namespace ss::ui {
-
-namespace {
-// Values being edited, by widget id: the slider keeps following the mouse even though the engine's
-// snapshot still holds the old value until the edit is committed and applied.
-std::map<ImGuiID, double>& edits() {
-  static std::map<ImGuiID, double> m;
-  return m;
-}
-}  // namespace
 
 void item_tooltip(const char* text) {
   if (!ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled) || !text || !*text) return;
@@ -40,7 +32,7 @@ std::string param_tooltip(const ParamDef& def) {
   return t;
 }
 
-bool param_widget(const ParamDef& def, double current, double& committed) {
+bool param_widget(ParamEdits& edits, const ParamDef& def, double current, double& committed) {
   ImGui::PushID(def.name.c_str());
   const ImGuiID id = ImGui::GetID("##value");
   bool done = false;
@@ -63,7 +55,7 @@ bool param_widget(const ParamDef& def, double current, double& committed) {
     }
     item_tooltip(param_tooltip(def));
   } else {
-    auto& ed = edits();
+    std::map<ImGuiID, double>& ed = edits.values;
     double v = current;
     if (const auto it = ed.find(id); it != ed.end()) v = it->second;
     const bool log_ok = def.log_scale && def.min > 0;
@@ -89,14 +81,14 @@ bool param_widget(const ParamDef& def, double current, double& committed) {
   return done;
 }
 
-bool param_table_widgets(const ParamTable& table, const ParamValues& values, std::string& name,
-                         double& value) {
+bool param_table_widgets(ParamEdits& edits, const ParamTable& table, const ParamValues& values,
+                         std::string& name, double& value) {
   bool any = false;
   for (const ParamDef& def : table) {
     const auto it = values.find(def.name);
     const double cur = it != values.end() ? it->second : def.default_value;
     double v = 0;
-    if (param_widget(def, cur, v) && !any) {
+    if (param_widget(edits, def, cur, v) && !any) {
       any = true;
       name = def.name;
       value = v;

@@ -12,6 +12,8 @@
 
 namespace ss::ui {
 
+struct ParamEdits;  // app/ui/panel_state.h
+
 /// Shows the tooltip `text` when the last item is hovered (wrapped at a readable width).
 void item_tooltip(const char* text);
 inline void item_tooltip(const std::string& text) {
@@ -19,14 +21,15 @@ inline void item_tooltip(const std::string& text) {
 }
 
 /// Draws the widget for `def` showing `current`. While the user drags or types, the widget keeps
-/// its own value; when the edit is finished (mouse released, Enter, combo choice) it returns true
-/// and sets `committed` to the new value, clamped to [min, max] and rounded for integer knobs.
-bool param_widget(const ParamDef& def, double current, double& committed);
+/// its own value (in `edits`, AppState::panels.param_edits); when the edit is finished (mouse
+/// released, Enter, combo choice) it returns true and sets `committed` to the new value, clamped
+/// to [min, max] and rounded for integer knobs.
+bool param_widget(ParamEdits& edits, const ParamDef& def, double current, double& committed);
 
 /// Draws the widgets of a whole table with `values` (missing names show the default). Returns true
 /// when one knob was committed; `name`/`value` then say which and to what.
-bool param_table_widgets(const ParamTable& table, const ParamValues& values, std::string& name,
-                         double& value);
+bool param_table_widgets(ParamEdits& edits, const ParamTable& table, const ParamValues& values,
+                         std::string& name, double& value);
 
 /// The tooltip text of a knob: help, range, default, and whether it needs a reset.
 std::string param_tooltip(const ParamDef& def);

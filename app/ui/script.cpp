@@ -179,10 +179,10 @@ std::string ScriptPlayer::samples_misfit(AppState& app) {
     return "no reference for the current target yet";
   const Snapshot& s = *app.snap;
   // The 1 % quantile of the log density of exact samples, once per reference.
-  static std::shared_ptr<const GridReference> ref;
-  static double q01 = 0;
-  if (ref != s.reference) {
-    ref = s.reference;
+  const std::shared_ptr<const GridReference>& ref = s.reference;
+  double& q01 = exact_q01_;
+  if (exact_q01_reference_ != ref) {
+    exact_q01_reference_ = ref;
     Rng rng(12345);
     Points exact;
     ref->sample(2000, rng, exact);
@@ -379,7 +379,7 @@ void ScriptPlayer::after_frame(AppState& app) {
       } else if (!slow_motion_supported(r->kind)) {
         fail(app, a, "'" + arg(0) + "' (" + r->kind + ") has no slow motion");
       } else {
-        SlowMotionSettings sm = slow_motion_settings(r->id);
+        SlowMotionSettings sm = slow_motion_settings(app, r->id);
         sm.on = arg(1) == "on";
         if (a.args.size() > 2) sm.frames = int(num(a, 2, sm.frames));
         if (a.args.size() > 3) sm.hold_run = arg(3) == "wait";

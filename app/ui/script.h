@@ -144,6 +144,10 @@ class ScriptPlayer {
   int key_ = 0;
   double unattended_seconds_ = 0;
   bool unattended_over_ = false;
+  // wait_samples_fit: the 1 % quantile of the target's log density over exact samples of this
+  // reference (computed once per reference).
+  std::shared_ptr<const GridReference> exact_q01_reference_;
+  double exact_q01_ = 0;
 };
 
 }  // namespace ss::ui

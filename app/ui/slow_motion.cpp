@@ -13,19 +13,6 @@ constexpr ImU32 kRejected = IM_COL32(150, 150, 150, 255);
 constexpr ImU32 kDivergence = IM_COL32(255, 60, 60, 230);
 constexpr ImU32 kStart = IM_COL32(255, 255, 255, 240);
 
-struct Animation {
-  SlowMotionSettings settings;
-  ProposalTrace shown;  // the move being animated
-  int frame = 0;        // frames since it started
-  bool step_posted = false;
-  std::int64_t step_from = -1;  // iteration when the last StepRun was posted
-};
-
-std::map<RunId, Animation>& animations() {
-  static std::map<RunId, Animation> a;
-  return a;
-}
-
 // Share of the frames spent drawing the path; the rest shows the outcome.
 constexpr double kPathShare = 0.7;
 
@@ -36,13 +23,14 @@ bool slow_motion_supported(const std::string& kind) {
          kind == "nuts";
 }
 
-SlowMotionSettings slow_motion_settings(RunId run) {
-  const auto it = animations().find(run);
-  return it == animations().end() ? SlowMotionSettings{} : it->second.settings;
+SlowMotionSettings slow_motion_settings(const AppState& app, RunId run) {
+  const std::map<RunId, SlowMotionAnimation>& runs = app.panels.slow_motion.runs;
+  const auto it = runs.find(run);
+  return it == runs.end() ? SlowMotionSettings{} : it->second.settings;
 }
 
 void set_slow_motion(AppState& app, RunId run, const SlowMotionSettings& settings) {
-  Animation& a = animations()[run];
+  SlowMotionAnimation& a = app.panels.slow_motion.runs[run];
   const bool was_holding = a.settings.on && a.settings.hold_run;
   a.settings = settings;
   a.settings.frames = std::clamp(settings.frames, 2, 1200);
@@ -83,7 +71,7 @@ std::string trace_caption(const std::string& kind, const ProposalTrace& tr) {
 
 void draw_slow_motion_controls(AppState& app, const RunSnapshot& run) {
   if (!slow_motion_supported(run.kind)) return;
-  SlowMotionSettings s = slow_motion_settings(run.id);
+  SlowMotionSettings s = slow_motion_settings(app, run.id);
   bool changed = ImGui::Checkbox("slow motion", &s.on);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Follow one chain (knob follow_chain) and animate each of its moves.");
@@ -196,9 +184,10 @@ void draw_slow_motion_canvas(AppState& app, const RunSnapshot& run, int k,
                              const plot::CanvasTransform& t, ImDrawList* dl) {
   const float unit = app.dpi_scale > 0 ? app.dpi_scale : 1.0f;
   if (run.overlay && app.display.show_overlays) draw_divergences(*run.overlay, t, dl, 3.5f * unit);
-  const auto it = animations().find(run.id);
-  if (it == animations().end() || !it->second.settings.on || !run.overlay) return;
-  Animation& a = it->second;
+  std::map<RunId, SlowMotionAnimation>& runs = app.panels.slow_motion.runs;
+  const auto it = runs.find(run.id);
+  if (it == runs.end() || !it->second.settings.on || !run.overlay) return;
+  SlowMotionAnimation& a = it->second;
   const ProposalTrace& latest = run.overlay->proposal;
   const int frames = std::max(2, a.settings.frames);
   const bool done = a.shown.iteration < 0 || a.frame >= frames;

@@ -22,16 +22,11 @@
 
 namespace ss::ui {
 
-struct SlowMotionSettings {
-  bool on = false;
-  int frames = 90;       ///< frames per animated move (the speed slider)
-  bool hold_run = true;  ///< true: one move per animation (the run waits); false: continue
-};
-
 /// Whether runs of `kind` record a ProposalTrace (the chain methods except ULA and flowMC).
 bool slow_motion_supported(const std::string& kind);
-/// The settings of a run (defaults when never set).
-SlowMotionSettings slow_motion_settings(RunId run);
+/// The settings of a run (defaults when never set). Settings and animations live in
+/// app.panels.slow_motion (SlowMotionSettings: app/ui/panel_state.h).
+SlowMotionSettings slow_motion_settings(const AppState& app, RunId run);
 /// Turns slow motion of `run` on/off with these settings, posting HoldRun as needed.
 void set_slow_motion(AppState& app, RunId run, const SlowMotionSettings& settings);
 

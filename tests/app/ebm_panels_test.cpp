@@ -124,7 +124,7 @@ TEST(EbmPanels, MetricsPanelShowsTheEbmPlotsAndNotTheSamplingOnes) {
     EXPECT_FALSE(app.rects.count("plot:energy"));
     // The mode-weight plot is not overlapped by its neighbour.
     EXPECT_LE(app.rects.at("plot:mode_weights").max.x, app.rects.at("plot:nll").min.x);
-    for (const std::string& c : find_clipped_text()) ADD_FAILURE() << c;
+    for (const std::string& c : find_clipped_text(app)) ADD_FAILURE() << c;
   }
 }
 
@@ -215,7 +215,7 @@ TEST(EbmCanvas, CanvasesDrawDataAndNegativesHeadless) {
     ASSERT_TRUE(app.rects.count("canvas:" + r.label)) << r.label;
     EXPECT_GT(app.rects.at("canvas:" + r.label).width(), 200.0f) << r.label;
   }
-  for (const std::string& c : find_clipped_text()) ADD_FAILURE() << c;
+  for (const std::string& c : find_clipped_text(app)) ADD_FAILURE() << c;
 }
 
 // The task switch on a live Session: `task ebm` (script verb, as the Controls' radio button)

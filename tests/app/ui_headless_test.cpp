@@ -228,7 +228,7 @@ TEST(UiHeadless, NewPanelsAndPresentationMode) {
   EXPECT_TRUE(app.rects.count("plot:scoreboard"));
   EXPECT_TRUE(app.rects.count("plot:loss"));
   EXPECT_TRUE(app.rects.count("plot:accept"));
-  for (const std::string& c : find_clipped_text()) ADD_FAILURE() << c;
+  for (const std::string& c : find_clipped_text(app)) ADD_FAILURE() << c;
   const float canvas_w = app.rects.at("canvas:first").width();
 
   app.presentation = true;
@@ -237,7 +237,7 @@ TEST(UiHeadless, NewPanelsAndPresentationMode) {
   EXPECT_TRUE(!controls || !controls->Active);
   EXPECT_GT(app.rects.at("canvas:first").width(), canvas_w);
   EXPECT_FALSE(app.rects.count("plot:scoreboard"));  // one row of plots only
-  for (const std::string& c : find_clipped_text()) ADD_FAILURE() << c;
+  for (const std::string& c : find_clipped_text(app)) ADD_FAILURE() << c;
   app.session.reset();
 }
 
