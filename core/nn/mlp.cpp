@@ -33,16 +33,18 @@ const char* activation_name(Activation a) {
       return "leaky_relu";
     case Activation::kSoftplus:
       return "softplus";
+    case Activation::kTanhSiLU:
+      return "tanh_silu";
   }
   return "unknown";
 }
 
 Activation activation_from_name(std::string_view name) {
   for (Activation a : {Activation::kSiLU, Activation::kTanh, Activation::kReLU,
-                       Activation::kLeakyReLU, Activation::kSoftplus})
+                       Activation::kLeakyReLU, Activation::kSoftplus, Activation::kTanhSiLU})
     if (name == activation_name(a)) return a;
   throw std::invalid_argument("activation: unknown name '" + std::string(name) +
-                              "' (expected silu, tanh, relu, leaky_relu or softplus)");
+                              "' (expected silu, tanh, relu, leaky_relu, softplus or tanh_silu)");
 }
 
 Mlp::Mlp(std::vector<int> widths, Activation activation, double leaky_slope)
@@ -259,7 +261,24 @@ void apply_activation(Activation act, double slope, double* z, double* d, Index 
         dd = (1.0 + (-zz).exp()).inverse();            // σ(z)
         zz = zz.max(0.0) + (-zz.abs()).exp().log1p();  // log(1 + e^z), no overflow
         break;
+      case Activation::kTanhSiLU:
+        break;  // per unit: apply_layer_activation splits each column
     }
+  }
+}
+
+// φ over a hidden layer's pre-activations z (w × nb, column-major: one column per sample) and
+// d = φ'(z). kTanhSiLU: tanh on rows [0, ⌈w/2⌉) of every column, SiLU on the rest.
+void apply_layer_activation(Activation act, double slope, double* z, double* d, Index w, Index nb) {
+  if (act != Activation::kTanhSiLU) {
+    apply_activation(act, slope, z, d, w * nb);
+    return;
+  }
+  const Index half = (w + 1) / 2;
+  for (Index j = 0; j < nb; ++j) {
+    apply_activation(Activation::kTanh, slope, z + j * w, d + j * w, half);
+    if (w > half)
+      apply_activation(Activation::kSiLU, slope, z + j * w + half, d + j * w + half, w - half);
   }
 }
 
@@ -340,8 +359,8 @@ RowsView Mlp::forward(ConstRowsRef x) {
         tiled_product(z, w, a_prev, true);
       }
       if (l + 1 < L)
-        apply_activation(activation_, leaky_slope_, z.data(), dact_[l + 1].data() + j0 * wo,
-                         wo * nb);
+        apply_layer_activation(activation_, leaky_slope_, z.data(), dact_[l + 1].data() + j0 * wo,
+                               wo, nb);
     }
   });
   return output();
@@ -554,7 +573,7 @@ Mlp Mlp::load(std::istream& in) {
     if (w < 1 || w > (1 << 20)) throw std::runtime_error("Mlp::load: bad width");
   }
   const auto act = binary::read<std::int32_t>(in, "Mlp activation");
-  if (act < 0 || act > static_cast<int>(Activation::kSoftplus))
+  if (act < 0 || act > static_cast<int>(Activation::kTanhSiLU))
     throw std::runtime_error("Mlp::load: bad activation code");
   const double slope = binary::read<double>(in, "Mlp leaky slope");
   Mlp net(widths, static_cast<Activation>(act), slope);

@@ -8,7 +8,8 @@
 //   a_0 = x,   z_l = W_l a_{l-1} + b_l,   a_l = φ(z_l) for l < L,   y = z_L   (linear output
 //   layer).
 // W_l is w_l × w_{l-1}, b_l has w_l entries, φ is the network's activation (the same for every
-// hidden layer).
+// hidden layer; kTanhSiLU applies tanh to the first ⌈w_l/2⌉ units of each hidden layer and SiLU to
+// the rest).
 //
 // Batches: the public interface speaks "one sample per row" (N × d row-major, the layout of
 // ss::Points). Internally every activation is stored feature-major (w_l × N column-major, which is
@@ -59,9 +60,13 @@ enum class Activation {
   kReLU,       ///< φ(z) = max(z, 0),  φ'(z) = [z > 0]  (φ'(0) = 0)
   kLeakyReLU,  ///< φ(z) = z for z > 0 else α z,  φ'(z) = 1 or α  (α = leaky_slope, default 0.01)
   kSoftplus,  ///< φ(z) = log(1 + e^z) (computed stably),  φ'(z) = σ(z)
+  /// Per unit: tanh on the first ⌈w/2⌉ units of a hidden layer of width w, SiLU on the others
+  /// (a saturating half for folds and steps, an unbounded half for growing tails).
+  kTanhSiLU,
 };
 
-/// Lower-case name of an activation: "silu", "tanh", "relu", "leaky_relu", "softplus".
+/// Lower-case name of an activation: "silu", "tanh", "relu", "leaky_relu", "softplus",
+/// "tanh_silu".
 const char* activation_name(Activation a);
 /// Parses a name from activation_name(); throws std::invalid_argument naming the bad value.
 Activation activation_from_name(std::string_view name);

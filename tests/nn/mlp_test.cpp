@@ -12,6 +12,8 @@
 // Scalar test loss: ℓ(θ, x) = Σ_i Σ_o R_io · y_io(θ, x) with a fixed random R, so ∂ℓ/∂y = R.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <sstream>
 #include <tuple>
 #include <vector>
@@ -47,7 +49,7 @@ std::vector<Case> all_cases() {
   const std::vector<std::vector<int>> shapes = {{2, 2},          {2, 3, 2},  {2, 16, 16, 2},
                                                 {3, 8, 5, 4, 1}, {1, 32, 2}, {2, 24, 24, 24, 3}};
   for (Activation a : {Activation::kSiLU, Activation::kTanh, Activation::kReLU,
-                       Activation::kLeakyReLU, Activation::kSoftplus})
+                       Activation::kLeakyReLU, Activation::kSoftplus, Activation::kTanhSiLU})
     for (const auto& s : shapes) cases.push_back({s, a});
   return cases;
 }
@@ -288,7 +290,7 @@ TEST(Mlp, BadInputGivesClearErrors) {
 
 TEST(Mlp, ActivationsAreStableForLargeInputs) {
   for (Activation a : {Activation::kSiLU, Activation::kTanh, Activation::kReLU,
-                       Activation::kLeakyReLU, Activation::kSoftplus}) {
+                       Activation::kLeakyReLU, Activation::kSoftplus, Activation::kTanhSiLU}) {
     Mlp net({1, 1, 1}, a);
     net.weight(0)(0, 0) = 1.0;
     net.weight(1)(0, 0) = 1.0;
@@ -304,6 +306,24 @@ TEST(Mlp, ActivationsAreStableForLargeInputs) {
       EXPECT_NEAR(y(0, 0), 0.0, 1e-300);
     }
   }
+}
+
+// kTanhSiLU: in a hidden layer of width w the first ⌈w/2⌉ units are tanh, the rest SiLU. A 1 → 5
+// → 5 network with W_1 = 𝟙 (every unit sees the input) and W_2 = I (the output is the hidden
+// layer) shows the split per unit: units 0–2 tanh, 3–4 SiLU, for inputs of both signs.
+TEST(Mlp, TanhSiluSplitsEachHiddenLayerByUnit) {
+  Mlp net({1, 5, 5}, Activation::kTanhSiLU);
+  net.weight(0).setOnes();
+  net.weight(1).setIdentity();
+  RowMatrix x(3, 1);
+  x << -2.0, 0.3, 4.0;
+  const RowMatrix y = net.forward(x);
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    const double v = x(i, 0), silu = v / (1.0 + std::exp(-v));
+    for (int u = 0; u < 5; ++u)
+      EXPECT_NEAR(y(i, u), u < 3 ? std::tanh(v) : silu, 1e-12) << "row " << i << " unit " << u;
+  }
+  EXPECT_EQ(activation_from_name("tanh_silu"), Activation::kTanhSiLU);
 }
 
 TEST(Mlp, SaveLoadRoundTripIsExact) {

@@ -39,7 +39,7 @@ void training_step(Mlp& gen, Mlp& score, const RowMatrix& z, RowMatrix& x, RowMa
 TEST(NoAlloc, MlpTrainingStepAtFixedBatchSize) {
   if (!ss_test::kAllocCounterActive) GTEST_SKIP() << "allocation counter off under sanitizers";
   for (Activation act : {Activation::kSiLU, Activation::kTanh, Activation::kReLU,
-                         Activation::kLeakyReLU, Activation::kSoftplus}) {
+                         Activation::kLeakyReLU, Activation::kSoftplus, Activation::kTanhSiLU}) {
     Rng rng(1);
     Mlp gen({2, 128, 128, 2}, act), score({2, 64, 64, 64, 2}, act);
     gen.initialize(rng);
