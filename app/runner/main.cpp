@@ -10,6 +10,9 @@
 // names the file and the field or flag) or a failed write (the message names the file and the OS
 // error); 1 internal error; 130 interrupted by SIGINT/SIGTERM (the
 // outputs are still written, from the state reached, and summary.json says "interrupted": true).
+// The signal handler also requests the session's stop (SessionOptions::interrupt): the step in
+// progress is abandoned at its next inner check (a flowMC epoch between minibatches, a warm-up
+// between DSM steps, the grid reference between rows), so a long step does not delay the exit.
 //
 // Reproducibility: the runner uses Scheduling::round_robin, metric passes at fixed iterations and
 // seeded reference draws, so the same scenario and seed give byte-identical samples files and a
@@ -45,9 +48,11 @@ using namespace ss;
 namespace {
 
 std::atomic<int> g_signal{0};
+Interrupt g_interrupt;  // the session's outside stop request (SessionOptions::interrupt)
 
 extern "C" void on_signal(int sig) {
   g_signal.store(sig);
+  g_interrupt.request();  // one lock-free atomic store: async-signal-safe
 }
 
 void install_signal_handlers() {
@@ -268,6 +273,7 @@ int run_main(int argc, char** argv) {
   options.display_points = 64;
   options.overlay_interval = 1e9;
   options.snapshot_interval = 0.1;
+  options.interrupt = &g_interrupt;
 
   auto session_owner = std::make_unique<Session>(scenario, options);
   Session& session = *session_owner;

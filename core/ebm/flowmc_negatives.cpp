@@ -100,6 +100,7 @@ void FlowMcNegatives::reset(const EbmProblem& problem, const ParamValues& params
   to.keep_best = false;
   to.fit_whitening = false;
   trainer_ = std::make_unique<flows::RealNvpTrainer>(flow_, to);
+  trainer_->set_interrupt(interrupt_);
 
   // Persistent chains start from the initial flow (= ρ, the initial tilted model's law when the
   // energy network starts flat).
@@ -167,6 +168,7 @@ void FlowMcNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounters
   };
   local_acc_ = local_prop_ = global_acc_ = global_prop_ = 0;
   for (int k = 0; k < int(param("local_before")); ++k) {
+    check_interrupt(interrupt_);
     local_acc_ += mala_step(eval, states_, eps, rng_, lws_);
     local_prop_ += B;
   }
@@ -175,6 +177,7 @@ void FlowMcNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounters
     safe_resize(log_q_, B);
     flow_.log_prob(states_.x, log_q_);
     for (int k = 0; k < global_steps; ++k) {
+      check_interrupt(interrupt_);
       if (int(param("global")) == 0)
         global_isir(ebm, counters);
       else
@@ -183,6 +186,7 @@ void FlowMcNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounters
     evaluate(ebm, states_.x, states_.logp, states_.grad, counters);
   }
   for (int k = 0; k < int(param("local_after")); ++k) {
+    check_interrupt(interrupt_);
     local_acc_ += mala_step(eval, states_, eps, rng_, lws_);
     local_prop_ += B;
   }
@@ -207,6 +211,11 @@ void FlowMcNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounters
       failure_ = "flowMC-EBM flow parameters became non-finite";
       return;
     }
+}
+
+void FlowMcNegatives::set_interrupt(const Interrupt* interrupt) {
+  NegativeSampler::set_interrupt(interrupt);
+  if (trainer_) trainer_->set_interrupt(interrupt);
 }
 
 void FlowMcNegatives::global_isir(EnergyView& ebm, EvalCounters& counters) {

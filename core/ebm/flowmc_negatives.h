@@ -37,6 +37,10 @@
 // per IMH step 2B normals + B uniforms — all drawn serially: same seed, same negatives for any
 // thread count.
 //
+// Interruption (NegativeSampler::set_interrupt): checked before every local and global step and
+// before the flow step; an interrupted draw writes nothing back to the pool (the cursor has moved
+// on: the next draw takes the next chains) and leaves the flow as it was.
+//
 // Statistics: accept_local, accept_global (acceptance of flow moves: i-SIR picks J ≠ 1, IMH
 // accepts), both over the last draw; flow_nll (mean −log q_α on the last negatives, before the
 // step). Overlay: the flow's log density on a 64 × 64 grid over the box (computed when asked, after
@@ -85,6 +89,7 @@ class FlowMcNegatives final : public NegativeSampler {
   /// the overlay's field follows the new box. The flow's whitening (the tilt's ρ) keeps the box of
   /// reset, as the energy network's normalization does; the chains are not restricted to a box.
   void set_problem(const EbmProblem& problem) override;
+  void set_interrupt(const Interrupt* interrupt) override;
 
   flows::RealNvp& flow() { return flow_; }
   /// Rates of the last draw.

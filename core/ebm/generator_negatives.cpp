@@ -139,6 +139,7 @@ void GeneratorNegatives::reset(const EbmProblem& problem, const ParamValues& par
   else
     inner_ = std::make_unique<DenoisingFisherSampler>(target_);
   inner_->set_params(inner);
+  inner_->set_interrupt(interrupt_);
   generator_steps_ = int(all.at("generator_steps"));
   inner_->reset(derive_seed(seed, 0x57E1));
   failure_.clear();
@@ -160,7 +161,10 @@ void GeneratorNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCount
     ebm.evaluate(x, logp, score, counters);
   });
   try {
-    for (int k = 0; k < generator_steps_ && !inner_->status().diverged; ++k) inner_->step();
+    for (int k = 0; k < generator_steps_ && !inner_->status().diverged; ++k) {
+      check_interrupt(interrupt_);
+      inner_->step();
+    }
     inner_->evaluation_samples(batch, out);
   } catch (...) {
     target_->unbind();
@@ -171,6 +175,11 @@ void GeneratorNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCount
     failure_ = inner_->status().reason;
   else if (!out.allFinite())
     failure_ = "generator negatives became non-finite";
+}
+
+void GeneratorNegatives::set_interrupt(const Interrupt* interrupt) {
+  NegativeSampler::set_interrupt(interrupt);
+  if (inner_) inner_->set_interrupt(interrupt);
 }
 
 const Points& GeneratorNegatives::display_samples() const {

@@ -26,6 +26,9 @@
 // `sample_noise` knob is on: the law its objective fits).
 // evaluation_samples(n) and display_samples() are the inner sampler's fixed display batch (its
 // first n rows), so metric passes do not consume the negatives' random stream.
+// Interruption (NegativeSampler::set_interrupt): passed on to the inner sampler (DFT's warm-up) and
+// checked before each of the `generator_steps` steps; an interrupted draw keeps the inner steps
+// completed (Sampler::step's rule for the one interrupted).
 // Statistics: the inner sampler's, prefixed "generator_" (generator_loss, …). failure(): the inner
 // sampler's divergence reason, or non-finite negatives.
 #pragma once
@@ -92,6 +95,7 @@ class GeneratorNegatives final : public NegativeSampler {
   /// rates, …), from the next draw; the needs_reset ones (sizes, hessian_step) keep the values of
   /// reset.
   void set_params(const ParamValues& params) override;
+  void set_interrupt(const Interrupt* interrupt) override;
 
   NeuralSamplerBase& inner() { return *inner_; }
 

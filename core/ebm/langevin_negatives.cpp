@@ -125,6 +125,7 @@ void LangevinNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounte
   }
   if (variant_ == Variant::ula) {
     for (int s = 0; s < steps; ++s) {
+      check_interrupt(interrupt_);
       ebm.evaluate(x, nullptr, &batch_.grad, counters);
       rng_.fill_normal(noise_);
       x += eta * batch_.grad + sd * noise_;
@@ -141,8 +142,10 @@ void LangevinNegatives::draw(EnergyView& ebm, int batch, Points& out, EvalCounte
     };
     const LangevinStep step = LangevinStep::from_eta(eta);
     std::int64_t accepted = 0;
-    for (int s = 0; s < steps; ++s)
+    for (int s = 0; s < steps; ++s) {
+      check_interrupt(interrupt_);
       accepted += mala_step(eval, batch_, step, rng_, mala_ws_, &box_);
+    }
     accept_ = steps > 0 ? double(accepted) / (double(steps) * batch) : 1.0;
   }
   if (!x.allFinite()) {

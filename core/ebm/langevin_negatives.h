@@ -30,6 +30,10 @@
 // 2·batch uniforms (noise); then per step 2·batch normals (chain by chain, x then y), and for
 // MALA `batch` uniforms. Results do not depend on the number of threads.
 //
+// Interruption (NegativeSampler::set_interrupt): checked before every Langevin step (up to 10000
+// per draw); an interrupted draw writes nothing back to the persistent chains (the chosen batch's
+// partial moves are dropped; with init = noise the partially moved batch stays the display set).
+//
 // Evaluations (counters): ULA one score per chain per step; MALA one joint log density + score
 // per chain per step plus one at the start of each draw (the EBM changed since the last one).
 //

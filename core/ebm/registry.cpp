@@ -72,11 +72,13 @@ std::string ebm_display_name(const std::string& kind) {
 
 std::unique_ptr<Sampler> make_ebm_trainer(const std::string& kind,
                                           std::shared_ptr<const EbmProblem> problem,
-                                          const ParamValues& params, std::uint64_t seed) {
+                                          const ParamValues& params, std::uint64_t seed,
+                                          const Interrupt* interrupt) {
   const EbmEntry& e = entry(kind);
   if (!problem) throw ParamError("kind", "ebm method '" + kind + "' needs an ebm problem");
   auto trainer = std::make_unique<EbmTrainer>(kind, std::move(problem), e.create());
   trainer->set_params(params);
+  trainer->set_interrupt(interrupt);
   trainer->reset(seed);
   return trainer;
 }

@@ -195,6 +195,11 @@ void EbmTrainer::set_problem(std::shared_ptr<const EbmProblem> problem) {
   negatives_->set_problem(*problem_);
 }
 
+void EbmTrainer::set_interrupt(const Interrupt* interrupt) {
+  Sampler::set_interrupt(interrupt);
+  negatives_->set_interrupt(interrupt);
+}
+
 void EbmTrainer::step() {
   std::lock_guard lock(live_->mutex());
   const EbmProblem& p = *problem_;

@@ -73,6 +73,13 @@ class NegativeSampler {
   /// adopt its box and `ebm.persistent`, keeping the state (each sampler's header says how).
   /// Default: nothing to adopt.
   virtual void set_problem(const EbmProblem& problem) {}
+  /// The stop request a draw checks between its inner steps (Sampler::step's rule: an
+  /// interrupted draw throws Interrupted, the trainer's step is abandoned; each sampler's header
+  /// says what its state keeps). Samplers with parts override it to pass it on.
+  virtual void set_interrupt(const Interrupt* interrupt) { interrupt_ = interrupt; }
+
+ protected:
+  const Interrupt* interrupt_ = nullptr;
 };
 
 class EbmTrainer final : public Sampler {
@@ -111,6 +118,9 @@ class EbmTrainer final : public Sampler {
   /// The trainer's target is always the live EBM (a Target adapter over E_θ, view box = the
   /// problem's box): a change of the session's target does not reach it, so this ignores it.
   void set_target(std::shared_ptr<const Target>) override {}
+  /// Passes the stop request on to the negative sampler (whose draw is the long part of a step;
+  /// an interrupted step has consumed its positives from the epoch's order and trained nothing).
+  void set_interrupt(const Interrupt* interrupt) override;
   /// The live energy network (tests, benchmarks; not thread-safe against step()).
   EnergyNet& energy_net() { return net_; }
   const NegativeSampler& negatives() const { return *negatives_; }
@@ -148,9 +158,11 @@ const ParamTable& ebm_param_table(const std::string& kind);
 const ParamTable* find_ebm_param_table(const std::string& kind);
 std::string ebm_about(const std::string& kind);
 std::string ebm_display_name(const std::string& kind);
-/// A trainer of `kind` on `problem` with knob overrides `params` (validated), reset with `seed`.
+/// A trainer of `kind` on `problem` with knob overrides `params` (validated), reset with `seed`
+/// (with `interrupt` set first, as make_sampler does).
 std::unique_ptr<Sampler> make_ebm_trainer(const std::string& kind,
                                           std::shared_ptr<const EbmProblem> problem,
-                                          const ParamValues& params, std::uint64_t seed);
+                                          const ParamValues& params, std::uint64_t seed,
+                                          const Interrupt* interrupt = nullptr);
 
 }  // namespace ss

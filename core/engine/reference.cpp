@@ -59,14 +59,15 @@ std::shared_ptr<const EbmProblem> build_problem(const ProblemRequest& q,
   }
 }
 
-void compute_baseline(ReferenceBundle& bundle, const MetricSettings& metrics, std::uint64_t seed) {
+void compute_baseline(ReferenceBundle& bundle, const MetricSettings& metrics, std::uint64_t seed,
+                      const Interrupt* interrupt) {
   bundle.seed = seed;
   bundle.metrics = metrics;
   const int n = metrics.ksd_samples;
   Rng rng(derive_seed(seed, 0));
   bundle.reference->sample(n, rng, bundle.reference_samples);
-  const KsdIidBaselines baseline =
-      ksd_imq_iid_baselines(*bundle.reference, n, metrics.iid_draws, derive_seed(seed, 1));
+  const KsdIidBaselines baseline = ksd_imq_iid_baselines(*bundle.reference, n, metrics.iid_draws,
+                                                         derive_seed(seed, 1), interrupt);
   bundle.iid_mean = baseline.v.mean;
   bundle.iid_std = baseline.v.stddev;
   bundle.iid_u_mean = baseline.u.mean;
@@ -76,17 +77,17 @@ void compute_baseline(ReferenceBundle& bundle, const MetricSettings& metrics, st
 
 ReferenceBundle compute_bundle(const TargetSpec& spec, std::shared_ptr<const Target> target,
                                int resolution, const MetricSettings& metrics, std::uint64_t seed,
-                               const ProblemRequest& problem) {
+                               const ProblemRequest& problem, const Interrupt* interrupt) {
   ReferenceBundle b;
   b.spec = spec;
   b.target = std::move(target);
-  b.reference = GridReference::compute(b.target, resolution);
+  b.reference = GridReference::compute(b.target, resolution, nullptr, interrupt);
   if (problem.ebm) {
     b.seed = seed;
     b.metrics = metrics;
     b.problem = build_problem(problem, b.target);
   } else {
-    compute_baseline(b, metrics, seed);
+    compute_baseline(b, metrics, seed, interrupt);
   }
   return b;
 }
@@ -94,12 +95,15 @@ ReferenceBundle compute_bundle(const TargetSpec& spec, std::shared_ptr<const Tar
 std::future<ReferenceBundle> launch_reference(const TargetSpec& spec,
                                               std::shared_ptr<const Target> target, int resolution,
                                               const MetricSettings& metrics, std::uint64_t seed,
-                                              int threads, const ProblemRequest& problem) {
+                                              int threads, const ProblemRequest& problem,
+                                              const Interrupt* interrupt) {
   return std::async(
-      std::launch::async, [spec, target, resolution, metrics, seed, threads, problem] {
+      std::launch::async, [spec, target, resolution, metrics, seed, threads, problem, interrupt] {
         tbb::task_arena a(threads);
         ReferenceBundle b;
-        a.execute([&] { b = compute_bundle(spec, target, resolution, metrics, seed, problem); });
+        a.execute([&] {
+          b = compute_bundle(spec, target, resolution, metrics, seed, problem, interrupt);
+        });
         return b;
       });
 }

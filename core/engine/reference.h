@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/common/interrupt.h"
 #include "core/io/scenario.h"
 #include "core/methods/catalog.h"
 #include "core/targets/grid_reference.h"
@@ -65,20 +66,25 @@ struct ReferenceBundle {
 /// ksd2_imq_iid_baseline(reference, ksd_samples, iid_draws, derive_seed(seed, 1)) (metrics library,
 /// so the engine's `ksd2_imq_iid` line is exactly that function's value); the U-statistic line
 /// comes from the same draws (ksd_imq_iid_baselines).
-void compute_baseline(ReferenceBundle& bundle, const MetricSettings& metrics, std::uint64_t seed);
+/// Every computation here takes an optional `interrupt` (core/common/interrupt.h): a stop
+/// request makes it throw Interrupted (the grid reference between rows, the baseline between
+/// draws), and the bundle being computed is dropped.
+void compute_baseline(ReferenceBundle& bundle, const MetricSettings& metrics, std::uint64_t seed,
+                      const Interrupt* interrupt = nullptr);
 
 /// The reference of `target`, and then either the i.i.d. baseline (sample scenarios) or the
 /// EBM problem (ebm scenarios: the sampling metrics are not computed, so neither is their
 /// baseline; a failure to make the problem throws DataError). Call inside an arena.
 ReferenceBundle compute_bundle(const TargetSpec& spec, std::shared_ptr<const Target> target,
                                int resolution, const MetricSettings& metrics, std::uint64_t seed,
-                               const ProblemRequest& problem);
+                               const ProblemRequest& problem, const Interrupt* interrupt = nullptr);
 
 /// compute_bundle on a new thread in an arena of `threads` threads (a target change: the worker
 /// polls the future between steps).
 std::future<ReferenceBundle> launch_reference(const TargetSpec& spec,
                                               std::shared_ptr<const Target> target, int resolution,
                                               const MetricSettings& metrics, std::uint64_t seed,
-                                              int threads, const ProblemRequest& problem);
+                                              int threads, const ProblemRequest& problem,
+                                              const Interrupt* interrupt = nullptr);
 
 }  // namespace ss

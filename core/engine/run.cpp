@@ -60,6 +60,9 @@ double Run::step(tbb::task_arena& arena) {
   arena.execute([&] {
     try {
       sampler_->step();
+    } catch (const Interrupted&) {
+      // Abandoned (Sampler::step): the run is about to be removed or restarted, or the session
+      // stops; nothing to record.
     } catch (const std::exception& e) {
       failure = error_text(e);
     } catch (...) {

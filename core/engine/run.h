@@ -58,7 +58,9 @@ class Run {
   void restart(std::unique_ptr<Sampler> sampler, std::uint64_t seed);
 
   /// One sampler step inside `arena`, timed. Afterwards the run is diverged if the sampler says
-  /// so or if step() threw. Returns the step's wall seconds.
+  /// so or if step() threw — except Interrupted (core/common/interrupt.h): an interrupted step is
+  /// abandoned (the sampler's state consistent, its iteration not advanced; Sampler::step) and
+  /// the run stays as it was. Returns the step's wall seconds.
   double step(tbb::task_arena& arena);
   /// Marks the run diverged (and returns true) if any display sample is non-finite or escaped far
   /// outside the target's view box (escape_reason, core/targets/escape.h). Forces a

@@ -25,24 +25,33 @@ constexpr std::size_t kMaxPublishCosts = 65536;
 /// What an ebm run is before its scenario's problem exists (the worker builds the problem after
 /// the grid reference): it holds the run's kind and knobs, shows nothing and never steps (a run
 /// does not advance before the reference and problem are ready). Replaced by the real trainer
-/// as soon as the problem is built.
+/// as soon as the problem is built. Also what a run is whose construction was interrupted (the
+/// session stops: `interrupted`); its step() then throws Interrupted, which Run::step ignores.
 class PendingSampler final : public Sampler {
  public:
-  PendingSampler(std::shared_ptr<const Target> target, std::string kind, const ParamTable& table)
-      : Sampler(std::move(target)), kind_(std::move(kind)), table_(&table) {}
+  PendingSampler(std::shared_ptr<const Target> target, std::string kind, const ParamTable& table,
+                 bool interrupted = false)
+      : Sampler(std::move(target)),
+        kind_(std::move(kind)),
+        table_(&table),
+        interrupted_(interrupted) {}
   std::string kind() const override { return kind_; }
   const ParamTable& param_table() const override { return *table_; }
   void reset(std::uint64_t seed) override {
     clear_progress();
     rng_.seed(seed);
   }
-  void step() override { throw std::logic_error("the EBM's data are not ready yet"); }
+  void step() override {
+    if (interrupted_) throw Interrupted();
+    throw std::logic_error("the EBM's data are not ready yet");
+  }
   void evaluation_samples(int, Points& out) override { out.resize(0, 2); }
   const Points& display_samples() const override { return none_; }
 
  private:
   std::string kind_;
   const ParamTable* table_;
+  bool interrupted_;
   Points none_ = Points(0, 2);
 };
 
@@ -72,20 +81,31 @@ std::unique_ptr<Sampler> Session::Worker::make(const MethodConfig& m, std::uint6
                                                std::shared_ptr<const Target> target, Task task,
                                                std::shared_ptr<const EbmProblem> problem) {
   std::unique_ptr<Sampler> s;
-  if (task == Task::ebm) {
-    if (!problem) {
-      auto pending = std::make_unique<PendingSampler>(
-          target, m.kind, options.methods.param_table_for(Task::ebm, m.kind));
-      pending->set_params(m.params);
-      pending->reset(seed);
-      return pending;
+  const auto placeholder = [&](bool interrupted) {
+    auto pending = std::make_unique<PendingSampler>(
+        target, m.kind, options.methods.param_table_for(task, m.kind), interrupted);
+    pending->set_params(m.params);
+    pending->reset(seed);
+    return pending;
+  };
+  if (task == Task::ebm && !problem) return placeholder(false);
+  // Construction checks only the session's stop (a flowMC's flow passes at large settings take
+  // seconds): step_interrupt may still hold the request that cut the previous step.
+  try {
+    if (task == Task::ebm) {
+      if (!options.methods.make_ebm)
+        throw ParamError("kind", "this program has no ebm method '" + m.kind + "'");
+      arena.execute(
+          [&] { s = options.methods.make_ebm(m.kind, problem, m.params, seed, &stop_interrupt); });
+    } else {
+      arena.execute(
+          [&] { s = options.methods.make(m.kind, target, m.params, seed, &stop_interrupt); });
     }
-    if (!options.methods.make_ebm)
-      throw ParamError("kind", "this program has no ebm method '" + m.kind + "'");
-    arena.execute([&] { s = options.methods.make_ebm(m.kind, problem, m.params, seed); });
-    return s;
+  } catch (const Interrupted&) {
+    message(SessionMessage::Level::info, m.label + ": not built (the session stopped)");
+    return placeholder(true);
   }
-  arena.execute([&] { s = options.methods.make(m.kind, target, m.params, seed); });
+  s->set_interrupt(&step_interrupt);  // its long steps check it (Worker::interrupt_for)
   return s;
 }
 
@@ -116,6 +136,7 @@ Session::~Session() {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     stop_ = true;
   }
+  worker_->stop_interrupt.request();
   queue_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -123,6 +144,9 @@ Session::~Session() {
 void Session::post(Command command) {
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
+    // Under queue_mutex_: the worker has not taken this command yet, so a step it interrupts is
+    // one whose state the command will discard (Worker::interrupt_for).
+    worker_->interrupt_for(command);
     queue_.push_back(std::move(command));
     ++posted_;
   }

@@ -44,6 +44,18 @@
 // the evaluation samples at every metric pass, before the target or a metric sees them — so a run
 // whose samples a metric pass recorded or the runner wrote is never `ok` with samples far outside
 // the box. A diverged run stops with a reason; the others go on.
+//
+// Interruption (issue 19, core/common/interrupt.h): every long step and reference computation
+// checks a stop request between its inner iterations. post() requests one for the step in
+// progress when the command would discard that run's state — RemoveRun or Reset of that run, a
+// Reset of every run, Reseed, LoadScenario — so such a command takes effect within one inner
+// iteration instead of after a step that can last minutes at large settings (a flowMC epoch on
+// 10⁷ examples); the destructor requests one for whatever runs (a step, the grid reference, the
+// i.i.d. baseline), and so does SessionOptions::interrupt (the runner's SIGINT handler). An
+// interrupted step is abandoned (Sampler::step: state consistent, iteration not advanced, the run
+// neither diverged nor marked); an interrupted start-up reference leaves the runs waiting, with no
+// error. Only steps whose state is about to be dropped, or of a session that stops, are
+// interrupted, so no trajectory that goes on was ever cut.
 #pragma once
 
 #include <condition_variable>
@@ -108,6 +120,10 @@ struct SessionOptions {
   std::uint64_t reference_seed_stream = 0x5eed;
   /// Where method kinds come from (default: the sampler registry); tests plug in toy samplers.
   MethodCatalog methods = MethodCatalog::registry();
+  /// An outside stop request (the runner's SIGINT/SIGTERM handler): once requested, every step
+  /// and reference computation in progress or started later stops at its next check (see
+  /// "Interruption" above). Must outlive the session. Null: none.
+  const Interrupt* interrupt = nullptr;
 };
 
 class Session {
@@ -116,12 +132,14 @@ class Session {
   /// builds the target and the runs (paused), and starts the worker, which first computes the grid
   /// reference and the i.i.d. baseline. Runs do not advance before the reference is ready.
   explicit Session(Scenario scenario, SessionOptions options = {});
-  /// Stops the worker (the current step finishes) and joins it. Pending commands are dropped.
+  /// Stops the worker (the current step or reference computation is interrupted at its next
+  /// check) and joins it. Pending commands are dropped.
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  /// Queues a command (thread-safe; holds a mutex only to push and notify).
+  /// Queues a command (thread-safe; holds a mutex only to push and notify). A command that
+  /// discards the state of the run being stepped interrupts that step (see "Interruption").
   void post(Command command);
   /// The newest snapshot (thread-safe; a mutex held only to copy one shared_ptr). Never null: a
   /// first snapshot exists when the constructor returns.

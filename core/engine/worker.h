@@ -18,6 +18,7 @@
 #include <deque>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,16 @@ struct Session::Worker {
   Scenario scenario;
   std::shared_ptr<const Scenario> scenario_published;
   bool scenario_dirty = true;
+
+  // -- interruption (core/common/interrupt.h) — shared with client threads -----------------------
+  /// Requested when the session stops (its parent: SessionOptions::interrupt). Every step and
+  /// reference computation sees it. Declared before `pending`, whose computation reads it.
+  Interrupt stop_interrupt;
+  /// The step in progress (parent: stop_interrupt): requested by post() through interrupt_for,
+  /// cleared before every step.
+  Interrupt step_interrupt;
+  std::mutex stepping_mutex;  // guards `stepping_run` and the clearing of step_interrupt
+  RunId stepping_run = 0;     // the run being stepped (0: none)
 
   ReferenceBundle bundle;  // target always set; reference null until ready
   bool reference_ready = false;
@@ -73,8 +84,24 @@ struct Session::Worker {
 
   explicit Worker(SessionOptions o)
       : options(std::move(o)),
+        stop_interrupt(options.interrupt),
+        step_interrupt(&stop_interrupt),
         scheduler(options.scheduling),
         arena(arena_threads(options.threads)) {}
+
+  /// Called by Session::post (client thread, queue_mutex_ held, before the command is queued):
+  /// interrupts the step in progress when `c` will discard that run's state — RemoveRun or Reset
+  /// of it, Reset of every run, Reseed, LoadScenario.
+  void interrupt_for(const Command& c) {
+    std::lock_guard<std::mutex> lock(stepping_mutex);
+    if (stepping_run == 0) return;
+    bool hit =
+        std::holds_alternative<cmd::Reseed>(c) || std::holds_alternative<cmd::LoadScenario>(c);
+    if (const auto* remove = std::get_if<cmd::RemoveRun>(&c)) hit = remove->run == stepping_run;
+    if (const auto* reset = std::get_if<cmd::Reset>(&c))
+      hit = !reset->run || *reset->run == stepping_run;
+    if (hit) step_interrupt.request();
+  }
 
   // -- helpers -----------------------------------------------------------------------------------
   void message(SessionMessage::Level level, std::string text) {
@@ -237,9 +264,18 @@ struct Session::Worker {
     const std::uint64_t evals_before = r.gradient_evals();
     double seconds = 0;  // the step's wall time as the run measures it
     {
+      std::lock_guard<std::mutex> lock(stepping_mutex);
+      stepping_run = r.id();
+      step_interrupt.clear();
+    }
+    {
       ScopedWallCpuTimer timer(nullptr, &timing.cpu_sampler_seconds);
       seconds = r.step(arena);
       if (r.state_target != bundle.target) r.state_target = bundle.target;
+    }
+    {
+      std::lock_guard<std::mutex> lock(stepping_mutex);
+      stepping_run = 0;
     }
     timing.sampler_seconds += seconds;
     if (options.check_display_every_step) r.check_display(arena);  // overhead, not sampler time

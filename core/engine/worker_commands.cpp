@@ -217,9 +217,9 @@ void Session::Worker::apply_one(cmd::LoadScenario& c) {
     std::shared_ptr<const Target> target = build_target(c.scenario.target);
     const ProblemRequest problem = problem_request(c.scenario, options.methods);
     arena.execute([&] {
-      fresh = compute_bundle(c.scenario.target, std::move(target), options.reference_resolution,
-                             c.scenario.metrics,
-                             derive_seed(c.scenario.seed, options.reference_seed_stream), problem);
+      fresh = compute_bundle(
+          c.scenario.target, std::move(target), options.reference_resolution, c.scenario.metrics,
+          derive_seed(c.scenario.seed, options.reference_seed_stream), problem, &stop_interrupt);
     });
   } catch (const std::exception& e) {
     error("cannot open scenario '" + c.scenario.name + "': " + e.what() +

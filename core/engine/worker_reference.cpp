@@ -53,7 +53,8 @@ void Session::Worker::recompute_baseline() {
   if (!bundle.reference || scenario.task == Task::ebm) return;
   ScopedWallCpuTimer timer(&timing.metric_seconds, &timing.cpu_metric_seconds);
   try {
-    arena.execute([&] { compute_baseline(bundle, scenario.metrics, reference_seed()); });
+    arena.execute(
+        [&] { compute_baseline(bundle, scenario.metrics, reference_seed(), &stop_interrupt); });
   } catch (const std::exception& e) {
     error(std::string("i.i.d. baseline failed: ") + e.what());
   }
@@ -67,8 +68,8 @@ void Session::Worker::launch_reference(const TargetSpec& spec,
   const std::uint64_t seed = reference_seed();
   const int threads = arena_threads(options.threads);
   const ProblemRequest problem = problem_request(scenario, options.methods);
-  pending =
-      ss::launch_reference(spec, std::move(target), resolution, metrics, seed, threads, problem);
+  pending = ss::launch_reference(spec, std::move(target), resolution, metrics, seed, threads,
+                                 problem, &stop_interrupt);
   dirty = true;
 }
 
@@ -176,7 +177,7 @@ void Session::Worker::compute_reference_now() {
     const ProblemRequest problem = problem_request(scenario, options.methods);
     arena.execute([&] {
       bundle = compute_bundle(bundle.spec, bundle.target, options.reference_resolution,
-                              scenario.metrics, reference_seed(), problem);
+                              scenario.metrics, reference_seed(), problem, &stop_interrupt);
     });
     reference_ready = true;
     reference_error.clear();
@@ -184,6 +185,9 @@ void Session::Worker::compute_reference_now() {
     // ebm: the runs were PendingSamplers; now they become trainers on the problem.
     if (scenario.task == Task::ebm)
       for (auto& r : runs) restart(*r);
+  } catch (const Interrupted&) {
+    // The session stops (or the runner was interrupted): the runs stay waiting, no error.
+    message(SessionMessage::Level::info, "the grid reference was interrupted");
   } catch (const DataError& e) {
     reference_error = e.what();
     reference_error_field = "/data";

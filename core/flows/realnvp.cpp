@@ -116,7 +116,7 @@ void RealNvp::forward_pass(ConstRowsRef x, Index n) {
   if (nets_.empty()) throw std::logic_error("RealNvp: flow has no couplings");
   if (x.cols() != 2) throw std::invalid_argument("RealNvp: x must have 2 columns");
   ensure_capacity(n);
-  batch_ = n;
+  batch_ = 0;  // set when the pass is complete (an interrupted pass leaves no cache)
   const double c = options_.scale_bound;
   {
     ColMap h0(h_[0].data(), 2, n);
@@ -128,6 +128,7 @@ void RealNvp::forward_pass(ConstRowsRef x, Index n) {
   Eigen::Map<Vec> log_det(log_det_.data(), n);
   log_det.setZero();
   for (int k = 0; k < num_couplings(); ++k) {
+    check_interrupt(interrupt_);
     const int kept = k % 2, other = 1 - kept;
     ConstColMap h(h_[k].data(), 2, n);
     ColMap hn(h_[k + 1].data(), 2, n);
@@ -145,6 +146,7 @@ void RealNvp::forward_pass(ConstRowsRef x, Index n) {
       log_det(i) += s[i];
     }
   }
+  batch_ = n;
 }
 
 void RealNvp::log_prob(ConstRowsRef x, Eigen::Ref<Vec> log_q) {
@@ -188,6 +190,7 @@ void RealNvp::from_latent(ConstRowsRef z, RowsRef x, Eigen::Ref<Vec> log_det) {
   Eigen::Map<Vec> ld(log_det_.data(), n);
   ld.setZero();
   for (int k = num_couplings() - 1; k >= 0; --k) {
+    check_interrupt(interrupt_);
     const int kept = k % 2, other = 1 - kept;
     Eigen::Map<Vec> u(u_.data(), n);
     u = h.row(kept).transpose();
@@ -246,6 +249,7 @@ void RealNvp::backward_nll(RowsRef* grad_x) {
   Eigen::Map<nn::RowMatrix> gout(gout_.data(), n, 2);
   Eigen::Map<nn::RowMatrix> gu(gu_.data(), n, 1);
   for (int k = num_couplings() - 1; k >= 0; --k) {
+    check_interrupt(interrupt_);
     const int kept = k % 2, other = 1 - kept;
     ConstColMap hn(h_[k + 1].data(), 2, n);
     const double* s = s_[k].data();
@@ -385,6 +389,7 @@ void RealNvpTrainer::train(ConstRowsRef data, Rng& rng, FlowTrainReport& report)
       std::swap(order_[i], order_[rng.index(static_cast<std::uint64_t>(i + 1))]);
     double loss = 0;
     for (Index b = 0; b < num_batches; ++b) {
+      check_interrupt(interrupt_);
       for (Index r = 0; r < batch; ++r) batch_.row(r) = data.row(order_[b * batch + r]);
       loss = flow_->nll_and_gradient(batch_);
       const double norm = nn::clip_global_norm(flow_->parameters(), options_.max_grad_norm);

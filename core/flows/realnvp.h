@@ -23,6 +23,8 @@
 //
 // Memory: every call works in buffers owned by the flow (and its nets) that grow to the largest
 // batch seen; at a fixed batch size nothing allocates. Not thread-safe (one owner at a time).
+// Interruption (set_interrupt): every pass checks before each coupling and throws Interrupted; the
+// call's outputs are then not (or only partly, for sample()'s) written, the parameters never.
 // Results depend only on the seed: sample() draws its normals serially from the given Rng.
 #pragma once
 
@@ -31,6 +33,7 @@
 #include <span>
 #include <vector>
 
+#include "core/common/interrupt.h"
 #include "core/common/rng.h"
 #include "core/common/types.h"
 #include "core/nn/mlp.h"
@@ -109,6 +112,11 @@ class RealNvp {
   std::span<const nn::ParameterSpan> parameters();
   /// Sets every gradient to zero.
   void zero_gradients();
+  /// The stop request every pass (log_prob, sample, nll_and_gradient, …) checks before each
+  /// coupling (core/common/interrupt.h; null: none). With a large flow one coupling of one pass
+  /// is the longest uninterruptible piece. An interrupted pass leaves no cache for backward_nll.
+  void set_interrupt(const Interrupt* interrupt) { interrupt_ = interrupt; }
+  const Interrupt* interrupt() const { return interrupt_; }
 
   /// Writes options, whitening and parameters (binary "SSRNVP01" then a parameter block).
   void save(std::ostream& out) const;
@@ -120,6 +128,7 @@ class RealNvp {
   void forward_pass(ConstRowsRef x, Eigen::Index n);
 
   RealNvpOptions options_;
+  const Interrupt* interrupt_ = nullptr;
   std::vector<nn::Mlp> nets_;
   std::vector<nn::ParameterSpan> spans_;
   Vec2 mean_ = Vec2::Zero(), std_ = Vec2::Ones();
@@ -172,8 +181,14 @@ class RealNvpTrainer {
   void train(ConstRowsRef data, Rng& rng, FlowTrainReport& report);
   nn::Adam& optimizer() { return adam_; }
   const FlowTrainOptions& options() const { return options_; }
+  /// The stop request train() checks before every minibatch (core/common/interrupt.h; null:
+  /// none). An interrupted train() throws Interrupted: the minibatch steps already taken are
+  /// kept (parameters and AdamW state valid), `report` holds the epochs finished, and keep_best's
+  /// restore is not done.
+  void set_interrupt(const Interrupt* interrupt) { interrupt_ = interrupt; }
 
  private:
+  const Interrupt* interrupt_ = nullptr;
   RealNvp* flow_;
   FlowTrainOptions options_;
   nn::Adam adam_;

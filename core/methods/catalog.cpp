@@ -29,8 +29,9 @@ MethodCatalog MethodCatalog::registry() {
     return sampler_param_table(kind);
   };
   c.make = [](const std::string& kind, std::shared_ptr<const Target> target,
-              const ParamValues& params,
-              std::uint64_t seed) { return make_sampler(kind, std::move(target), params, seed); };
+              const ParamValues& params, std::uint64_t seed, const Interrupt* interrupt) {
+    return make_sampler(kind, std::move(target), params, seed, interrupt);
+  };
   c.memory = [](const std::string& kind, const ParamValues& resolved) {
     return sampler_memory_estimate(kind, resolved);
   };
@@ -39,8 +40,8 @@ MethodCatalog MethodCatalog::registry() {
     return ss::ebm_param_table(kind);
   };
   c.make_ebm = [](const std::string& kind, std::shared_ptr<const EbmProblem> problem,
-                  const ParamValues& params, std::uint64_t seed) {
-    return make_ebm_trainer(kind, std::move(problem), params, seed);
+                  const ParamValues& params, std::uint64_t seed, const Interrupt* interrupt) {
+    return make_ebm_trainer(kind, std::move(problem), params, seed, interrupt);
   };
   c.make_problem = [](std::shared_ptr<const Target> target, const DataSettings& data,
                       const EbmSettings& ebm, std::uint64_t seed) {

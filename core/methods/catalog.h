@@ -33,9 +33,11 @@ struct MethodCatalog {
   std::function<std::vector<std::string>()> kinds;
   /// Throws ParamError (field "kind") for an unknown kind.
   std::function<const ParamTable&(const std::string& kind)> param_table;
-  /// A sampler of `kind` on `target` with knob overrides `params`, reset with `seed`.
+  /// A sampler of `kind` on `target` with knob overrides `params`, reset with `seed`; its
+  /// construction checks `interrupt` (may be null; Sampler::set_interrupt before the reset).
   std::function<std::unique_ptr<Sampler>(const std::string& kind, std::shared_ptr<const Target>,
-                                         const ParamValues& params, std::uint64_t seed)>
+                                         const ParamValues& params, std::uint64_t seed,
+                                         const Interrupt* interrupt)>
       make;
   /// The memory a sampler of these resolved knobs would allocate (sampler_memory_estimate);
   /// optional (a catalog without it skips the memory check).
@@ -45,10 +47,11 @@ struct MethodCatalog {
   std::function<std::vector<std::string>()> ebm_kinds;
   /// Throws ParamError (field "kind") for an unknown kind.
   std::function<const ParamTable&(const std::string& kind)> ebm_param_table;
-  /// A trainer of `kind` on `problem` with knob overrides `params`, reset with `seed`.
-  std::function<std::unique_ptr<Sampler>(const std::string& kind,
-                                         std::shared_ptr<const EbmProblem> problem,
-                                         const ParamValues& params, std::uint64_t seed)>
+  /// A trainer of `kind` on `problem` with knob overrides `params`, reset with `seed` (checking
+  /// `interrupt`, as `make`).
+  std::function<std::unique_ptr<Sampler>(
+      const std::string& kind, std::shared_ptr<const EbmProblem> problem, const ParamValues& params,
+      std::uint64_t seed, const Interrupt* interrupt)>
       make_ebm;
   /// The shared problem of an ebm scenario (make_ebm_problem); throws std::runtime_error with a
   /// message a person can act on for bad data.

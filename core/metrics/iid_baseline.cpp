@@ -38,11 +38,13 @@ IidBaseline summarize(std::vector<double> values, int n) {
 }  // namespace
 
 IidBaseline iid_baseline(const GridReference& reference, int n, int repeats, std::uint64_t seed,
-                         const std::function<double(const Points&, const Points&)>& metric) {
+                         const std::function<double(const Points&, const Points&)>& metric,
+                         const Interrupt* interrupt) {
   check_sizes(n, repeats, "iid_baseline");
   std::vector<double> values;
   Points x, scores;
   for (int r = 0; r < repeats; ++r) {
+    check_interrupt(interrupt);
     Rng rng(derive_seed(seed, static_cast<std::uint64_t>(r)));
     reference.sample(n, rng, x);
     reference.target().evaluate(x, nullptr, &scores, nullptr);
@@ -58,14 +60,17 @@ IidBaseline ksd2_imq_iid_baseline(const GridReference& reference, int n, int rep
 }
 
 KsdIidBaselines ksd_imq_iid_baselines(const GridReference& reference, int n, int repeats,
-                                      std::uint64_t seed) {
+                                      std::uint64_t seed, const Interrupt* interrupt) {
   if (n < 2) throw std::invalid_argument("ksd_imq_iid_baselines: n: must be ≥ 2");
   std::vector<double> u;
-  IidBaseline v = iid_baseline(reference, n, repeats, seed, [&](const Points& x, const Points& s) {
-    const KsdStatistics k = ksd_imq(x, s);
-    u.push_back(k.u);
-    return k.v;
-  });
+  IidBaseline v = iid_baseline(
+      reference, n, repeats, seed,
+      [&](const Points& x, const Points& s) {
+        const KsdStatistics k = ksd_imq(x, s);
+        u.push_back(k.u);
+        return k.v;
+      },
+      interrupt);
   return {std::move(v), summarize(std::move(u), n)};
 }
 

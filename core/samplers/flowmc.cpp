@@ -18,6 +18,21 @@ const char* const kFlowMcAbout =
 
 namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// The flow checks the run's stop request only inside step() and reset(); elsewhere (set_target)
+// its passes always complete.
+class FlowInterruptScope {
+ public:
+  FlowInterruptScope(flows::RealNvp& flow, const Interrupt* interrupt) : flow_(flow) {
+    flow_.set_interrupt(interrupt);
+  }
+  ~FlowInterruptScope() { flow_.set_interrupt(nullptr); }
+  FlowInterruptScope(const FlowInterruptScope&) = delete;
+  FlowInterruptScope& operator=(const FlowInterruptScope&) = delete;
+
+ private:
+  flows::RealNvp& flow_;
+};
 }  // namespace
 
 const ParamTable& FlowMcSampler::table() {
@@ -94,6 +109,7 @@ void FlowMcSampler::reset(std::uint64_t seed) {
   fo.num_couplings = int(param("couplings"));
   fo.hidden.assign(int(param("hidden_layers")), int(param("hidden_width")));
   flow_ = flows::RealNvp(fo, init_rng);
+  const FlowInterruptScope scope(flow_, interrupt_);  // the passes below: refresh_log_q, field
   // Before the first training the flow is the identity on whitened coordinates: whiten with the
   // initial states so its density is a sensible Gaussian over them.
   flow_.fit_whitening(states_.x);
@@ -105,6 +121,7 @@ void FlowMcSampler::reset(std::uint64_t seed) {
   to.keep_best = false;
   to.fit_whitening = false;
   trainer_ = std::make_unique<flows::RealNvpTrainer>(flow_, to);
+  trainer_->set_interrupt(interrupt_);
   safe_resize(best_params_, flow_.num_parameters());
 
   const int window = int(param("history_window"));
@@ -143,6 +160,11 @@ void FlowMcSampler::set_target(std::shared_ptr<const Target> target) {
   counters_.score += std::uint64_t(states_.x.rows());
   std::fill(stale_.begin(), stale_.end(), 0);
   refresh_log_q();
+}
+
+void FlowMcSampler::set_interrupt(const Interrupt* interrupt) {
+  Sampler::set_interrupt(interrupt);
+  if (trainer_) trainer_->set_interrupt(interrupt);
 }
 
 void FlowMcSampler::start_block(Block b) {
@@ -245,11 +267,13 @@ void FlowMcSampler::global_iteration() {
 }
 
 void FlowMcSampler::train_iteration() {
+  check_interrupt();  // before the training set's draw (up to 10⁷ rows)
   if (block_iter_ == 0) {
     // Training set: max_examples rows drawn with replacement from the history window.
     const Eigen::Index m = states_.x.rows();
     const std::uint64_t pool = std::uint64_t(history_count_) * std::uint64_t(m);
     for (Eigen::Index k = 0; k < train_data_.rows(); ++k) {
+      if ((k & 0xFFFF) == 0xFFFF) check_interrupt();  // redrawn in full when redone
       const std::uint64_t r = train_rng_.index(pool);
       const int slot = int(r / std::uint64_t(m));
       train_data_.row(k) = history_[slot].row(Eigen::Index(r % std::uint64_t(m)));
@@ -285,12 +309,16 @@ void FlowMcSampler::finish_training() {
 }
 
 void FlowMcSampler::step() {
+  const FlowInterruptScope scope(flow_, interrupt_);
   switch (block_) {
     case Block::local:
       local_iteration();
       break;
     case Block::train:
       train_iteration();
+      // The block's last epoch finishes training (best parameters, log q, field) before the step
+      // counts, so an interruption there abandons the step like one inside the epoch.
+      if (block_iter_ + 1 >= int(param("epochs"))) finish_training();
       break;
     case Block::global:
       global_iteration();
@@ -311,8 +339,7 @@ void FlowMcSampler::step() {
       start_block(Block::train);
     }
   } else if (block_ == Block::train && block_iter_ >= int(param("epochs"))) {
-    finish_training();
-    start_block(Block::global);
+    start_block(Block::global);  // finish_training() ran in the block's last epoch above
   }
   if (block_ == Block::global && block_iter_ >= int(param("global_steps"))) {
     if (!production_) {

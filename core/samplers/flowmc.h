@@ -36,6 +36,15 @@
 // 2 production beyond production_loops), loop (training loops done).
 // Overlay: trails of a few chains and the flow's log density on a 64×64 grid over the view box
 // (refreshed after each training block).
+// Interruption (Sampler::step, reset): inside step() and reset() every flow pass checks before each
+// coupling (RealNvp::set_interrupt), a training epoch before every minibatch (RealNvpTrainer) and
+// while drawing its training set. An interrupted step does not count: an interrupted epoch keeps
+// the minibatch steps taken (a valid flow, which the global block does not use before the block's
+// last epoch has finished training), the chains, window and history are untouched, and an
+// interrupted first epoch draws its training set again when redone; the block's last epoch
+// finishes training (best parameters restored, log q of the states and the overlay field
+// recomputed) inside the step, so an interruption there is redone as one more epoch; an
+// interrupted global step has only drawn random numbers. An interrupted reset() throws.
 #pragma once
 
 #include <memory>
@@ -89,6 +98,7 @@ class FlowMcSampler final : public Sampler {
   std::vector<std::pair<std::string, double>> statistics() const override;
   void fill_overlay(SamplerOverlay& out) const override;
   void set_target(std::shared_ptr<const Target> target) override;
+  void set_interrupt(const Interrupt* interrupt) override;
 
   enum class Block { local, train, global };
   /// Whether the sampler is in production (flow and ε frozen).

@@ -786,8 +786,10 @@ bool ScoreNetSamplerBase::score_phase(double sigma, bool antithetic_batch) {
   prepare_batch();
   if (!warmed_up_) {
     const int warm = static_cast<int>(param("warmup_steps"));
-    for (int k = 0; k < warm; ++k)
+    for (int k = 0; k < warm; ++k) {
+      check_interrupt();  // up to 20000 DSM steps: an interrupted warm-up is redone in full
       if (!dsm_step_fresh(sigma)) return false;
+    }
     warmed_up_ = true;
   }
   // The iteration's generator batch: its forward pass is the one the generator step

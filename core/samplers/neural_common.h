@@ -277,7 +277,9 @@ class ScoreNetSamplerBase : public NeuralSamplerBase {
   bool residual_score() const;
   /// The score-network phase of one training iteration, sharing its generator pass with the
   /// generator step that follows:
-  ///   1. first call after reset only: `warmup_steps` DSM steps, each on a fresh generator batch;
+  ///   1. first call after reset only: `warmup_steps` DSM steps, each on a fresh generator batch
+  ///      (interruptible between them, Sampler::step: an interrupted warm-up keeps the DSM steps
+  ///      taken and is redone in full at the next step);
   ///   2. draws the iteration's generator batch (latent_ and noise_; antithetic pairs when
   ///      `antithetic_batch`) and runs the generator forward on it (x0_, cached for the caller's
   ///      generator_.backward()); x0_ joins a ring of the last `score_steps` such batches;

@@ -79,10 +79,12 @@ const SamplerEntry& entry(const std::string& kind) {
 }  // namespace
 
 std::unique_ptr<Sampler> make_sampler(const std::string& kind, std::shared_ptr<const Target> target,
-                                      const ParamValues& params, std::uint64_t seed) {
+                                      const ParamValues& params, std::uint64_t seed,
+                                      const Interrupt* interrupt) {
   const SamplerEntry& e = entry(kind);
   std::unique_ptr<Sampler> s = e.create(std::move(target));
   s->set_params(params);
+  s->set_interrupt(interrupt);
   s->reset(seed);
   return s;
 }

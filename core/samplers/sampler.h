@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/common/interrupt.h"
 #include "core/common/params.h"
 #include "core/common/rng.h"
 #include "core/common/types.h"
@@ -108,7 +109,18 @@ class Sampler {
   /// Re-initializes everything from `seed`: the same seed gives the same trajectory.
   virtual void reset(std::uint64_t seed) = 0;
   /// One iteration. Must not be called once status().diverged is set.
+  /// Interruption: a step that can run long at large settings checks interrupt() between its
+  /// inner iterations and throws Interrupted when a stop was requested. The step is then
+  /// abandoned: iteration() does not advance and the state stays consistent — every array valid
+  /// and as finite as before, so display, metrics and results files can read it; the partial work
+  /// a sampler keeps (e.g. flowMC's minibatches already trained) is said where it checks. Stepping
+  /// again goes on from there (a valid state, but not the uninterrupted trajectory); the engine
+  /// interrupts only steps of runs it is about to remove or restart, or when it stops.
   virtual void step() = 0;
+  /// The stop request long steps check (core/common/interrupt.h); null (the default): none.
+  /// Samplers made of parts (the EBM trainers, flowMC's flow trainer) pass it on.
+  virtual void set_interrupt(const Interrupt* interrupt) { interrupt_ = interrupt; }
+  const Interrupt* interrupt() const { return interrupt_; }
 
   /// The sample set metrics are computed on, n points (neural samplers: a fresh draw of n; particle
   /// and chain methods: their current states, or a subsample of n of them, or all when fewer).
@@ -150,6 +162,8 @@ class Sampler {
     mark_diverged(std::move(reason));
     return true;
   }
+  /// Throws Interrupted when a stop was requested (see step()).
+  void check_interrupt() const { ss::check_interrupt(interrupt_); }
   /// Clears counters, iteration and status (call from reset()).
   void clear_progress() {
     iteration_ = 0;
@@ -163,12 +177,16 @@ class Sampler {
   EvalCounters counters_;
   SamplerStatus status_;
   Rng rng_;
+  const Interrupt* interrupt_ = nullptr;
 };
 
 /// Creates a sampler of `kind` on `target` with knob overrides `params` (validated; ParamError on
-/// an unknown kind (field "kind") or bad knob). The sampler is reset with `seed`.
+/// an unknown kind (field "kind") or bad knob). The sampler is reset with `seed`. With
+/// `interrupt`, set before the reset, a long construction (flowMC's flow passes at large settings)
+/// checks it too and throws Interrupted.
 std::unique_ptr<Sampler> make_sampler(const std::string& kind, std::shared_ptr<const Target> target,
-                                      const ParamValues& params, std::uint64_t seed);
+                                      const ParamValues& params, std::uint64_t seed,
+                                      const Interrupt* interrupt = nullptr);
 /// The knob table of a kind (throws ParamError for unknown kinds).
 const ParamTable& sampler_param_table(const std::string& kind);
 

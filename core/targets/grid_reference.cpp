@@ -322,7 +322,11 @@ std::vector<int> basin_regions(const std::vector<double>& logp, const std::vecto
 }  // namespace
 
 std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<const Target> target,
-                                                            int resolution, const Box* box) {
+                                                            int resolution, const Box* box,
+                                                            const Interrupt* interrupt) {
+  // The parallel passes skip their remaining rows once a stop is requested; the serial check
+  // after each pass throws.
+  const auto stop = [interrupt] { return interrupt && interrupt->requested(); };
   if (!target) throw std::invalid_argument("grid reference: no target");
   if (resolution < 2 || resolution > 8192)
     throw std::invalid_argument("grid reference: the resolution must be in [2, 8192] cells, got " +
@@ -347,6 +351,7 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
   std::vector<double> row_max(ny);
   tbb::parallel_for(tbb::blocked_range<int>(0, ny), [&](const tbb::blocked_range<int>& r) {
     for (int iy = r.begin(); iy != r.end(); ++iy) {
+      if (stop()) return;
       double m = -INFINITY;
       for (int ix = 0; ix < nx; ++ix) {
         const double v = target->log_density_at(cx(ix), cy(iy));
@@ -356,6 +361,7 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
       row_max[iy] = m;
     }
   });
+  check_interrupt(interrupt);
   double max_logp = -INFINITY;
   for (int iy = 0; iy < ny; ++iy) {
     if (std::isnan(row_max[iy]) || row_max[iy] == INFINITY) {
@@ -390,6 +396,7 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
   tbb::parallel_for(tbb::blocked_range<int>(0, nr), [&](const tbb::blocked_range<int>& r) {
     std::vector<double> values;
     for (int k = r.begin(); k != r.end(); ++k) {
+      if (stop()) return;
       const int i = plan.cells[k], ix = i % nx, iy = i / nx;
       const int mx = plan.split[k][0], my = plan.split[k][1];
       values.resize(mx * my);
@@ -412,6 +419,7 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
       refined_log_mass[k] = acc > 0 ? vmax + std::log(acc / (mx * my)) : -kInf;
     }
   });
+  check_interrupt(interrupt);
 
   // Masses: exp(log p̃ − shift) with the log-sum-exp shift = the largest value, summed per row
   // then serially (the result does not depend on the number of threads).

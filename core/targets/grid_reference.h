@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/interrupt.h"
 #include "core/common/rng.h"
 #include "core/common/types.h"
 #include "core/targets/target.h"
@@ -43,9 +44,12 @@ class GridReference {
  public:
   /// Computes the reference of `target` on `box` (default: its view box) with `resolution` cells
   /// per side. Throws std::runtime_error when the grid normalizer is not finite or is zero.
+  /// With `interrupt` (core/common/interrupt.h), the density and sub-grid passes stop early when
+  /// a stop is requested (each row or refined cell checks) and compute throws Interrupted.
   static std::shared_ptr<const GridReference> compute(std::shared_ptr<const Target> target,
                                                       int resolution = 512,
-                                                      const Box* box = nullptr);
+                                                      const Box* box = nullptr,
+                                                      const Interrupt* interrupt = nullptr);
 
   const Box& box() const { return box_; }
   int nx() const { return nx_; }

@@ -238,3 +238,33 @@ TEST(EbmTrainer, SetProblemWithRedrawnDataKeepsThetaAndChainsAndMovesTheBox) {
 
 }  // namespace
 }  // namespace ss
+
+namespace ss {
+namespace {
+
+// Every ebm kind's step checks for interruption inside its negatives' draw (core/common/
+// interrupt.h): with a stop requested the step throws Interrupted, the iteration does not advance
+// and the negatives shown (persistent chains, pool, generator display set) are unchanged; with
+// the request withdrawn the trainer steps on.
+TEST(EbmTrainer, InterruptedStepIsAbandonedForEveryKind) {
+  const auto p = two_mode_problem();
+  for (const auto& kind : ebm_kinds()) {
+    SCOPED_TRACE(kind);
+    auto t = make_ebm_trainer(kind, p, {}, 3);
+    Interrupt stop;
+    t->set_interrupt(&stop);
+    t->step();
+    const Points shown = t->display_samples();
+    stop.request();
+    EXPECT_THROW(t->step(), Interrupted);
+    EXPECT_EQ(t->iteration(), 1);
+    EXPECT_TRUE(t->display_samples() == shown);
+    EXPECT_FALSE(t->status().diverged) << t->status().reason;
+    stop.clear();
+    t->step();
+    EXPECT_EQ(t->iteration(), 2);
+  }
+}
+
+}  // namespace
+}  // namespace ss

@@ -20,7 +20,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 Run make_run(ParamValues params = {}) {
   auto target = make_target(TargetSpec{"donut"});
   MethodConfig config{"walker", "w", params};
-  return Run(1, config, 7, testing::walker_catalog().make("walker", target, params, 7));
+  return Run(1, config, 7, testing::walker_catalog().make("walker", target, params, 7, nullptr));
 }
 
 ViewSettings plain_settings() {

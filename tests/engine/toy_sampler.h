@@ -81,7 +81,8 @@ inline MethodCatalog walker_catalog() {
     return WalkerSampler::table();
   };
   c.make = [](const std::string& kind, std::shared_ptr<const Target> target,
-              const ParamValues& params, std::uint64_t seed) -> std::unique_ptr<Sampler> {
+              const ParamValues& params, std::uint64_t seed,
+              const Interrupt*) -> std::unique_ptr<Sampler> {
     if (kind != "walker") throw ParamError("kind", "unknown method kind '" + kind + "'");
     auto s = std::make_unique<WalkerSampler>(std::move(target));
     s->set_params(params);
@@ -181,7 +182,8 @@ inline MethodCatalog toy_catalog() {
     return FitterSampler::table();
   };
   c.make_ebm = [](const std::string& kind, std::shared_ptr<const EbmProblem> problem,
-                  const ParamValues& params, std::uint64_t seed) -> std::unique_ptr<Sampler> {
+                  const ParamValues& params, std::uint64_t seed,
+                  const Interrupt*) -> std::unique_ptr<Sampler> {
     if (kind != "fitter") throw ParamError("kind", "unknown method kind '" + kind + "'");
     auto s = std::make_unique<FitterSampler>(std::move(problem));
     s->set_params(params);

@@ -30,7 +30,7 @@ TEST(MethodCatalog, MakesSamplersAndRefusesUnknownKinds) {
   TargetSpec spec;
   spec.kind = "donut";
   const auto target = make_target(spec);
-  const auto s = c.make("mala", target, {{"chains", 10}}, 3);
+  const auto s = c.make("mala", target, {{"chains", 10}}, 3, nullptr);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->kind(), "mala");
   EXPECT_EQ(s->param("chains"), 10);

@@ -80,3 +80,18 @@ TEST(IidBaseline, ModeTvAndBandwidthAndErrors) {
 
 }  // namespace
 }  // namespace ss
+
+namespace ss {
+namespace {
+
+// The baseline checks its stop request before each draw (core/common/interrupt.h).
+TEST(IidBaseline, InterruptedBaselineThrowsInterrupted) {
+  const auto ref = standard_normal_reference();
+  Interrupt stop;
+  EXPECT_NO_THROW(ksd_imq_iid_baselines(*ref, 20, 2, 1, &stop));
+  stop.request();
+  EXPECT_THROW(ksd_imq_iid_baselines(*ref, 20, 2, 1, &stop), Interrupted);
+}
+
+}  // namespace
+}  // namespace ss

@@ -346,3 +346,19 @@ TEST(GridReference, ComputesForEveryBuiltinTarget) {
 
 }  // namespace
 }  // namespace ss
+
+namespace ss {
+namespace {
+
+// A stop requested (core/common/interrupt.h) makes the computation throw Interrupted after its
+// first pass instead of returning a reference; with no request the same call succeeds.
+TEST(GridReference, InterruptedComputationThrowsInterrupted) {
+  const auto target = make_target({"donut"});
+  Interrupt stop;
+  EXPECT_NE(GridReference::compute(target, 64, nullptr, &stop), nullptr);
+  stop.request();
+  EXPECT_THROW(GridReference::compute(target, 64, nullptr, &stop), Interrupted);
+}
+
+}  // namespace
+}  // namespace ss
