@@ -128,10 +128,6 @@ ParamTable generator_param_defs(double default_lr, int default_batch,
        false,
        {},
        false},
-      {"average_from", 0, 0, 1e6,
-       "from this iteration on, the returned samples come from the uniform (Polyak) average of "
-       "the generator's weights over every update since then, instead of the ema; 0 = off",
-       true},
       {"display_samples",
        1000,
        10,
@@ -211,14 +207,6 @@ ParamTable score_net_param_defs(double default_sigma, double default_sigma_start
        0,
        "draw noise in antithetic pairs (same z, noise +eps and -eps) for the score network's "
        "denoising batches and the generator batch: cancels the O(1/sigma) noise of both gradients",
-       false,
-       {"off", "on"}},
-      {"latent_antithetic",
-       0,
-       0,
-       0,
-       "with antithetic on: the generator batch's latents also come in pairs (z, -z), so a batch "
-       "is made of quadruples (z, eps), (-z, eps'), (z, -eps), (-z, -eps')",
        false,
        {"off", "on"}},
   };
@@ -514,7 +502,6 @@ void NeuralSamplerBase::reset_generator(std::uint64_t seed) {
   display_stale_ = true;
   ema_values_.resize(0);
   ema_updates_ = 0;
-  polyak_updates_ = 0;
   ema_generator_ = generator_;
   prepare_batch();
 }
@@ -553,20 +540,11 @@ void NeuralSamplerBase::draw_antithetic_noise(Points& noise, Eigen::Index block)
 
 void NeuralSamplerBase::draw_antithetic_batch() {
   const Eigen::Index b = latent_.rows(), half = b / 2, k = latent_.cols();
-  // Latent pairs (z, −z) within the first half (`latent_antithetic`): rows i and i + half/2.
-  const bool mirrored =
-      find_param(param_table(), "latent_antithetic") && param("latent_antithetic") > 0;
-  const Eigen::Index drawn = mirrored ? half / 2 : half;
-  // Serial draws in a fixed order: first-half latents (with mirroring: the first quarter, then
-  // the first half's odd row), the odd row's latent if any, then noise.
-  for (Eigen::Index i = 0; i < drawn; ++i)
+  // Serial draws in a fixed order: first-half latents, the odd row's latent if any, then noise.
+  for (Eigen::Index i = 0; i < half; ++i) {
     for (Eigen::Index j = 0; j < k; ++j) latent_(i, j) = rng_.normal();
-  if (mirrored) {
-    for (Eigen::Index i = 0; i < drawn; ++i) latent_.row(drawn + i) = -latent_.row(i);
-    if (half % 2 == 1)
-      for (Eigen::Index j = 0; j < k; ++j) latent_(half - 1, j) = rng_.normal();
+    latent_.row(half + i) = latent_.row(i);
   }
-  for (Eigen::Index i = 0; i < half; ++i) latent_.row(half + i) = latent_.row(i);
   if (b % 2 == 1)
     for (Eigen::Index j = 0; j < k; ++j) latent_(b - 1, j) = rng_.normal();
   draw_antithetic_noise(noise_);
@@ -590,28 +568,18 @@ bool NeuralSamplerBase::generator_update() {
 
 void NeuralSamplerBase::update_ema() {
   const double beta = param("ema");
-  const bool polyak = averaging_uniformly();
-  if (!(beta > 0) && !polyak) {
+  if (!(beta > 0)) {
     ema_values_.resize(0);
     ema_updates_ = 0;
-    polyak_updates_ = 0;
     return;
   }
   const auto spans = generator_.parameter_spans();
   const Eigen::Index n = nn::total_size(spans);
-  // The first update after switching on (or after reset), and the first one of the uniform
-  // average, start the average at the weights.
-  const bool start =
-      ema_updates_ == 0 || ema_values_.size() != n || (polyak && polyak_updates_ == 0);
+  // The first update after switching on (or after reset) starts the average at the weights.
+  const bool start = ema_updates_ == 0 || ema_values_.size() != n;
   if (start) ema_values_.resize(n);
-  double b;
-  if (start)
-    b = 0.0;
-  else if (polyak)
-    b = double(polyak_updates_) / (1.0 + double(polyak_updates_));  // θ̄ = mean of m + 1 weights
-  else
-    b = std::min(beta, (1.0 + double(ema_updates_)) / (10.0 + double(ema_updates_)));
-  polyak_updates_ = polyak ? polyak_updates_ + 1 : 0;
+  const double b =
+      start ? 0.0 : std::min(beta, (1.0 + double(ema_updates_)) / (10.0 + double(ema_updates_)));
   Eigen::Index off = 0;
   for (const auto& sp : spans) {
     const Eigen::Map<const Vec> theta(sp.values, sp.size);
@@ -622,15 +590,8 @@ void NeuralSamplerBase::update_ema() {
   ema_stale_ = true;
 }
 
-bool NeuralSamplerBase::averaging_uniformly() const {
-  const double from = param("average_from");
-  return from > 0 && static_cast<double>(iteration_) >= from;
-}
-
 ImplicitGenerator& NeuralSamplerBase::output_generator() const {
-  if (ema_updates_ == 0 || ema_values_.size() == 0 ||
-      (!(param("ema") > 0) && !averaging_uniformly()))
-    return generator_;
+  if (ema_updates_ == 0 || !(param("ema") > 0)) return generator_;
   if (ema_stale_) {
     Eigen::Index off = 0;
     for (const auto& sp : ema_generator_.parameter_spans()) {

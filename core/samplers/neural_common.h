@@ -192,11 +192,7 @@ class NeuralSamplerBase : public Sampler {
   void draw_batch(bool with_noise);
   /// As draw_batch(true) but antithetic: rows i and i + B/2 share their latent and have opposite
   /// noise (ε, −ε); an odd last row is drawn independently. Used by the DFT generator step, where
-  /// the O(1/σ) noise term 2(H_q − J_S)ᵀt of v nearly cancels within a pair. With the
-  /// `latent_antithetic` knob on, the latents of rows i and i + h/2 of the first half (h = B/2)
-  /// are also opposite (z, −z) (an odd last row of the first half drawn independently), so the
-  /// batch holds quadruples (z, ε), (−z, ε'), (z, −ε), (−z, −ε'); z ~ N(0, I) is symmetric, so
-  /// every row is still an exact draw.
+  /// the O(1/σ) noise term 2(H_q − J_S)ᵀt of v nearly cancels within a pair.
   void draw_antithetic_batch();
   /// Standard-normal noise in antithetic pairs: rows i and i + B/2 get ε and −ε (an odd last row
   /// its own draw), serially from rng_. With block > 0 the rows are taken as consecutive blocks of
@@ -215,17 +211,10 @@ class NeuralSamplerBase : public Sampler {
   /// moving average of the generator's weights θ̄ ← β_t θ̄ + (1 − β_t) θ, β_t = min(β, (1 + n) /
   /// (10 + n)) after n updates (the usual warm-up, so that early averages do not hold the initial
   /// weights for ~1/(1 − β) steps); the first update (n = 0, or the knob just switched on) sets
-  /// θ̄ = θ. From iteration `average_from` > 0 on (the update that ends that iteration included)
-  /// the average restarts at θ and becomes uniform instead: after m + 1 such updates θ̄ is the
-  /// mean of their m + 1 weights (β_t = m/(m + 1)), whatever `ema` says. With β = 0 and no
-  /// uniform average the average is dropped.
+  /// θ̄ = θ. With β = 0 the average is dropped.
   void update_ema();
-  /// Whether the uniform (Polyak) average is on at this iteration (`average_from` > 0 and
-  /// iteration ≥ it).
-  bool averaging_uniformly() const;
   /// The generator whose samples are returned (evaluation and display): the trained one, or with
-  /// `ema` or the uniform average on (and at least one update) a copy holding the averaged
-  /// weights θ̄.
+  /// `ema` on (and at least one update) a copy holding the averaged weights θ̄.
   ImplicitGenerator& output_generator() const;
 
   /// mutable: display_samples() (const) runs a forward pass. Safe because every training pass
@@ -246,7 +235,6 @@ class NeuralSamplerBase : public Sampler {
   mutable bool display_stale_ = true;
   Vec ema_values_;  ///< θ̄, all trainable parameters in parameter_spans() order (empty: off)
   std::int64_t ema_updates_ = 0;
-  std::int64_t polyak_updates_ = 0;          ///< updates in the uniform average (0: not started)
   mutable ImplicitGenerator ema_generator_;  ///< the generator's copy that holds θ̄ for output
   mutable bool ema_stale_ = true;
 };
