@@ -57,8 +57,9 @@ struct ParamError : std::runtime_error {
       : std::runtime_error(what), field(std::move(f)) {}
 };
 
-/// Finds a knob by name, or nullptr.
-inline const ParamDef* find_param(const ParamTable& table, const std::string& name) {
+/// Finds a knob by name, or nullptr. A string_view: a literal name of over 15 characters would
+/// otherwise build a std::string (a heap allocation) at every lookup inside a step.
+inline const ParamDef* find_param(const ParamTable& table, std::string_view name) {
   for (const auto& d : table)
     if (d.name == name) return &d;
   return nullptr;

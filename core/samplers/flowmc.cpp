@@ -135,6 +135,8 @@ void FlowMcSampler::reset(std::uint64_t seed) {
   safe_resize(log_q_, m);
   stale_rows_.clear();
   stale_rows_.reserve(std::size_t(m));
+  safe_resize(stale_x_, m, 2);  // the moved chains' batch: m rows, see refresh_stale_scores
+  safe_resize(stale_grad_, m, 2);
   refresh_log_q();
 
   trails_.configure(int(param("trail_chains")), int(param("trail_length")));
@@ -196,12 +198,16 @@ void FlowMcSampler::refresh_stale_scores() {
   for (Eigen::Index i = 0; i < Eigen::Index(stale_.size()); ++i)
     if (stale_[i]) rows.push_back(i);
   if (rows.empty()) return;
-  // One batch of the moved chains: its size varies, so these two arrays are sized here (the
-  // only allocations of a step, once per local block).
+  // One batch of the moved chains. Its size varies, so the batch arrays keep m rows (sized at
+  // reset: no step allocates); rows past the moved chains repeat the first one and are evaluated
+  // but neither read nor counted (at most m extra scores per training loop, ≤ 1/local_steps of a
+  // loop's score work). Each row's score depends only on its point, so the moved chains' scores
+  // are those of an exact-size batch.
   Points& pts = stale_x_;
   Points& grad = stale_grad_;
-  pts.resize(Eigen::Index(rows.size()), 2);
+  if (pts.rows() < Eigen::Index(rows.size())) pts.resize(Eigen::Index(rows.size()), 2);
   for (size_t k = 0; k < rows.size(); ++k) pts.row(k) = states_.x.row(rows[k]);
+  for (Eigen::Index k = Eigen::Index(rows.size()); k < pts.rows(); ++k) pts.row(k) = pts.row(0);
   target_->evaluate(pts, nullptr, &grad, nullptr);
   counters_.score += rows.size();
   for (size_t k = 0; k < rows.size(); ++k) {
