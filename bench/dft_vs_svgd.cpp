@@ -7,6 +7,9 @@
 //   dft_vs_svgd --sweep --out DIR [--targets a,b,...] [--seeds 3] [--iters 3000] [--every 250]
 //               [--n 1000] [--config NAME:k=v,k=v ...]                    the sweep
 //   dft_vs_svgd --single KIND --target T [--iters N] [--every M] [--seed S] [--set k=v]...
+//               [--final-draws K]   K more evaluation sets of the final sampler (same weights):
+//                                   each one's ratios, then their min / median / max — the
+//                                   metrics' own spread at n for one trained sampler
 //
 // Metrics (every method, every checkpoint, on n fresh evaluation samples — DFT: n latents, one
 // network pass; SVGD: its n particles): energy distance to 5000 grid-reference draws (`ed`), the
@@ -384,6 +387,7 @@ int main(int argc, char** argv) try {
   std::string out = "dft_vs_svgd_out", single, target_kind = "donut";
   std::string targets_arg = "donut,rosenbrock,banana,funnel,squiggle,gmm_8ring,gmm_2to1,rings";
   int seeds = 3, n = 1000, dft_iters = 3000, iters = 3000, every = 250, seed = 0, threads = 0;
+  int final_draws = 0;
   bool do_sweep = false;
   std::vector<std::string> sets, config_args;
   for (int i = 1; i < argc; ++i) {
@@ -420,6 +424,8 @@ int main(int argc, char** argv) try {
       threads = std::stoi(next());
     else if (a == "--set")
       sets.push_back(next());
+    else if (a == "--final-draws")
+      final_draws = std::stoi(next());
     else {
       std::cerr << "unknown argument " << a << "\n";
       return 2;
@@ -437,6 +443,28 @@ int main(int argc, char** argv) try {
     auto s = make_sampler(single, l.target, parse_sets(sets), seed);
     Points x;
     run(*s, l, iters, every, n, true, single, x);
+    if (final_draws > 0) {
+      // Fresh evaluation sets of the same final sampler (its evaluation stream moves on; the
+      // weights do not): how much one set's ratios move at this n.
+      std::vector<double> ed, ku;
+      Points y;
+      for (int k = 0; k < final_draws; ++k) {
+        const Checkpoint c = measure(*s, l, n, 0.0, y);
+        ed.push_back(c.ed / l.ed_iid);
+        ku.push_back(c.ksd_u / l.ksd_u_iid);
+        std::fprintf(stderr, "final draw %d: ed %.2fx ksd_u %.2fx\n", k, ed.back(), ku.back());
+      }
+      auto summary = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        const size_t m = v.size();
+        const double med = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "min %.2f median %.2f max %.2f", v.front(), med, v.back());
+        return std::string(buf);
+      };
+      std::fprintf(stderr, "final draws (%d x n=%d): ed %s; ksd_u %s\n", final_draws, n,
+                   summary(ed).c_str(), summary(ku).c_str());
+    }
     if (!out.empty() && out != "dft_vs_svgd_out") {
       std::ofstream sc(out);
       sc << "x,y\n";

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # One session-8 run: run.sh NAME TARGET SEED ITERS [k=v ...] (from this folder; binary of the
-# worktree's release build; an argument kind=K runs method K instead of dft). Writes runs/NAME.log (checkpoints, wall time, load) and runs/NAME.csv.
+# worktree's release build; an argument kind=K runs method K instead of dft, final_draws=K
+# passes --final-draws K). Writes runs/NAME.log (checkpoints, wall time, load) and runs/NAME.csv.
 set -u
 name=$1 target=$2 seed=$3 iters=$4; shift 4
 kind=dft sets=()
 for kv in "$@"; do
-  case $kv in kind=*) kind=${kv#kind=} ;; *) sets+=(--set "$kv") ;; esac
+  case $kv in
+    kind=*) kind=${kv#kind=} ;;
+    final_draws=*) sets+=(--final-draws "${kv#final_draws=}") ;;
+    *) sets+=(--set "$kv") ;;
+  esac
 done
 bin=${BIN:-../../../../build/release/bench/dft_vs_svgd}
 start=$(date +%s)
