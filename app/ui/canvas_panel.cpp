@@ -13,6 +13,7 @@
 #include "app/plot/raster.h"
 #include "app/ui/settings.h"
 #include "app/ui/slow_motion.h"
+#include "core/common/grid.h"
 #include "core/io/files.h"
 
 namespace ss::ui {
@@ -295,7 +296,7 @@ void draw_marginals(AppState& app, ImDrawList* dl, const plot::CanvasTransform& 
     }
     std::vector<ImVec2> line;
     for (size_t k = 0; k < marg.size(); k += 2) {
-      const double v = c0 + (k + 0.5) * cw;
+      const double v = cell_centre(c0, cw, int(k));
       const float len = float(marg[k] / peak * h);
       if (axis == 0) {
         const ImVec2 s = t.to_screen(v, 0);

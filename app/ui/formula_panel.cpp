@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "app/ui/app_state.h"
+#include "core/common/grid.h"
 
 namespace ss::ui {
 
@@ -72,7 +73,8 @@ void compute_preview(FormulaPanelState& s) {
   double max_lp = -INFINITY;
   for (int j = 0; j < n; ++j)
     for (int i = 0; i < n; ++i) {
-      const double x = b.xmin + (i + 0.5) * b.width() / n, y = b.ymin + (j + 0.5) * b.height() / n;
+      const double x = cell_centre(b.xmin, b.width() / n, i),
+                   y = cell_centre(b.ymin, b.height() / n, j);
       const double v = s.check.program->value(x, y);
       lp[size_t(j) * n + i] = v;
       if (std::isfinite(v)) max_lp = std::max(max_lp, v);

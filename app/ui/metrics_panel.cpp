@@ -11,6 +11,7 @@
 
 #include "app/ui/param_widgets.h"
 #include "app/ui/settings.h"
+#include "core/common/grid.h"
 
 namespace ss::ui {
 
@@ -193,8 +194,8 @@ std::vector<double> true_angular_density(const GridReference& ref) {
   const Box& b = ref.box();
   for (int iy = 0; iy < ref.ny(); ++iy)
     for (int ix = 0; ix < ref.nx(); ++ix) {
-      const double x = b.xmin + (ix + 0.5) * ref.cell_width();
-      const double y = b.ymin + (iy + 0.5) * ref.cell_height();
+      const double x = cell_centre(b.xmin, ref.cell_width(), ix);
+      const double y = cell_centre(b.ymin, ref.cell_height(), iy);
       const double a = std::atan2(y, x);
       const int k = std::clamp(int((a + M_PI) / (2 * M_PI) * kAngleBins), 0, kAngleBins - 1);
       h[size_t(k)] += m[size_t(iy) * size_t(ref.nx()) + size_t(ix)];

@@ -17,6 +17,8 @@
 #include <limits>
 #include <span>
 
+#include "core/common/arrays.h"
+#include "core/common/grid.h"
 #include "core/ebm/energy.h"
 
 namespace ss {
@@ -209,15 +211,7 @@ double EnergyNet::train_step(const Points& positives, const Points& negatives) {
 }
 
 Points ebm_grid_points(const Box& box, int grid_n) {
-  Points c(Eigen::Index(grid_n) * grid_n, 2);
-  const double w = box.width() / grid_n, h = box.height() / grid_n;
-  for (int iy = 0; iy < grid_n; ++iy)
-    for (int ix = 0; ix < grid_n; ++ix) {
-      const Eigen::Index k = Eigen::Index(iy) * grid_n + ix;
-      c(k, 0) = box.xmin + (ix + 0.5) * w;
-      c(k, 1) = box.ymin + (iy + 0.5) * h;
-    }
-  return c;
+  return grid_cell_centres(box, grid_n);
 }
 
 EbmMetrics ebm_metrics_from_energies(const std::vector<double>& grid_energy, const Vec& test_energy,
@@ -234,14 +228,9 @@ EbmMetrics ebm_metrics_from_energies(const std::vector<double>& grid_energy, con
   const double area =
       problem.box.width() / problem.grid_n * (problem.box.height() / problem.grid_n);
   // log Z = LSE(−E) + log area, serial with double accumulation (deterministic).
+  const bool finite = all_finite(grid_energy) && all_finite(test_energy);
   double top = -std::numeric_limits<double>::infinity();
-  bool finite = true;
-  for (double e : grid_energy) {
-    finite = finite && std::isfinite(e);
-    top = std::max(top, -e);
-  }
-  for (Eigen::Index i = 0; i < test_energy.size(); ++i)
-    finite = finite && std::isfinite(test_energy(i));
+  for (double e : grid_energy) top = std::max(top, -e);
   if (!finite) {
     m.nll_test = m.kl_true_model = m.mode_tv = m.logp_median_sq_error = m.log_density_range = nan;
     m.nll_true = truth ? problem.nll_true : nan;

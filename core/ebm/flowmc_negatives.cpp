@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/common/arrays.h"
 #include "core/samplers/flowmc.h"
 
 namespace ss {
@@ -275,10 +276,7 @@ double FlowMcNegatives::accept_global() const {
 }
 
 void FlowMcNegatives::evaluation_samples(int n, Points& out) {
-  const Eigen::Index P = pool_.rows();
-  const Eigen::Index m = std::min<Eigen::Index>(std::max(n, 0), P);
-  out.resize(m, 2);
-  for (Eigen::Index i = 0; i < m; ++i) out.row(i) = pool_.row(i * P / m);
+  strided_rows(pool_, n, out);
 }
 
 std::vector<std::pair<std::string, double>> FlowMcNegatives::statistics() const {

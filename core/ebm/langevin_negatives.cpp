@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/common/arrays.h"
+
 namespace ss {
 
 const char* const kUlaEbmAbout =
@@ -162,14 +164,7 @@ const Points& LangevinNegatives::display_samples() const {
 }
 
 void LangevinNegatives::evaluation_samples(int n, Points& out) {
-  const Points& src = display_samples();
-  const Eigen::Index m = src.rows();
-  if (n >= m || n <= 0) {
-    out = src;
-    return;
-  }
-  out.resize(n, 2);
-  for (int i = 0; i < n; ++i) out.row(i) = src.row(Eigen::Index((double(i) * m) / n));
+  strided_rows(display_samples(), n, out);
 }
 
 std::vector<std::pair<std::string, double>> LangevinNegatives::statistics() const {

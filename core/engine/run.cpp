@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 
+#include "core/common/arrays.h"
 #include "core/common/error_text.h"
 #include "core/ebm/trainer.h"
 #include "core/metrics/energy_distance.h"
@@ -280,13 +281,8 @@ double Run::refresh_view(double now, bool advancing, const ViewSettings& v, tbb:
     arena.execute([&] {
       const Points& all = sampler_->display_samples();
       escaped = escape_reason(all, sampler_->target().view_box());
-      const Eigen::Index cap = std::max(1, v.display_points);
-      if (all.rows() <= cap) {
-        view = std::make_shared<Points>(all);
-      } else {
-        view = std::make_shared<Points>(cap, 2);
-        for (Eigen::Index i = 0; i < cap; ++i) view->row(i) = all.row(i * all.rows() / cap);
-      }
+      view = std::make_shared<Points>();
+      strided_rows(all, std::max(1, v.display_points), *view);
     });
     display_cache_ = std::move(view);
     display_cache_iteration_ = iteration();

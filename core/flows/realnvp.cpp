@@ -392,13 +392,13 @@ void RealNvpTrainer::train(ConstRowsRef data, Rng& rng, FlowTrainReport& report)
       check_interrupt(interrupt_);
       for (Index r = 0; r < batch; ++r) batch_.row(r) = data.row(order_[b * batch + r]);
       loss = flow_->nll_and_gradient(batch_);
-      const double norm = nn::clip_global_norm(flow_->parameters(), options_.max_grad_norm);
+      // A non-finite loss skips the step too (its gradient is clipped, as before, and dropped).
+      const double norm =
+          std::isfinite(loss)
+              ? nn::clip_and_step(adam_, flow_->parameters(), options_.max_grad_norm)
+              : nn::clip_global_norm(flow_->parameters(), options_.max_grad_norm);
       report.last_grad_norm = norm;
-      if (!std::isfinite(norm) || !std::isfinite(loss)) {
-        ++report.skipped_steps;
-        continue;
-      }
-      adam_.step(flow_->parameters());
+      if (!std::isfinite(norm) || !std::isfinite(loss)) ++report.skipped_steps;
     }
     report.epoch_loss.push_back(loss);
     if (options_.keep_best && loss < best) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <set>
 
+#include "core/common/grid.h"
 #include "core/io/files.h"
 
 namespace ss {
@@ -179,9 +180,9 @@ std::string density_csv(const std::vector<float>& log_density, int n, const Box&
   out.reserve(out.size() + log_density.size() * 64);
   const double w = box.width() / n, h = box.height() / n;
   std::vector<std::string> xs(n);
-  for (int ix = 0; ix < n; ++ix) xs[ix] = format_double(box.xmin + (ix + 0.5) * w);
+  for (int ix = 0; ix < n; ++ix) xs[ix] = format_double(cell_centre(box.xmin, w, ix));
   for (int iy = 0; iy < n; ++iy) {
-    const std::string y = format_double(box.ymin + (iy + 0.5) * h);
+    const std::string y = format_double(cell_centre(box.ymin, h, iy));
     for (int ix = 0; ix < n; ++ix) {
       out += xs[ix];
       out += ',';

@@ -136,6 +136,13 @@ double clip_global_norm(std::span<const ParameterSpan> spans, double max_norm) {
   return norm;
 }
 
+double clip_and_step(Adam& adam, std::span<const ParameterSpan> spans, double max_norm) {
+  const double norm =
+      max_norm > 0 ? clip_global_norm(spans, max_norm) : global_gradient_norm(spans);
+  if (std::isfinite(norm)) adam.step(spans);
+  return norm;
+}
+
 void save_parameters(std::ostream& out, std::span<const ParameterSpan> spans) {
   binary::write_magic(out, "SSPRM001");
   binary::write<std::int64_t>(out, total_size(spans));

@@ -99,6 +99,16 @@ inline double clip_global_norm(const ParameterSpan& span, double max_norm) {
   return clip_global_norm(std::span<const ParameterSpan>(&span, 1), max_norm);
 }
 
+/// The clipped optimizer step every trainer takes (the neural samplers' generator and score
+/// network, RealNVP training; written once, issue 19): n = the PRE-clip global gradient norm,
+/// with clip_global_norm when max_norm > 0 (global_gradient_norm, no clipping, when max_norm ≤ 0);
+/// then, when n is finite, one step of `adam` at its current learning rate. A non-finite n takes
+/// no step (the caller skips the batch or stops the run). Returns n.
+double clip_and_step(Adam& adam, std::span<const ParameterSpan> spans, double max_norm);
+inline double clip_and_step(Adam& adam, const ParameterSpan& span, double max_norm) {
+  return clip_and_step(adam, std::span<const ParameterSpan>(&span, 1), max_norm);
+}
+
 /// Writes the concatenated parameter values ("SSPRM001" block).
 void save_parameters(std::ostream& out, std::span<const ParameterSpan> spans);
 /// Reads a parameter block into the spans; the stored count must equal total_size(spans).

@@ -125,7 +125,7 @@ bool DenoisingFisherSampler::generator_step(double sigma) {
   options.precondition = curvature * param("precondition");
   loss_ = dft_output_gradient(target(), x_sigma_, noise_, sigma, options, score_net_, grad_ws_,
                               grad_x_, &counters_);
-  if (!std::isfinite(loss_) || !grad_x_.allFinite()) {
+  if (!std::isfinite(loss_) || !all_finite(grad_x_)) {
     mark_diverged(std::isfinite(loss_) ? "DFT output gradient became non-finite"
                                        : "DFT loss became non-finite");
     return false;

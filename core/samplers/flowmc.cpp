@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/common/grid.h"
+
 namespace ss {
 
 const char* const kFlowMcAbout =
@@ -396,15 +398,9 @@ void flow_log_density_field(flows::RealNvp& flow, const Box& b, int n, std::vect
 void flow_log_density_field(flows::RealNvp& flow, const Box& b, int n, std::vector<float>& out,
                             FlowFieldWorkspace& ws) {
   const Eigen::Index cells = Eigen::Index(n) * n;
-  if (ws.grid.rows() != cells) ws.grid.resize(cells, 2);
+  grid_cell_centres(b, n, ws.grid);
   if (ws.log_q.size() != cells) ws.log_q.resize(cells);
-  Points& grid = ws.grid;
-  for (int iy = 0; iy < n; ++iy)
-    for (int ix = 0; ix < n; ++ix) {
-      grid(iy * n + ix, 0) = b.xmin + (ix + 0.5) * b.width() / n;
-      grid(iy * n + ix, 1) = b.ymin + (iy + 0.5) * b.height() / n;
-    }
-  flow.log_prob(grid, ws.log_q);
+  flow.log_prob(ws.grid, ws.log_q);
   out.resize(std::size_t(cells));
   for (Eigen::Index i = 0; i < cells; ++i) out[std::size_t(i)] = float(ws.log_q[i]);
 }

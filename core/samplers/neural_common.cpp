@@ -7,6 +7,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 
+#include "core/common/grid.h"
 #include "core/samplers/dft_noise.h"
 #include "core/targets/grid_reference.h"
 
@@ -216,13 +217,6 @@ double annealed_sigma(double sigma, double sigma_start, double anneal_iterations
   if (anneal_iterations <= 0 || it >= anneal_iterations) return sigma;
   const double f = std::max(0.0, it) / anneal_iterations;
   return sigma_start * std::pow(sigma / sigma_start, f);
-}
-
-bool all_finite(const Eigen::Ref<const Vec>& v) {
-  // A sum of finite numbers can overflow to inf only in absurd cases; check entries directly.
-  for (Eigen::Index i = 0; i < v.size(); ++i)
-    if (!std::isfinite(v[i])) return false;
-  return true;
 }
 
 namespace {
@@ -460,13 +454,7 @@ double NoisedScoreNetwork::dsm_loss_and_gradient(const Points& x_sigma, const Po
 }
 
 void fill_score_overlay(NoisedScoreNetwork& net, const Box& box, SamplerOverlay& out) {
-  const int k = 15;
-  Points origins(k * k, 2);
-  for (int iy = 0; iy < k; ++iy)
-    for (int ix = 0; ix < k; ++ix) {
-      origins(iy * k + ix, 0) = box.xmin + (ix + 0.5) * box.width() / k;
-      origins(iy * k + ix, 1) = box.ymin + (iy + 0.5) * box.height() / k;
-    }
+  Points origins = grid_cell_centres(box, 15);
   Points vectors;
   net.score(origins, vectors);
   out.arrow_origins = std::move(origins);
@@ -551,15 +539,13 @@ void NeuralSamplerBase::draw_antithetic_batch() {
 }
 
 bool NeuralSamplerBase::generator_update() {
-  const auto spans = generator_.parameter_spans();
-  const double clip = param("grad_clip");
-  last_grad_norm_ = clip > 0 ? nn::clip_global_norm(spans, clip) : nn::global_gradient_norm(spans);
+  generator_adam_.set_learning_rate(param("learning_rate") * learning_rate_factor());
+  last_grad_norm_ =
+      nn::clip_and_step(generator_adam_, generator_.parameter_spans(), param("grad_clip"));
   if (!std::isfinite(last_grad_norm_)) {
     mark_diverged("generator gradient became non-finite");
     return false;
   }
-  generator_adam_.set_learning_rate(param("learning_rate") * learning_rate_factor());
-  generator_adam_.step(spans);
   display_stale_ = true;
   if (!check_generator_finite()) return false;
   update_ema();
@@ -728,18 +714,15 @@ bool ScoreNetSamplerBase::dsm_step(double sigma, const Points& x0, Eigen::Index 
     mark_diverged("score-network DSM loss became non-finite");
     return false;
   }
-  nn::ParameterSpan span = score_net_.net().parameter_span();
-  const double clip = param("grad_clip");
+  const bool decay = !find_param(param_table(), "score_lr_decay") || param("score_lr_decay") > 0;
+  score_adam_.set_learning_rate(param("score_learning_rate") *
+                                (decay ? learning_rate_factor() : 1.0));
   const double norm =
-      clip > 0 ? nn::clip_global_norm(span, clip) : nn::global_gradient_norm({&span, 1});
+      nn::clip_and_step(score_adam_, score_net_.net().parameter_span(), param("grad_clip"));
   if (!std::isfinite(norm)) {
     mark_diverged("score-network gradient became non-finite");
     return false;
   }
-  const bool decay = !find_param(param_table(), "score_lr_decay") || param("score_lr_decay") > 0;
-  score_adam_.set_learning_rate(param("score_learning_rate") *
-                                (decay ? learning_rate_factor() : 1.0));
-  score_adam_.step(span);
   return true;
 }
 

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/common/arrays.h"
 #include "core/common/params.h"
 #include "core/common/rng.h"
 #include "core/common/types.h"
@@ -308,8 +309,5 @@ class ScoreNetSamplerBase : public NeuralSamplerBase {
 /// Fills `out` with the learned score S_φ at a 15 × 15 grid of arrow origins over the view box
 /// (for the UI to draw next to the true score).
 void fill_score_overlay(NoisedScoreNetwork& net, const Box& box, SamplerOverlay& out);
-
-/// Partial-sum helper: true when every entry is finite.
-bool all_finite(const Eigen::Ref<const Vec>& v);
 
 }  // namespace ss

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/common/arrays.h"
+
 namespace ss {
 
 const char* const kSvgdAbout =
@@ -130,13 +132,7 @@ void SvgdSampler::step() {
 }
 
 void SvgdSampler::evaluation_samples(int n, Points& out) {
-  const Eigen::Index count = x_.rows();
-  if (n <= 0 || n >= count) {
-    out = x_;
-    return;
-  }
-  out.resize(n, 2);
-  for (int k = 0; k < n; ++k) out.row(k) = x_.row(Eigen::Index(double(k) * count / n));
+  strided_rows(x_, n, out);
 }
 
 std::vector<std::pair<std::string, double>> SvgdSampler::statistics() const {

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <type_traits>
 
+#include "core/common/grid.h"
 #include "core/targets/formula.h"
 
 namespace ss {
@@ -166,7 +167,7 @@ double FunnelTarget::x1_tail_probability(double c, double v_scale) {
   const double lo = -10 * v_scale, h = 20 * v_scale / n;
   double sum = 0;
   for (int i = 0; i < n; ++i) {
-    const double v = lo + (i + 0.5) * h;
+    const double v = cell_centre(lo, h, i);
     const double z = v / v_scale;
     sum += std::exp(-0.5 * z * z) * std::erfc(c * std::exp(-0.5 * v) / std::sqrt(2.0));
   }

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/common/grid.h"
 #include "core/targets/formula.h"
 #include "core/targets/formula_internal.h"
 
@@ -141,8 +142,8 @@ FormulaCheck check_formula(const std::string& expr, const Box& box,
   // Score at the n² cell centres (not the nodes: a removable singularity exactly on a node, such
   // as the origin of a radial formula, is of no concern to a sampler), where the density is > 0.
   std::vector<char> score_ok(static_cast<std::size_t>(n) * n, 1);
-  auto centre_x = [&](int i) { return box.xmin + (i + 0.5) * hx; };
-  auto centre_y = [&](int j) { return box.ymin + (j + 0.5) * hy; };
+  auto centre_x = [&](int i) { return cell_centre(box.xmin, hx, i); };
+  auto centre_y = [&](int j) { return cell_centre(box.ymin, hy, j); };
   tbb::parallel_for(tbb::blocked_range<int>(0, n), [&](const tbb::blocked_range<int>& r) {
     for (int j = r.begin(); j != r.end(); ++j)
       for (int i = 0; i < n; ++i) {

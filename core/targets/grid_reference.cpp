@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/common/grid.h"
+
 namespace ss {
 
 namespace {
@@ -306,7 +308,7 @@ std::vector<int> basin_regions(const std::vector<double>& logp, const std::vecto
     ModeRegion m;
     m.id = static_cast<int>(r);
     m.true_mass = basin_mass[b];
-    m.center = Vec2(box.xmin + (pc % nx + 0.5) * w, box.ymin + (pc / nx + 0.5) * h);
+    m.center = Vec2(cell_centre(box.xmin, w, pc % nx), cell_centre(box.ymin, h, pc / nx));
     m.label = "mode " + std::to_string(r + 1);
     regions.push_back(m);
   }
@@ -343,8 +345,8 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
   ref->nx_ = nx;
   ref->ny_ = ny;
   const double w = b.width() / nx, h = b.height() / ny;
-  auto cx = [&](int ix) { return b.xmin + (ix + 0.5) * w; };
-  auto cy = [&](int iy) { return b.ymin + (iy + 0.5) * h; };
+  auto cx = [&](int ix) { return cell_centre(b.xmin, w, ix); };
+  auto cy = [&](int iy) { return cell_centre(b.ymin, h, iy); };
 
   // Log density at the cell centres, and each row's maximum.
   ref->logp_.resize(n);

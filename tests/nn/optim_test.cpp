@@ -121,6 +121,37 @@ TEST(Clip, NonFiniteAndExtremeNorms) {
   EXPECT_EQ(clip_global_norm(span, 1.0), 0.0);
 }
 
+// clip_and_step (written once for the neural samplers and RealNVP training) is clip_global_norm
+// then Adam's step, bit for bit; max_norm ≤ 0 does not clip; a non-finite norm takes no step.
+TEST(Clip, ClipAndStepIsClipThenAdamAndSkipsANonFiniteNorm) {
+  AdamOptions o;
+  o.learning_rate = 0.05;
+  for (double max_norm : {1.0, 100.0, 0.0}) {
+    Vec a(3), ga(3), b(3), gb(3);
+    a << 1.0, -2.0, 0.5;
+    b = a;
+    ParameterSpan sa{a.data(), ga.data(), 3}, sb{b.data(), gb.data(), 3};
+    Adam adam_a(3, o), adam_b(3, o);
+    for (int step = 0; step < 4; ++step) {
+      ga << 3.0 * (step + 1), -4.0, 0.25 * step;
+      gb = ga;
+      const double n = clip_and_step(adam_a, sa, max_norm);
+      const double expected =
+          max_norm > 0 ? clip_global_norm(sb, max_norm) : global_gradient_norm(sb);
+      adam_b.step(sb);
+      EXPECT_EQ(n, expected);
+      EXPECT_TRUE(a == b) << "max_norm " << max_norm << " step " << step;
+    }
+    if (max_norm == 0.0) EXPECT_GT(global_gradient_norm(sa), 1.0);  // not clipped
+  }
+  Vec a = Vec::Ones(2), g(2);
+  g << std::nan(""), 1.0;
+  ParameterSpan span{a.data(), g.data(), 2};
+  Adam adam(2, o);
+  EXPECT_TRUE(std::isnan(clip_and_step(adam, span, 1.0)));
+  EXPECT_TRUE(a == Vec::Ones(2));  // no step
+}
+
 TEST(SaveLoad, ParametersAndAdamStateRoundTripExactly) {
   Rng rng(4);
   Mlp gen({2, 16, 2}, Activation::kSiLU), score({2, 8, 8, 2}, Activation::kTanh);
