@@ -77,7 +77,7 @@ JSON
 "$runner" "$work/f/long_epoch.json" --out "$work/f/out" --threads 1 2> "$work/f/log" &
 pid=$!
 for _ in $(seq 1 3000); do  # the iteration-0 pass (deadline 5 min, as above)
-  [ "$(wc -l < "$work/f/out/metrics.csv" 2>/dev/null || echo 0)" -gt 1 ] && break
+  [ "$(wc -l 2>/dev/null < "$work/f/out/metrics.csv" || echo 0)" -gt 1 ] && break
   sleep 0.1
 done
 sleep 1
