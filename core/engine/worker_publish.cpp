@@ -7,10 +7,6 @@
 
 namespace ss {
 
-namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-}  // namespace
-
 std::shared_ptr<const Snapshot> Session::Worker::build(double now) {
   auto snap = std::make_shared<Snapshot>();
   snap->version = ++version;

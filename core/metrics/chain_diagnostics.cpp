@@ -16,8 +16,6 @@
 namespace ss {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 using Matrix = Eigen::MatrixXd;
 
 bool any_non_finite(const Matrix& x) {

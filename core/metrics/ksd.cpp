@@ -17,8 +17,6 @@
 namespace ss {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 void check_inputs(const Points& x, const Points& scores) {
   if (x.rows() == 0) throw std::invalid_argument("ksd: samples: no points given");
   if (scores.rows() != x.rows())

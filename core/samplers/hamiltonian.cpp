@@ -30,8 +30,6 @@ const char* const kNutsAbout =
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 double log_sum_exp(double a, double b) {
   if (a == -kInf) return b;
   if (b == -kInf) return a;

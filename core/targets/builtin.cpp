@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-#include <sstream>
 #include <type_traits>
 
+#include "core/common/format.h"
 #include "core/common/grid.h"
 #include "core/targets/formula.h"
 
@@ -34,12 +34,6 @@ S gaussian2_logpdf(const S& d1, const S& d2, double p11, double p12, double p22,
 
 double value_or(const ParamValues& v, const char* name) {
   return v.at(name);
-}
-
-std::string format_number(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/common/format.h"
 #include "core/common/grid.h"
 #include "core/targets/formula.h"
 #include "core/targets/formula_internal.h"
@@ -29,7 +30,7 @@ bool box_is_valid(const Box& b) {
 }
 
 std::string point_text(double x, double y) {
-  return "(x, y) = (" + format_number(x) + ", " + format_number(y) + ")";
+  return "(x, y) = (" + format_number(x, 4) + ", " + format_number(y, 4) + ")";
 }
 
 FormulaIssue plain_issue(std::string message, std::string field = "log_density") {
@@ -48,8 +49,8 @@ FormulaCheck check_formula(const std::string& expr, const Box& box,
   if (!box_ok)
     check.errors.push_back(
         plain_issue("the box must be finite with xmin < xmax and ymin < ymax (got [" +
-                        format_number(box.xmin) + ", " + format_number(box.xmax) + ", " +
-                        format_number(box.ymin) + ", " + format_number(box.ymax) + "])",
+                        format_number(box.xmin, 4) + ", " + format_number(box.xmax, 4) + ", " +
+                        format_number(box.ymin, 4) + ", " + format_number(box.ymax, 4) + "])",
                     "box"));
   try {
     check.program = FormulaProgram::compile(expr);
@@ -133,10 +134,10 @@ FormulaCheck check_formula(const std::string& expr, const Box& box,
 
   check.edge_ratio = std::exp(edge_max - max_lp);
   if (check.edge_ratio > options.edge_ratio_warning) {
-    check.warnings.push_back(
-        plain_issue("the density at the box edge reaches " + format_number(100 * check.edge_ratio) +
-                    "% of its maximum, at " + point_text(node_x(edge_at % m), node_y(edge_at / m)) +
-                    ": the box may cut off mass; enlarge it"));
+    check.warnings.push_back(plain_issue(
+        "the density at the box edge reaches " + format_number(100 * check.edge_ratio, 4) +
+        "% of its maximum, at " + point_text(node_x(edge_at % m), node_y(edge_at / m)) +
+        ": the box may cut off mass; enlarge it"));
   }
 
   // Score at the n² cell centres (not the nodes: a removable singularity exactly on a node, such

@@ -16,9 +16,6 @@
 
 namespace ss::formula_detail {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // ---------------------------------------------------------------------------------------------
 // Scalar operations shared by constant folding, the double evaluator and the Jet evaluator. The
 // value part of every Jet operation is computed exactly like the double one, so value() and
@@ -219,12 +216,6 @@ inline FormulaIssue issue_at(const std::string& src, int offset, int length, std
   is.line = line;
   is.column = offset - line_start + 1;
   return is;
-}
-
-inline std::string format_number(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
 }
 
 }  // namespace ss::formula_detail

@@ -19,7 +19,6 @@ namespace ss {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMinRegionMass = 0.005;  // basins below 0.5 % of the mass are merged
 constexpr double kMinBasinDepth = 0.5;    // basins less than 0.5 nats deep are merged (see below)
 constexpr double kRefineCurvature = 1.0;  // refine cells where |Δ² log p̃| across a cell exceeds 1
@@ -27,7 +26,7 @@ constexpr double kRefineRange = 40.0;  // … and whose estimated maximum is wit
 constexpr int kMaxSplit = 256;         // at most 256 sub-cells per axis
 constexpr double kMaxRefineEvaluations = 4e6;  // total sub-cell evaluations
 
-std::string point_text(double x, double y) {
+std::string coordinate_text(double x, double y) {
   std::ostringstream os;
   os << "(" << x << ", " << y << ")";
   return os.str();
@@ -372,7 +371,7 @@ std::shared_ptr<const GridReference> GridReference::compute(std::shared_ptr<cons
         if (std::isnan(v) || v == INFINITY)
           throw std::runtime_error("grid reference of '" + target->kind() +
                                    "': the log density is " + (std::isnan(v) ? "NaN" : "+inf") +
-                                   " at " + point_text(cx(ix), cy(iy)) +
+                                   " at " + coordinate_text(cx(ix), cy(iy)) +
                                    ", so the normalizer is not finite");
       }
     }

@@ -20,36 +20,13 @@
 #include "app/ui/controls_panel.h"
 #include "app/ui/metrics_panel.h"
 #include "app/ui/script.h"
+#include "headless_imgui.h"
 
 namespace ss::ui {
 
 namespace {
 
-struct HeadlessImGui {
-  explicit HeadlessImGui(ImVec2 size = ImVec2(1400, 900)) {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = size;
-    io.IniFilename = nullptr;
-    io.DeltaTime = 1.0f / 60.0f;
-    unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  ~HeadlessImGui() { ImGui::DestroyContext(); }
-  // One frame with the Metrics panel alone filling a window of the display's lower half.
-  void metrics_frame(AppState& app) {
-    ImGui::NewFrame();
-    const ImVec2 d = ImGui::GetIO().DisplaySize;
-    ImGui::SetNextWindowPos(ImVec2(0, 0.45f * d.y));
-    ImGui::SetNextWindowSize(ImVec2(d.x, 0.55f * d.y));
-    ImGui::Begin("Metrics", nullptr, ImGuiWindowFlags_NoDecoration);
-    const ImVec2 p0 = ImGui::GetCursorScreenPos(), avail = ImGui::GetContentRegionAvail();
-    draw_metrics_panel(app, p0, ImVec2(p0.x + avail.x, p0.y + avail.y));
-    ImGui::End();
-    ImGui::Render();
-  }
-};
+using testing::HeadlessImGui;
 
 std::shared_ptr<const Curve> curve_of(double (*f)(int), int n = 40) {
   CurvePoints pts;

@@ -11,31 +11,12 @@
 
 #include "app/ui/app_state.h"
 #include "app/ui/slow_motion.h"
+#include "headless_imgui.h"
 
 namespace ss::ui {
 namespace {
 
-struct HeadlessImGui {
-  HeadlessImGui() {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(1400, 900);
-    io.IniFilename = nullptr;
-    io.DeltaTime = 1.0f / 60.0f;
-    unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  ~HeadlessImGui() { ImGui::DestroyContext(); }
-  HeadlessImGui(const HeadlessImGui&) = delete;
-  HeadlessImGui& operator=(const HeadlessImGui&) = delete;
-  void frame(AppState& app) {
-    ImGui::NewFrame();
-    begin_frame(app);
-    draw_app(app, ImGui::GetIO().DisplaySize);
-    ImGui::Render();
-  }
-};
+using testing::HeadlessImGui;
 
 // A small scenario: the banana with one HMC run (a slow-motion kind), at most 50 iterations.
 Scenario small_scenario() {

@@ -10,9 +10,12 @@
 #include <thread>
 
 #include "app/ui/controls_panel.h"
+#include "headless_imgui.h"
 
 namespace ss::ui {
 namespace {
+
+using testing::HeadlessImGui;
 
 ProposalTrace hmc_trace(int steps) {
   ProposalTrace t;
@@ -43,26 +46,6 @@ TEST(SlowMotion, PathGrowsThenTheOutcomeIsShown) {
   EXPECT_TRUE(slow_motion_supported("nuts"));
   EXPECT_FALSE(slow_motion_supported("svgd"));
 }
-
-struct HeadlessImGui {
-  HeadlessImGui() {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(1400, 900);
-    io.IniFilename = nullptr;
-    io.DeltaTime = 1.0f / 60.0f;
-    unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  ~HeadlessImGui() { ImGui::DestroyContext(); }
-  void frame(AppState& app) {
-    ImGui::NewFrame();
-    begin_frame(app);
-    draw_app(app, ImGui::GetIO().DisplaySize);
-    ImGui::Render();
-  }
-};
 
 TEST(SlowMotion, HeldRunAdvancesOneMovePerAnimationWhileTheOtherRunsOn) {
   Scenario sc;

@@ -15,31 +15,13 @@
 #include "app/ui/controls_panel.h"
 #include "app/ui/script.h"
 #include "app/ui/status_bar.h"
+#include "headless_imgui.h"
 
 namespace ss::ui {
 
 namespace {
 
-struct HeadlessImGui {
-  HeadlessImGui() {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(1400, 900);
-    io.IniFilename = nullptr;
-    io.DeltaTime = 1.0f / 60.0f;
-    for (int k = 0; k < ImGuiKey_COUNT; ++k) io.KeyMap[k] = k + 300;  // distinct from letters
-    unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  ~HeadlessImGui() { ImGui::DestroyContext(); }
-  void frame(AppState& app) {
-    ImGui::NewFrame();
-    begin_frame(app);
-    draw_app(app, ImGui::GetIO().DisplaySize);
-    ImGui::Render();
-  }
-};
+using testing::HeadlessImGui;
 
 Scenario small_scenario() {
   Scenario sc = load_scenario(std::string(SS_SOURCE_DIR) + "/assets/scenarios/default.json");

@@ -23,6 +23,7 @@ namespace ss {
 namespace {
 
 using testing::fitter_scenario;
+using testing::run_to_end;
 using testing::toy_catalog;
 using testing::walker_scenario;
 
@@ -35,13 +36,6 @@ SessionOptions ebm_options(MethodCatalog catalog = toy_catalog()) {
   o.max_curve_points = 0;
   o.methods = std::move(catalog);
   return o;
-}
-
-std::shared_ptr<const Snapshot> run_to_end(Session& s) {
-  s.post(cmd::Start{});
-  auto snap = s.wait_finished(testing::kWaitSeconds);
-  EXPECT_TRUE(snap->finished);
-  return snap;
 }
 
 bool has_curve(const RunSnapshot& r, const std::string& name) {

@@ -15,8 +15,6 @@
 namespace ss {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 Run make_run(ParamValues params = {}) {
   auto target = make_target(TargetSpec{"donut"});
   MethodConfig config{"walker", "w", params};

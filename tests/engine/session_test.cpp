@@ -21,6 +21,7 @@
 namespace ss {
 namespace {
 
+using testing::run_to_end;
 using testing::walker_catalog;
 using testing::walker_scenario;
 
@@ -33,13 +34,6 @@ SessionOptions test_options(int threads = 1, Scheduling scheduling = Scheduling:
   o.max_curve_points = 0;
   o.methods = walker_catalog();
   return o;
-}
-
-std::shared_ptr<const Snapshot> run_to_end(Session& s) {
-  s.post(cmd::Start{});
-  auto snap = s.wait_finished(120);
-  EXPECT_TRUE(snap->finished);
-  return snap;
 }
 
 void expect_same_points(const Points& a, const Points& b) {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "core/engine/session.h"
 
 namespace ss::testing {
@@ -33,6 +35,15 @@ std::shared_ptr<const Snapshot> sync_until(
     std::this_thread::sleep_for(poll);
     snap = session.sync();
   }
+  return snap;
+}
+
+/// Starts the session and waits (up to `seconds`) until every run has finished; the snapshot is
+/// expected to say so.
+inline std::shared_ptr<const Snapshot> run_to_end(Session& session, double seconds = kWaitSeconds) {
+  session.post(cmd::Start{});
+  auto snap = session.wait_finished(seconds);
+  EXPECT_TRUE(snap->finished);
   return snap;
 }
 

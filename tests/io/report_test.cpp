@@ -7,9 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/io/files.h"
+#include "io/temp_dir.h"
 
 namespace ss {
 namespace {
+
+using testing::fresh_temp_dir;
 
 namespace fs = std::filesystem;
 
@@ -18,14 +21,6 @@ const char* kSweep = R"({"schema": 1, "base": {"schema": 1, "seed": 5,
   "methods": [{"kind": "svgd", "label": "SVGD"}, {"kind": "mala", "label": "MALA"}],
   "budget": {"iterations": 10}},
   "axes": {"seed": [1, 2, 3], "target.params.radius": [2, 3]}})";
-
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("ss_report_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // The values a fake cell reports: a smooth function of seed and radius, so every group's
 // statistics are known exactly.
@@ -82,7 +77,7 @@ const SummaryRow* find_row(const Report& r, const std::string& label, const std:
 }
 
 TEST(Report, MergeEqualsADirectComputationAndListsWhatItLeavesOut) {
-  const fs::path out = temp_dir("merge");
+  const fs::path out = fresh_temp_dir("ss_report_test", "merge");
   write_file_atomically(out / "sweep.json", kSweep);
   const Sweep sweep = expand_sweep(kSweep, "sweep.json");
   ASSERT_EQ(sweep.cells.size(), 6u);  // seed-major: (1,2) (1,3) (2,2) (2,3) (3,2) (3,3)
@@ -96,7 +91,7 @@ TEST(Report, MergeEqualsADirectComputationAndListsWhatItLeavesOut) {
                         R"({"id": "x", "exit_status": 2, "message": "bad thing"})");
   write_cell(out, sweep.cells[4], false);
   // A second shard's folder holding a copy of a cell: the first copy is kept, with a warning.
-  const fs::path shard2 = temp_dir("merge_shard2");
+  const fs::path shard2 = fresh_temp_dir("ss_report_test", "merge_shard2");
   write_cell(shard2, sweep.cells[0], false);
 
   const Report r = build_report({out, shard2});
@@ -170,7 +165,7 @@ TEST(Report, MergeEqualsADirectComputationAndListsWhatItLeavesOut) {
 }
 
 TEST(Report, InterruptedCellsAreIncompleteAndBadInputsAreNamed) {
-  const fs::path out = temp_dir("incomplete");
+  const fs::path out = fresh_temp_dir("ss_report_test", "incomplete");
   const Sweep sweep = expand_sweep(kSweep, "sweep.json");
   write_cell(out, sweep.cells[0], false);
   auto text = read_file_text(out / sweep.cells[0].id / "summary.json");

@@ -11,20 +11,15 @@
 
 #include "core/io/files.h"
 #include "engine/toy_sampler.h"
+#include "io/temp_dir.h"
 
 namespace ss {
 namespace {
 
+using testing::fresh_temp_dir;
+
 namespace fs = std::filesystem;
 using testing::walker_catalog;
-
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("ss_io_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 Scenario rich_scenario() {
   Scenario s = testing::walker_scenario(2, 300);
@@ -69,7 +64,7 @@ TEST(Scenario, RoundTripThroughFileAndRegistryChoices) {
   // The real registry: enumerations are written by name and read back as indices.
   Scenario s = rich_scenario();
   s.methods = {{"dft", "DFT", {{"variant", 1}, {"batch_size", 128}}, true}};
-  const fs::path dir = temp_dir("roundtrip");
+  const fs::path dir = fresh_temp_dir("ss_io_test", "roundtrip");
   save_scenario(s, dir / "s.json");
   const std::string text = read_file_text(dir / "s.json");
   EXPECT_NE(text.find("\"variant\": \"partial\""), std::string::npos) << text;
@@ -402,7 +397,7 @@ TEST(ScenarioEbm, BlocksAreValidatedWithTheirPointers) {
 }
 
 TEST(ScenarioEbm, CsvPathIsResolvedAgainstTheScenarioFolder) {
-  const fs::path dir = temp_dir("ebm_csv");
+  const fs::path dir = fresh_temp_dir("ss_io_test", "ebm_csv");
   fs::create_directories(dir / "sub");
   { std::ofstream(dir / "sub" / "points.csv") << "x,y\n0,0\n1,1\n"; }
   const std::string text = R"({"schema": 1, "task": "ebm",

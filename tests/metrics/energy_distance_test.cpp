@@ -14,33 +14,20 @@
 
 #include "core/common/rng.h"
 #include "core/metrics/ksd.h"
+#include "metrics/sample_sets.h"
 
 namespace ss {
 namespace {
 
-Points normal_points(int n, Rng& rng, double mean_x = 0, double scale = 1) {
-  Points x(n, 2);
-  for (int i = 0; i < n; ++i)
-    x(i, 0) = mean_x + scale * rng.normal(), x(i, 1) = scale * rng.normal();
-  return x;
-}
-
-template <class F>
-auto with_threads(int threads, F&& f) {
-  tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
-  tbb::task_arena arena(threads);
-  return arena.execute(std::forward<F>(f));
-}
-
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
+using testing::normal_points;
+using testing::same_bits;
+using testing::with_threads;
 
 TEST(EnergyDistance, EqualsNaiveLoopsForOneTwoFourThreads) {
   Rng rng(51);
   for (const auto& [n, m] :
        std::vector<std::pair<int, int>>{{1, 1}, {3, 7}, {130, 61}, {700, 1037}}) {
-    const Points x = normal_points(n, rng, 0.3, 1.2), y = normal_points(m, rng);
+    const Points x = normal_points(n, rng, 0.3, 0, 1.2), y = normal_points(m, rng);
     long double cross = 0, wx = 0, wy = 0;
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < m; ++j) cross += (x.row(i) - y.row(j)).norm();

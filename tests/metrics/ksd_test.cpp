@@ -14,18 +14,14 @@
 #include <vector>
 
 #include "core/common/rng.h"
+#include "metrics/sample_sets.h"
 
 namespace ss {
 namespace {
 
-Points normal_points(int n, Rng& rng, double mean_x = 0, double mean_y = 0, double scale = 1) {
-  Points x(n, 2);
-  for (int i = 0; i < n; ++i) {
-    x(i, 0) = mean_x + scale * rng.normal();
-    x(i, 1) = mean_y + scale * rng.normal();
-  }
-  return x;
-}
+using testing::normal_points;
+using testing::same_bits;
+using testing::with_threads;
 
 Points standard_normal_score(const Points& x) {
   return -x;
@@ -122,17 +118,6 @@ KsdStatistics naive(
   r.u = n > 1 ? static_cast<double>(off / (static_cast<long double>(n) * (n - 1)))
               : std::numeric_limits<double>::quiet_NaN();
   return r;
-}
-
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
-
-template <class F>
-auto with_threads(int threads, F&& f) {
-  tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
-  tbb::task_arena arena(threads);
-  return arena.execute(std::forward<F>(f));
 }
 
 TEST(Ksd, TiledSumEqualsNaiveLoopForOneTwoFourThreads) {

@@ -20,9 +20,12 @@
 #include <cmath>
 
 #include "core/nn/mlp.h"
+#include "nn/rel_err.h"
 
 namespace ss::nn {
 namespace {
+
+using testing::rel_err;
 
 struct Problem {
   int d;
@@ -113,10 +116,6 @@ DftResult dft_gradient(const Problem& p, bool full) {
   }
   gen.backward(v);  // Σ_r w_r G(z_r)ᵀ v_r
   return {gen.gradients(), loss};
-}
-
-double rel_err(const Vec& a, const Vec& f) {
-  return (a - f).lpNorm<Eigen::Infinity>() / std::max(f.lpNorm<Eigen::Infinity>(), 1e-12);
 }
 
 TEST(DftIdentity, OneDimensionalCaseReproducesTheReferenceNumbers) {

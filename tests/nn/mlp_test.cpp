@@ -20,13 +20,12 @@
 
 #include "core/nn/mlp.h"
 #include "core/nn/optim.h"
+#include "nn/rel_err.h"
 
 namespace ss::nn {
 namespace {
 
-double rel_err(const Eigen::VectorXd& a, const Eigen::VectorXd& f) {
-  return (a - f).lpNorm<Eigen::Infinity>() / std::max(f.lpNorm<Eigen::Infinity>(), 1e-12);
-}
+using testing::rel_err;
 
 RowMatrix random_rows(Rng& rng, Eigen::Index n, Eigen::Index d, double scale = 1.0) {
   RowMatrix m(n, d);

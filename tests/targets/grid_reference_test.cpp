@@ -9,15 +9,13 @@
 
 #include "core/common/rng.h"
 #include "core/targets/builtin.h"
+#include "targets/make_target.h"
 
 namespace ss {
 namespace {
 
-constexpr double kPi = std::numbers::pi;
-
-std::shared_ptr<const Target> make(const std::string& kind) {
-  return make_target({kind});
-}
+using testing::kPi;
+using testing::make;
 
 // A target shifted by a constant: log p̃ = log p + offset, so Z = e^offset · (mass in the box).
 class ShiftedTarget final : public Target {

@@ -11,18 +11,13 @@
 #include "core/targets/builtin.h"
 #include "core/targets/grid_reference.h"
 #include "core/targets/target.h"
+#include "targets/make_target.h"
 
 namespace ss {
 namespace {
 
-constexpr double kPi = std::numbers::pi;
-
-std::shared_ptr<const Target> make(const std::string& kind, ParamValues params = {}) {
-  TargetSpec spec;
-  spec.kind = kind;
-  spec.params = std::move(params);
-  return make_target(spec);
-}
+using testing::kPi;
+using testing::make;
 
 // Every built-in kind plus a user mixture with strongly correlated components.
 std::vector<std::shared_ptr<const Target>> all_targets() {
