@@ -18,4 +18,4 @@ nice -n 10 "$bin" --single "$kind" --target "$target" --iters "$iters" --every $
   --seed "$seed" --threads 1 --out "runs/$name.csv" "${sets[@]}" >"runs/$name.log" 2>&1
 echo "knobs: ${*:-defaults}" >>"runs/$name.log"
 echo "wall $(( $(date +%s) - start )) s load $(cut -d' ' -f1-3 /proc/loadavg)" >>"runs/$name.log"
-python3 stats.py "$target" "runs/$name.csv" >>"runs/$name.log" 2>&1
+python3 ../session7/stats.py "$target" "runs/$name.csv" >>"runs/$name.log" 2>&1
