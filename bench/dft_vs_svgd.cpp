@@ -5,7 +5,7 @@
 //
 //   dft_vs_svgd --out DIR [--seeds 3] [--n 1000] [--dft-iters 3000]       the seed claim
 //   dft_vs_svgd --sweep --out DIR [--targets a,b,...] [--seeds 3] [--iters 3000] [--every 250]
-//               [--n 1000] [--config NAME:k=v,k=v ...]                    the sweep
+//               [--n 1000] [--config NAME:k=v,k=v ...] [--final-draws 10] the sweep
 //   dft_vs_svgd --single KIND --target T [--iters N] [--every M] [--seed S] [--set k=v]...
 //               [--final-draws K]   K more evaluation sets of the final sampler (same weights):
 //                                   each one's ratios, then their min / median / max — the
@@ -29,7 +29,11 @@
 //   sweep_summary.csv (per config × target, over seeds: final ed/ed_iid and ksd_u/ksd_u_iid (mean
 //   and max), min_mode_ratio (min), mean_x1, the first checkpoint at which ed ≤ 3 ed_iid and
 //   ksd_u ≤ 3 ksd_u_iid hold together (`reach_iteration`, `reach_seconds`: max over seeds, −1 if
-//   some seed never did), seconds per iteration), sweep_<config>.png (final samples of seed 0).
+//   some seed never did), seconds per iteration, and — the acceptance tests' measurement (session 9
+//   of issue 14) — per seed the mean ratio over K = --final-draws fresh evaluation sets of n of the
+//   final sampler, then its mean and max over seeds (`ed_sets_ratio_mean`, `ed_sets_ratio_max`,
+//   `ksd_u_sets_ratio_mean`, `ksd_u_sets_ratio_max`; one set's ratio is too noisy for a 3×
+//   criterion)), sweep_<config>.png (final samples of seed 0).
 //  Run columns: target,method,seed,iteration,sampler_seconds,gradient_evals,ed,ed_iid,ksd_v,
 //   ksd_v_iid,ksd_u,ksd_u_iid,mode_tv,min_mode_ratio,mean_x1,mean_x2,status.
 #include <tbb/global_control.h>
@@ -239,21 +243,23 @@ struct Config {
 };
 
 int sweep(const std::string& out, const std::vector<std::string>& targets,
-          const std::vector<Config>& configs, int seeds, int iters, int every, int n) {
+          const std::vector<Config>& configs, int seeds, int iters, int every, int n,
+          int final_sets) {
   std::filesystem::create_directories(out);
   std::ofstream runs(out + "/sweep_runs.csv");
   write_run_header(runs);
   std::ofstream summary(out + "/sweep_summary.csv");
   summary << "config,target,seeds,iterations,ed_ratio_mean,ed_ratio_max,ksd_u_ratio_mean,"
              "ksd_u_ratio_max,ksd_v_ratio_mean,min_mode_ratio,mean_x1,reach_iteration,"
-             "reach_seconds,seconds_per_iteration,diverged\n";
+             "reach_seconds,seconds_per_iteration,diverged,ed_sets_ratio_mean,ed_sets_ratio_max,"
+             "ksd_u_sets_ratio_mean,ksd_u_sets_ratio_max\n";
   const int panel = 300;
   for (const auto& cfg : configs) {
     const int img_w = panel * int(targets.size()), img_h = panel;
     std::vector<unsigned char> img(3 * img_w * img_h, 255);
     for (size_t ti = 0; ti < targets.size(); ++ti) {
       const TargetLines l = make_lines(targets[ti], n);
-      std::vector<double> ed, ku, kv, mm, mx, secs_per_it;
+      std::vector<double> ed, ku, kv, mm, mx, secs_per_it, ed_sets, ku_sets;
       double reach_it = 0, reach_s = 0;
       int diverged = 0;
       for (int sd = 0; sd < seeds; ++sd) {
@@ -270,6 +276,18 @@ int sweep(const std::string& out, const std::vector<std::string>& targets,
         mm.push_back(f.min_mode_ratio);
         mx.push_back(f.mean[0]);
         secs_per_it.push_back(f.seconds / std::max<double>(1, f.iteration));
+        // The same final sampler on `final_sets` fresh sets (its evaluation stream moves on).
+        double ed_sum = 0, ku_sum = 0;
+        Points xs;
+        for (int k = 0; k < final_sets; ++k) {
+          const Checkpoint c = measure(*s, l, n, 0.0, xs);
+          ed_sum += c.ed / l.ed_iid;
+          ku_sum += c.ksd_u / l.ksd_u_iid;
+        }
+        if (final_sets > 0) {
+          ed_sets.push_back(ed_sum / final_sets);
+          ku_sets.push_back(ku_sum / final_sets);
+        }
         const Checkpoint* r = first_reach(cs, l);
         if (r && reach_it >= 0) {
           reach_it = std::max(reach_it, double(r->iteration));
@@ -281,17 +299,19 @@ int sweep(const std::string& out, const std::vector<std::string>& targets,
           draw_panel(img, img_w, int(ti) * panel, 0, panel, l.target->view_box(), x, 200, 30, 30);
       }
       const Stat e = stat_of(ed), u = stat_of(ku), v = stat_of(kv), m = stat_of(mm),
-                 x1 = stat_of(mx), sp = stat_of(secs_per_it);
+                 x1 = stat_of(mx), sp = stat_of(secs_per_it), es = stat_of(ed_sets),
+                 us = stat_of(ku_sets);
       summary << cfg.name << "," << l.kind << "," << seeds << "," << iters << "," << e.mean << ","
               << e.max << "," << u.mean << "," << u.max << "," << v.mean << "," << m.min << ","
               << x1.mean << "," << reach_it << "," << reach_s << "," << sp.mean << "," << diverged
-              << "\n";
+              << "," << es.mean << "," << es.max << "," << us.mean << "," << us.max << "\n";
       summary.flush();
       std::printf(
           "%-14s %-11s ed %.2fx (max %.2f)  ksd_u %.2fx (max %.2f)  ksd_v %.2fx  min_mode %.2f  "
-          "x1 %.3f  reach it %g (%.1f s)  %.1f ms/it\n",
+          "x1 %.3f  reach it %g (%.1f s)  %.1f ms/it  | %d sets: ed %.2fx (max %.2f) ksd_u %.2fx "
+          "(max %.2f)\n",
           cfg.name.c_str(), l.kind.c_str(), e.mean, e.max, u.mean, u.max, v.mean, m.min, x1.mean,
-          reach_it, reach_s, 1e3 * sp.mean);
+          reach_it, reach_s, 1e3 * sp.mean, final_sets, es.mean, es.max, us.mean, us.max);
       std::fflush(stdout);
     }
     stbi_write_png((out + "/sweep_" + cfg.name + ".png").c_str(), img_w, img_h, 3, img.data(),
@@ -481,7 +501,8 @@ int main(int argc, char** argv) try {
       configs.push_back(cfg);
     }
     if (configs.empty()) configs.push_back({"defaults", {}});
-    return sweep(out, split(targets_arg, ','), configs, seeds, iters, every, n);
+    return sweep(out, split(targets_arg, ','), configs, seeds, iters, every, n,
+                 final_draws > 0 ? final_draws : 10);
   }
   return claim(out, seeds, n, dft_iters);
 } catch (const std::exception& e) {

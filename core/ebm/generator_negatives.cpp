@@ -113,6 +113,10 @@ const ParamTable& GeneratorNegatives::table(Kind kind) {
     set_default(t, "activation", 0);
     set_default(t, "kl_weight", 0);
     set_default(t, "ema", 0);
+    // Session 9's reference affines need the target's grid reference, which a live model does not
+    // have at reset (it would fall back to the box anyway): say so in the defaults.
+    set_default(t, "output_affine", 0);
+    set_default(t, "score_affine", 0);
     t.push_back({"generator_steps", 1, 1, 1000,
                  "generator steps toward the current energy model per EBM step", true});
     ParamDef step{"hessian_step", 0.01, 1e-5, 0.5,

@@ -14,7 +14,10 @@ const char* const kDftAbout =
     "generator step with one target score+Hessian per sample; sampling afterwards costs one "
     "network pass per point. By default the generator also follows the reverse-KL gradient "
     "(kl_weight), which has the same optimum: the Fisher gradient alone barely moves samples "
-    "along directions where the target is nearly flat, such as a narrow valley's floor. It "
+    "along directions where the target is nearly flat, such as a narrow valley's floor. The "
+    "generator's output and the score network's input are scaled by the target's mean and "
+    "covariance from its grid reference (output_affine, score_affine), so the network does not "
+    "have to undo the view box's scale across a narrow valley. It "
     "fails quietly when sigma is wider than the target's narrowest feature (samples come out too "
     "tight, a deconvolved target), when the score network lags "
     "behind the generator (raise score_steps), and, like every score-based objective, it barely "
@@ -30,12 +33,20 @@ const ParamTable& DenoisingFisherSampler::table() {
     // Session 7 of issue 14 (docs/results.md): tanh generator, learning rate 1e-3 decaying to
     // 4 % over 3000 iterations, the reverse-KL term at 10 × the Fisher term's stiff weight, and
     // the returned samples from a moving average (β = 0.99) of the generator's weights.
+    // Session 9: the generator's output affine from the target's grid reference (x = m + L u,
+    // L L^T its covariance) instead of the view box, so that the MLP need not cancel most of the
+    // box-scaled skip across a narrow valley (rosenbrock: 1.9 z₂ against the valley's 0.1), and
+    // the score network's inputs whitened by the same moments (`score_affine`).
     ParamTable t = generator_param_defs(1e-3, 512, 3000, 0.04);
     for (auto& d : t) {
       if (d.name == "activation") d.default_value = 1;  // tanh
       if (d.name == "ema") d.default_value = 0.99;
+      if (d.name == "output_affine") d.default_value = 1;  // reference
     }
-    for (auto& d : score_net_param_defs(0.0, 0.5, 0, 5)) t.push_back(d);
+    for (auto& d : score_net_param_defs(0.0, 0.5, 0, 5)) {
+      if (d.name == "score_affine") d.default_value = 1;  // reference, like output_affine
+      t.push_back(d);
+    }
     t.push_back({"residual",
                  1,
                  0,

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "core/metrics/energy_distance.h"
+#include "core/samplers/dft.h"
 #include "negatives_test_util.h"
 
 namespace ss {
@@ -152,6 +153,23 @@ TEST(GeneratorNegatives, DeterministicAcrossRerunsAndThreads) {
     EXPECT_TRUE(a == c);
     EXPECT_FALSE(a == run_generator(kind, 1, 6));
   }
+}
+
+// The dft sampler's defaults take its affines from the target's grid reference (issue 14, session
+// 9); a live energy model has none at reset, so DFT-EBM's defaults say box, and the table of the
+// fixed-target sampler is not changed by it.
+TEST(GeneratorNegatives, DftNegativesDefaultToTheBoxAffines) {
+  auto value = [](const ParamTable& t, const std::string& name) {
+    for (const auto& d : t)
+      if (d.name == name) return d.default_value;
+    ADD_FAILURE() << "no knob " << name;
+    return -1.0;
+  };
+  const ParamTable& ebm = GeneratorNegatives::table(GeneratorNegatives::Kind::dft);
+  EXPECT_EQ(value(ebm, "output_affine"), 0);
+  EXPECT_EQ(value(ebm, "score_affine"), 0);
+  EXPECT_EQ(value(DenoisingFisherSampler::table(), "output_affine"), 1);
+  EXPECT_EQ(value(DenoisingFisherSampler::table(), "score_affine"), 1);
 }
 
 TEST(GeneratorNegatives, NonFiniteModelIsAFailureWithAReason) {

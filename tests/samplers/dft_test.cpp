@@ -167,6 +167,37 @@ TEST(Dft, EmaAveragesTheGeneratorWeightsForTheReturnedSamplesOnly) {
   EXPECT_NE(on->display_samples(), off->display_samples());
 }
 
+// Session 9 of issue 14: DFT's defaults take the generator's output affine (and the score
+// network's input whitening) from the target's grid reference. The generator starts as its skip
+// alone (f_θ's last layer at zero), g(z) = m + L·a·(z₁, z₂) with a = init_spread = 0.5, and the
+// samples are x₀ + σε (σ_auto = 0.015 here), so at reset the samples have the reference's mean
+// and half its standard deviations: rosenbrock (a = 1, b = 20, T = 0.4) has mean (1, 1.2) and
+// standard deviations (0.447, 0.943), the view box's centre is (1, 3.41). Tolerances: 0.02 on the
+// means (five standard errors of 20 000 samples: 0.22/√20000 ≈ 0.0016 for x₁, 0.0033 for x₂,
+// plus the 256² grid's error) and 3 % on the standard deviations.
+TEST(Dft, DefaultAffinesComeFromTheTargetsGridReference) {
+  auto t = make_target(TargetSpec{"rosenbrock"});
+  Points x;
+  auto s = make_sampler("dft", t, {}, 3);
+  EXPECT_EQ(s->param("output_affine"), 1);
+  EXPECT_EQ(s->param("score_affine"), 1);
+  s->evaluation_samples(20000, x);
+  const Vec2 mean = x.colwise().mean().transpose();
+  const Vec2 sd = ((x.rowwise() - mean.transpose()).colwise().squaredNorm() / (x.rows() - 1.0))
+                      .cwiseSqrt()
+                      .transpose();
+  EXPECT_NEAR(mean.x(), 1.0, 0.02);
+  EXPECT_NEAR(mean.y(), 1.2, 0.02);
+  EXPECT_NEAR(sd.x(), 0.5 * std::sqrt(0.2), 0.03 * 0.5 * std::sqrt(0.2));
+  EXPECT_NEAR(sd.y(), 0.5 * std::sqrt(0.89), 0.03 * 0.5 * std::sqrt(0.89));
+  // The view box instead (the pre-session-9 default): centred on the box, not on the mass.
+  auto box = make_sampler("dft", t, {{"output_affine", 0}}, 3);
+  box->evaluation_samples(20000, x);
+  EXPECT_NEAR(x.col(0).mean(), 1.0, 0.02);
+  EXPECT_NEAR(x.col(1).mean(), 0.5 * (t->view_box().ymin + t->view_box().ymax), 0.05);
+  EXPECT_GT(x.col(1).mean(), 3.0);
+}
+
 TEST(Dft, NonFiniteTargetIsReportedAsDivergence) {
   testing::expect_divergence_reported("dft", {{"batch_size", 32}, {"warmup_steps", 2}});
 }
@@ -197,13 +228,22 @@ TEST(DftSlow, GaussianReachesTwiceTheIidLine) {
   EXPECT_LT(ksd, 2.0 * iid) << "ksd " << ksd << " iid " << iid;
 }
 
-// Issue 14: DFT at its defaults, measured like bench/dft_vs_svgd --sweep (the table in
-// docs/methods.md): n = 1000 fresh samples; energy distance to 5000 grid-reference draws against
-// its i.i.d. line (mean of 10 sets of 1000 exact draws); KSD² U-statistic against its i.i.d. line
-// (rms over the same 10 sets); mode coverage against the grid reference's regions.
+// Issue 14: DFT at its defaults. The trained sampler is evaluated on kEvalSets fresh sets of
+// n = 1000 samples (one network pass each, the same weights), each against the same 5000
+// grid-reference draws, and each metric is the mean over the sets divided by its i.i.d. line at the
+// same n: energy distance against the mean of 10 sets of 1000 exact draws, KSD² U-statistic
+// against its rms over the same 10 sets. Why the mean of sets (session 9, docs/results.md): one
+// set of 1000 is too noisy to decide a 3× criterion — exact draws themselves give 0.44–2.53× the
+// line from one set on rosenbrock, and one trained generator gave 1.20–9.39× over 20 sets — while
+// the mean of ten sets estimates the same expectation as the line (an average over sets of n =
+// 1000) with a tenth of the variance. The 3× level is unchanged. Mean x₁ and the mode masses are
+// taken over all 10 000 samples.
 struct DefaultsRun {
   double ed_ratio = NAN, ksd_u_ratio = NAN, mean_x1 = NAN, min_mode_ratio = NAN;
+  double ed_ratio_min = NAN, ed_ratio_max = NAN;  ///< over the sets
 };
+
+constexpr int kEvalSets = 10;
 
 DefaultsRun dft_at_defaults(const std::string& target, int iterations, std::uint64_t seed) {
   auto t = make_target(TargetSpec{target});
@@ -211,16 +251,30 @@ DefaultsRun dft_at_defaults(const std::string& target, int iterations, std::uint
   auto s = make_sampler("dft", t, {}, seed);
   for (int i = 0; i < iterations && !s->status().diverged; ++i) s->step();
   EXPECT_FALSE(s->status().diverged) << s->status().reason;
-  Points x, g, y;
-  s->evaluation_samples(1000, x);
-  t->evaluate(x, nullptr, &g, nullptr);
   Rng rng(4242);
+  Points y;
   ref->sample(5000, rng, y);
+  const double ed_line = energy_distance_iid_baseline(*ref, 1000, 5000, 10, 777).mean;
+  const double ksd_u_line = ksd_imq_iid_baselines(*ref, 1000, 10, 12345).u.rms;
+  Points x, g, all(1000 * kEvalSets, 2);
+  double ed_sum = 0, ksd_u_sum = 0;
   DefaultsRun r;
-  r.ed_ratio = energy_distance(x, y) / energy_distance_iid_baseline(*ref, 1000, 5000, 10, 777).mean;
-  r.ksd_u_ratio = ksd_imq(x, g).u / ksd_imq_iid_baselines(*ref, 1000, 10, 12345).u.rms;
-  r.mean_x1 = x.col(0).mean();
-  const ModeCoverage m = mode_coverage(*ref, x);
+  r.ed_ratio_min = 1e300;
+  r.ed_ratio_max = 0;
+  for (int k = 0; k < kEvalSets; ++k) {
+    s->evaluation_samples(1000, x);
+    t->evaluate(x, nullptr, &g, nullptr);
+    const double ed = energy_distance(x, y) / ed_line;
+    r.ed_ratio_min = std::min(r.ed_ratio_min, ed);
+    r.ed_ratio_max = std::max(r.ed_ratio_max, ed);
+    ed_sum += ed;
+    ksd_u_sum += ksd_imq(x, g).u / ksd_u_line;
+    all.middleRows(1000 * k, 1000) = x;
+  }
+  r.ed_ratio = ed_sum / kEvalSets;
+  r.ksd_u_ratio = ksd_u_sum / kEvalSets;
+  r.mean_x1 = all.col(0).mean();
+  const ModeCoverage m = mode_coverage(*ref, all);
   r.min_mode_ratio = 1e300;
   for (size_t k = 0; k < m.true_mass.size(); ++k)
     r.min_mode_ratio = std::min(r.min_mode_ratio, m.sample_fraction[k] / m.true_mass[k]);
@@ -232,8 +286,9 @@ void record(const DefaultsRun& r) {
   ::testing::Test::RecordProperty("ksd_u_ratio", std::to_string(r.ksd_u_ratio));
   ::testing::Test::RecordProperty("mean_x1", std::to_string(r.mean_x1));
   ::testing::Test::RecordProperty("min_mode_ratio", std::to_string(r.min_mode_ratio));
-  std::printf("ed_ratio %.3g ksd_u_ratio %.3g mean_x1 %.4g min_mode_ratio %.3g\n", r.ed_ratio,
-              r.ksd_u_ratio, r.mean_x1, r.min_mode_ratio);
+  std::printf("ed_ratio %.3g (sets %.3g-%.3g) ksd_u_ratio %.3g mean_x1 %.4g min_mode_ratio %.3g\n",
+              r.ed_ratio, r.ed_ratio_min, r.ed_ratio_max, r.ksd_u_ratio, r.mean_x1,
+              r.min_mode_ratio);
 }
 
 // Documented levels at 1000 iterations, seed 1000 (= the sweep's seed 0; docs/results.md). Donut:
@@ -265,21 +320,22 @@ TEST(DftSlow, RosenbrockAtDefaultsFollowsTheValley) {
 // Issue 14's acceptance criteria ("What it must show"), as written: budget 3000 iterations at the
 // defaults. Energy distance and KSD-U within 3× their i.i.d. lines on donut and rosenbrock,
 // rosenbrock's mean x₁ within 0.1 of 1.0, every gmm_8ring mode with at least half its true mass.
-// Session 7 (docs/results.md) changed the defaults (tanh generator, learning rate 1e-3 decaying to
-// 4 % over 3000 iterations, reverse-KL term kl_weight 10, returned samples from weights averaged
-// with ema 0.99). Donut: MET, measured by this test at commit time 2.61× / 0.094× (bench over seeds
-// 1000–1002: 0.92–2.61× / 0.12–1.14×; session-6 defaults 5.05× / 48.7×); 43 s of user CPU
-// (3000 iterations at ≈ 14 ms), 143 s wall under load average 10. Rosenbrock: NOT MET, hence
-// disabled (run it with --gtest_also_run_disabled_tests): this test measured energy distance 7.98×,
-// KSD-U 0.44×, mean x₁ 0.977 (only the energy distance fails); bench over seeds 1000–1002 energy
-// distance 9.9–11.5×, KSD-U −0.9–3.9×, mean x₁ 0.95–0.98 (session-6 defaults 98× / 57× / 1.10);
-// with activation silu and the rest of the defaults it is met in the bench (seeds 1000/1001: 2.87×
-// / 0.79× / 0.984 and 0.93× / −0.11× / 1.013; seed 1002 7.31×), which fails the donut (10.1× /
-// 9.35×). Session 8: with activation tanh_silu (half of each generator hidden layer tanh, half
-// SiLU) the bench measured 3.19× / 1.72× / 3.45× on seeds 1000–1002 (donut kept within 3×) and
-// this test 4.69× / 3.74× / 0.958 (seed 1000, 44.9 s at load 3): two seeds still above 3×, so the
-// defaults and this test are unchanged (docs/results.md, session 8).
-// gmm_8ring is met (this test: smallest mode 0.824 of its mass; session 5: 0.576).
+// Measured on the mean of ten evaluation sets (dft_at_defaults above; the 3× level is the issue's).
+// History (docs/results.md): session 7 made the generator tanh with the reverse-KL term, a
+// 3000-iteration learning-rate decay and an EMA of the weights, which met the donut and gmm_8ring
+// but left rosenbrock at ≈ 10× (one set; 11.3× median over 20 sets); session 8's tanh_silu
+// generator brought it to ≈ 3× but lost gmm_2to1's light mode on one seed. Session 9 found what
+// held rosenbrock: the generator's output affine was the view box, so the MLP had to cancel a
+// skip of 1.9 z₂ down to the valley's 0.1 (and the reverse KL shrank the upper arm where that
+// failed: mean x₁ 0.97–0.98 on every seed, which alone costs ≈ 2.4× in energy distance). With the
+// output affine and the score network's inputs from the target's grid-reference moments (the
+// defaults since then) the bench measured, mean of ten sets, seeds 1000–1002: rosenbrock 2.36 /
+// 1.94 / 2.15× (KSD-U 0.02 / −0.02 / 0.38×, mean x₁ 1.000 / 0.991 / 0.984), donut 0.83 / 1.38 /
+// 0.81× (KSD-U 1.39 / 0.39 / 1.20×); gmm_8ring smallest mode 0.80 (seed 1000).
+// Over 40 sets instead of ten (results.md, session 9, table 6): rosenbrock 2.21 / 2.06 / 2.42×.
+// This test at commit time (seed 1000, mean of ten sets): donut 1.21× / KSD-U 2.10×; rosenbrock
+// 2.45× / 0.27×, mean x₁ 0.997; gmm_8ring smallest mode 0.90 of its mass; 23–26 s each on 2
+// threads with two bench runs beside it.
 TEST(DftSlow, Issue14AcceptanceDonut) {
   const DefaultsRun r = dft_at_defaults("donut", 3000, 1000);
   record(r);
@@ -287,7 +343,7 @@ TEST(DftSlow, Issue14AcceptanceDonut) {
   EXPECT_LT(r.ksd_u_ratio, 3.0);
 }
 
-TEST(DftSlow, DISABLED_Issue14AcceptanceRosenbrock) {
+TEST(DftSlow, Issue14AcceptanceRosenbrock) {
   const DefaultsRun r = dft_at_defaults("rosenbrock", 3000, 1000);
   record(r);
   EXPECT_LT(r.ed_ratio, 3.0);
