@@ -59,6 +59,18 @@ void BM_DftIterationAtSession6Defaults(benchmark::State& state) {
 void BM_DftIterationAtDefaultsOneScoreStep(benchmark::State& state) {
   run_iterations(state, "dft", "donut", {{"warmup_steps", 0}, {"score_steps", 1}}, false);
 }
+// A DFT reset at the defaults on rosenbrock, 2 threads: the affines from the box (argument 0) or
+// from the target's grid reference (1, the defaults since issue 14's session 9: two 256² grid
+// references per reset, one for the generator's output affine and one for the score network's
+// input whitening; σ_auto's width is computed once per target and cached, so it is not in here).
+void BM_DftReset(benchmark::State& state) {
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, 2);
+  const double reference = double(state.range(0));
+  auto s = make_sampler("dft", make_target(TargetSpec{"rosenbrock"}),
+                        {{"output_affine", reference}, {"score_affine", reference}}, 1);
+  std::uint64_t seed = 1;
+  for (auto _ : state) s->reset(++seed);
+}
 void BM_AmortizedSvgdIteration(benchmark::State& state) {
   run_iterations(state, "amortized_svgd", "donut", {});
 }
@@ -80,6 +92,7 @@ BENCHMARK(BM_DftIterationAtDefaultsOneScoreStep)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(BM_DftReset)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_KlNsIteration)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AmortizedSvgdIteration)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
