@@ -237,6 +237,23 @@ const Checkpoint* first_reach(const std::vector<Checkpoint>& cs, const TargetLin
   return nullptr;
 }
 
+// The final sampler's energy-distance and KSD-U ratios to their i.i.d. lines on `sets` fresh
+// evaluation sets of n (same weights; its evaluation stream moves on): how much one set's ratios
+// move at this n, and what their mean is.
+struct SetRatios {
+  std::vector<double> ed, ksd_u;
+};
+SetRatios final_set_ratios(Sampler& s, const TargetLines& l, int n, int sets) {
+  SetRatios r;
+  Points x;
+  for (int k = 0; k < sets; ++k) {
+    const Checkpoint c = measure(s, l, n, 0.0, x);
+    r.ed.push_back(c.ed / l.ed_iid);
+    r.ksd_u.push_back(c.ksd_u / l.ksd_u_iid);
+  }
+  return r;
+}
+
 struct Config {
   std::string name;
   ParamValues params;
@@ -276,17 +293,10 @@ int sweep(const std::string& out, const std::vector<std::string>& targets,
         mm.push_back(f.min_mode_ratio);
         mx.push_back(f.mean[0]);
         secs_per_it.push_back(f.seconds / std::max<double>(1, f.iteration));
-        // The same final sampler on `final_sets` fresh sets (its evaluation stream moves on).
-        double ed_sum = 0, ku_sum = 0;
-        Points xs;
-        for (int k = 0; k < final_sets; ++k) {
-          const Checkpoint c = measure(*s, l, n, 0.0, xs);
-          ed_sum += c.ed / l.ed_iid;
-          ku_sum += c.ksd_u / l.ksd_u_iid;
-        }
         if (final_sets > 0) {
-          ed_sets.push_back(ed_sum / final_sets);
-          ku_sets.push_back(ku_sum / final_sets);
+          const SetRatios r = final_set_ratios(*s, l, n, final_sets);
+          ed_sets.push_back(stat_of(r.ed).mean);
+          ku_sets.push_back(stat_of(r.ksd_u).mean);
         }
         const Checkpoint* r = first_reach(cs, l);
         if (r && reach_it >= 0) {
@@ -464,16 +474,10 @@ int main(int argc, char** argv) try {
     Points x;
     run(*s, l, iters, every, n, true, single, x);
     if (final_draws > 0) {
-      // Fresh evaluation sets of the same final sampler (its evaluation stream moves on; the
-      // weights do not): how much one set's ratios move at this n.
-      std::vector<double> ed, ku;
-      Points y;
-      for (int k = 0; k < final_draws; ++k) {
-        const Checkpoint c = measure(*s, l, n, 0.0, y);
-        ed.push_back(c.ed / l.ed_iid);
-        ku.push_back(c.ksd_u / l.ksd_u_iid);
-        std::fprintf(stderr, "final draw %d: ed %.2fx ksd_u %.2fx\n", k, ed.back(), ku.back());
-      }
+      const SetRatios r = final_set_ratios(*s, l, n, final_draws);
+      const std::vector<double>&ed = r.ed, &ku = r.ksd_u;
+      for (int k = 0; k < final_draws; ++k)
+        std::fprintf(stderr, "final draw %d: ed %.2fx ksd_u %.2fx\n", k, ed[k], ku[k]);
       auto summary = [](std::vector<double> v) {
         std::sort(v.begin(), v.end());
         const size_t m = v.size();

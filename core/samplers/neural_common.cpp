@@ -243,22 +243,6 @@ void check_affine(const Vec2& center, const Mat2& lower, const char* who) {
                                 ": L must be finite, lower triangular, with a positive diagonal");
 }
 
-// The target's grid-reference mean and the Cholesky factor of its covariance (for the
-// `output_affine` / `score_affine` whitening); false when the reference cannot be computed or
-// its covariance is not positive definite (the caller keeps the box).
-bool reference_affine(const std::shared_ptr<const Target>& target, Vec2& mean, Mat2& lower) {
-  try {
-    const auto ref = GridReference::compute(target, 256);
-    const Eigen::LLT<Mat2> llt(ref->covariance());
-    if (llt.info() != Eigen::Success) return false;
-    mean = ref->mean();
-    lower = llt.matrixL();
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -474,7 +458,7 @@ void NeuralSamplerBase::reset_generator(std::uint64_t seed) {
                    static_cast<GeneratorSkip>(static_cast<int>(param("skip"))));
   Vec2 mean;
   Mat2 lower;
-  if (param("output_affine") > 0 && reference_affine(target_ptr(), mean, lower))
+  if (param("output_affine") > 0 && reference_affine(mean, lower))
     generator_.set_output_affine(mean, lower);
   nn::AdamOptions o;
   o.learning_rate = param("learning_rate");
@@ -628,6 +612,28 @@ const Points& NeuralSamplerBase::display_samples() const {
   return display_points_;
 }
 
+bool NeuralSamplerBase::reference_affine(Vec2& mean, Mat2& lower) {
+  const auto target = target_ptr();
+  if (affine_target_.lock() != target) {
+    affine_target_ = target;
+    affine_ok_ = false;
+    try {
+      const auto ref = GridReference::compute(target, 256);
+      const Eigen::LLT<Mat2> llt(ref->covariance());
+      if (llt.info() == Eigen::Success) {
+        affine_mean_ = ref->mean();
+        affine_lower_ = llt.matrixL();
+        affine_ok_ = true;
+      }
+    } catch (const std::exception&) {
+      // No grid reference (e.g. a live energy model outside a draw): the caller keeps the box.
+    }
+  }
+  mean = affine_mean_;
+  lower = affine_lower_;
+  return affine_ok_;
+}
+
 // ---------------------------------------------------------------------------------------------
 // ScoreNetSamplerBase
 
@@ -636,7 +642,7 @@ void ScoreNetSamplerBase::reset_score_net() {
                    neural_activation(param("score_activation")), target().view_box(), init_rng_);
   Vec2 mean;
   Mat2 lower;
-  if (param("score_affine") > 0 && reference_affine(target_ptr(), mean, lower))
+  if (param("score_affine") > 0 && reference_affine(mean, lower))
     score_net_.set_input_affine(mean, lower);  // whitened inputs
   nn::AdamOptions o;
   o.learning_rate = param("score_learning_rate");

@@ -217,6 +217,12 @@ class NeuralSamplerBase : public Sampler {
   /// The generator whose samples are returned (evaluation and display): the trained one, or with
   /// `ema` on (and at least one update) a copy holding the averaged weights θ̄.
   ImplicitGenerator& output_generator() const;
+  /// The target's grid-reference mean and the Cholesky factor of its covariance, for the
+  /// `output_affine` and `score_affine` knobs: computed once per target (a 256² grid reference)
+  /// and shared by the generator and the score network, so a reset for a new seed costs no grid.
+  /// False when the reference cannot be computed or its covariance is not positive definite (the
+  /// caller keeps the box).
+  bool reference_affine(Vec2& mean, Mat2& lower);
 
   /// mutable: display_samples() (const) runs a forward pass. Safe because every training pass
   /// starts with its own forward() and nothing runs between a step's forward and backward.
@@ -238,6 +244,12 @@ class NeuralSamplerBase : public Sampler {
   std::int64_t ema_updates_ = 0;
   mutable ImplicitGenerator ema_generator_;  ///< the generator's copy that holds θ̄ for output
   mutable bool ema_stale_ = true;
+  /// reference_affine()'s cache: the target it was computed for (weak, so a later target at the
+  /// same address is not taken for it), whether it exists, and its value.
+  std::weak_ptr<const Target> affine_target_;
+  bool affine_ok_ = false;
+  Vec2 affine_mean_ = Vec2::Zero();
+  Mat2 affine_lower_ = Mat2::Identity();
 };
 
 /// NeuralSamplerBase plus the noised-sampler score network S_φ and its DSM training (DFT, KL-NS):

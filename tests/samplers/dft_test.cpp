@@ -198,6 +198,22 @@ TEST(Dft, DefaultAffinesComeFromTheTargetsGridReference) {
   EXPECT_GT(x.col(1).mean(), 3.0);
 }
 
+// The reference affines are computed once per target and shared by the generator and the score
+// network: a reset for another seed reuses them, a new target replaces them (rosenbrock with
+// a = −1 has x₁'s mean at −1 and x₂'s at a² + T/2 = 1.2).
+TEST(Dft, ReferenceAffinesFollowATargetChange) {
+  auto s = make_sampler("dft", make_target(TargetSpec{"rosenbrock"}), {}, 3);
+  Points x;
+  s->reset(4);
+  s->evaluation_samples(20000, x);
+  EXPECT_NEAR(x.col(0).mean(), 1.0, 0.02);
+  s->set_target(make_target(TargetSpec{"rosenbrock", {{"a", -1.0}}}));
+  s->reset(4);
+  s->evaluation_samples(20000, x);
+  EXPECT_NEAR(x.col(0).mean(), -1.0, 0.02);
+  EXPECT_NEAR(x.col(1).mean(), 1.2, 0.02);
+}
+
 TEST(Dft, NonFiniteTargetIsReportedAsDivergence) {
   testing::expect_divergence_reported("dft", {{"batch_size", 32}, {"warmup_steps", 2}});
 }
